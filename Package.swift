@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// Chorus: an event-driven crisis solidarity notifier.
+// No package dependencies: the toolchain's own libraries and libpq (through `CLibPQ`) only.
+import PackageDescription
+
+let package = Package(
+    name: "Chorus",
+    products: [
+        .executable(name: "chorus", targets: ["chorus"]),
+    ],
+    targets: [
+        // C: libpq, visible to `Postgres` alone.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // The safe libpq layer: connections, parameterized queries, rows, transactions,
+        // LISTEN/NOTIFY, batch writes, and an embedded PostgreSQL cluster.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
+        .target(name: "ChorusCore"),
+        // Parsers for feed formats and the sources that deliver documents.
+        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "Postgres"]),
+        // Migrations and the queue: pipeline writes, review operations, audit.
+        .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
+        // The daemon: configuration, services, signals, sd_notify, logging.
+        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "Postgres"]),
+        // The command tree.
+        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"]),
+        .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
+
+        // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
+        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChorusStoreTests", dependencies: ["ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
+        .testTarget(name: "ChorusCLITests", dependencies: ["ChorusCLI", "TestSupport"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,17 @@
+/// The root of the command tree: `chorus <subcommand>`.
+public struct ChorusRoot: ChorusCommand {
+    /// The version `chorus --version` prints.
+    public static let version = "0.1.0"
+
+    public static let spec = CommandSpec(
+        name: "chorus",
+        abstract: "Drafts coordinated solidarity messages when a crisis strikes, and queues them for review.",
+        discussion: """
+        Chorus watches crisis feeds (CAP, GDACS, USGS, JSON Lines), matches each event against the rules \
+        in Rules/, drafts a bundle of messages for every participating ministry and embassy in its \
+        audiences' languages and channels, and queues it in PostgreSQL. Nothing is published without a \
+        reviewer's approval.
+        """,
+        subcommands: []
+    )
+}

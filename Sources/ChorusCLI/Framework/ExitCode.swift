@@ -1,0 +1,17 @@
+/// The process exit codes of `chorus` (sysexits, PRODUCT.md §3).
+public enum ExitCode: Int32, Sendable {
+    /// Success.
+    case success = 0
+    /// A wrong argument or option.
+    case usage = 64
+    /// Bad input data: rejected documents, invalid rules.
+    case dataError = 65
+    /// The database cannot be reached.
+    case unavailable = 69
+    /// A bug or an unexpected condition.
+    case software = 70
+    /// A temporary failure: try again (for example, a concurrent review changed the draft).
+    case temporaryFailure = 75
+    /// Bad configuration.
+    case configuration = 78
+}

@@ -1,0 +1,1 @@
+// Shared test support: a throwaway PostgreSQL cluster for the whole test run, and fixtures.
