@@ -2,7 +2,7 @@
 ///
 /// `init(_:)` reads and validates the parsed arguments (throwing ``UsageError`` for a wrong command line);
 /// `run(_:)` does the work, reporting failures as ``CommandError`` (or any error the tree maps to an exit code).
-public protocol ChorusCommand {
+public protocol ChorusCommand: Sendable {
     /// The command's name, arguments, options, help and children.
     static var spec: CommandSpec { get }
     /// Reads and validates the command line.

@@ -1,0 +1,123 @@
+import Foundation
+import Postgres
+
+/// The PostgreSQL server of a test run: a throwaway cluster that the first test to need it starts
+/// (fsync off, in a temporary directory) and that is stopped and removed when the test process exits —
+/// unless `CHORUS_TEST_DATABASE_URL` names a server to use instead.
+///
+/// Each test asks for a database of its own (``makeDatabase()``), so tests run in parallel without
+/// seeing each other's rows. There is no silent skip: without a server, the tests that need one fail.
+public enum TestPostgres {
+    /// A fresh, empty database; returns its conninfo.
+    public static func makeDatabase() throws -> String {
+        let server = try shared.get()
+        let name = "chorus_test_\(getpid())_\(server.nextNumber())"
+        let admin = try Connection(server.adminConninfo)
+        try admin.execute("CREATE DATABASE \(identifier: name)")
+        return server.conninfo(database: name)
+    }
+
+    /// A connection to a fresh, empty database.
+    public static func connect() throws -> Connection {
+        try Connection(try makeDatabase())
+    }
+
+    /// A cluster of the test's own, for tests that stop or restart the server; stop it when done.
+    public static func makePrivateCluster() throws -> EmbeddedPostgres {
+        let directory = try makeTemporaryDirectory(prefix: "chorus-test-private")
+        let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"),
+                                           options: .init(durable: false))
+        try cluster.ensureRunning()
+        return cluster
+    }
+
+    /// Creates a directory under the system's temporary directory that every user can traverse (the
+    /// unprivileged server user must reach clusters inside it when the tests run as root).
+    public static func makeTemporaryDirectory(prefix: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        return directory
+    }
+
+    static let shared: Result<Server, any Error> = Result {
+        if let url = ProcessInfo.processInfo.environment["CHORUS_TEST_DATABASE_URL"], !url.isEmpty {
+            return Server(adminConninfo: url, cluster: nil)
+        }
+        removeAbandonedClusters()
+        let directory = try makeTemporaryDirectory(prefix: "chorus-test")
+        try String(getpid()).write(to: directory.appendingPathComponent("owner.pid"), atomically: true, encoding: .utf8)
+        let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"),
+                                           options: .init(durable: false))
+        try cluster.ensureRunning()
+        let server = Server(adminConninfo: cluster.conninfo(), cluster: cluster)
+        atexit { TestPostgres.stopSharedCluster() }
+        return server
+    }
+
+    private static func stopSharedCluster() {
+        guard case .success(let server) = shared, let cluster = server.cluster else { return }
+        try? cluster.stop(.immediate)
+        try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
+    }
+
+    /// Clusters left behind by test processes that crashed: stop them and remove their directories.
+    private static func removeAbandonedClusters() {
+        let temporary = FileManager.default.temporaryDirectory
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return }
+        for entry in entries where entry.hasPrefix("chorus-test-") {
+            let directory = temporary.appendingPathComponent(entry)
+            let ownerFile = directory.appendingPathComponent("owner.pid")
+            guard let text = try? String(contentsOf: ownerFile, encoding: .utf8), let pid = Int32(text),
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if let cluster = try? EmbeddedPostgres(directory: directory.appendingPathComponent("data")) {
+                try? cluster.stop(.immediate)
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    /// The server tests use and a counter for database names.
+    final class Server: Sendable {
+        let adminConninfo: String
+        let cluster: EmbeddedPostgres?
+        private let counter = Counter()
+
+        init(adminConninfo: String, cluster: EmbeddedPostgres?) {
+            self.adminConninfo = adminConninfo
+            self.cluster = cluster
+        }
+
+        func nextNumber() -> Int { counter.next() }
+
+        /// The conninfo of database `name` on this server.
+        func conninfo(database name: String) -> String {
+            if let cluster { return cluster.conninfo(database: name) }
+            // An admin URL or conninfo string; libpq lets a later dbname override the first.
+            return adminConninfo.contains("://")
+                ? Self.replacingDatabase(inURL: adminConninfo, with: name)
+                : adminConninfo + " dbname=\(ConnectionString.quote(name))"
+        }
+
+        private static func replacingDatabase(inURL url: String, with name: String) -> String {
+            guard var components = URLComponents(string: url) else { return url }
+            components.path = "/" + name
+            return components.string ?? url
+        }
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func next() -> Int {
+        value.withLock { value in
+            value += 1
+            return value
+        }
+    }
+}
+
+import Synchronization

@@ -1,1 +1,0 @@
-// Shared test support: a throwaway PostgreSQL cluster for the whole test run, and fixtures.
