@@ -12,6 +12,7 @@ public enum BundlePlanner {
         for sender in rule.senders {
             guard let participant = ruleSet.participants[sender.participant] else { continue }
             if rule.skipsAffectedSenders && event.countries.contains(participant.country) { continue }
+            if let host = participant.host, !event.countries.contains(host) { continue }
             let timeZone = TimeZone(identifier: participant.timeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
             for (account, language) in accountLanguages(participant, sender) {
                 drafts.append(draft(event: event, rule: rule, participant: participant, account: account, language: language, timeZone: timeZone))

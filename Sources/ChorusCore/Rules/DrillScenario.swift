@@ -33,6 +33,22 @@ public struct DrillScenario: Sendable, Hashable {
         }
     }
 
+    /// Reads a drill scenario file outside a rules directory (`chorus rules test`, `chorus drill --event`).
+    /// - Returns: the scenario, or every problem found (with `file` as the diagnostics' file name).
+    public static func parse(_ data: Data, file: String, kinds: Set<String>) -> Result<DrillScenario, RuleSetError> {
+        let node: JSON5Node
+        do {
+            node = try JSON5Reader.parse(data)
+        } catch {
+            return .failure(.invalid([RuleDiagnostic(file: file, position: error.position, path: "", message: "syntax error: \(error.message)")]))
+        }
+        var reader = NodeReader(file: file)
+        guard let drill = decode(node, reader: &reader, kinds: kinds), reader.diagnostics.isEmpty else {
+            return .failure(.invalid(reader.diagnostics.sorted()))
+        }
+        return .success(drill)
+    }
+
     static func decode(_ root: JSON5Node, reader: inout NodeReader, kinds: Set<String>) -> DrillScenario? {
         guard let fields = reader.object(root, "", allowed: ["id", "description", "start", "steps"], required: ["id", "description", "start", "steps"]) else { return nil }
         let id = fields["id"].flatMap { reader.string($0, "id") }

@@ -12,10 +12,13 @@ public struct Participant: Sendable, Hashable, Codable {
     public var timeZone: String
     /// Its accounts, one a channel and set of languages.
     public var accounts: [Account]
+    /// For an embassy, the country it is accredited to: it speaks only about events there.
+    public var host: String?
 
     /// Creates a participant.
-    public init(id: String, name: String, country: String, languages: [String], timeZone: String, accounts: [Account]) {
+    public init(id: String, name: String, country: String, languages: [String], timeZone: String, accounts: [Account], host: String? = nil) {
         self.id = id
+        self.host = host
         self.name = name
         self.country = country
         self.languages = languages

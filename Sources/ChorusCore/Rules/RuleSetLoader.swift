@@ -131,7 +131,8 @@ struct LoaderContext {
 private struct LoaderState {
     var diagnostics: [RuleDiagnostic] = []
 
-    static let participantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
+    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels"]
+    static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
     static let accountFields = ["channel", "handle", "languages"]
     static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
 
@@ -143,7 +144,7 @@ private struct LoaderState {
         var result: [String: Participant] = [:]
         for (index, item) in items.enumerated() {
             let path = "participants[\(index)]"
-            guard let fields = reader.object(item, path, allowed: Self.participantFields, required: Self.participantFields) else { continue }
+            guard let fields = reader.object(item, path, allowed: Self.participantFields, required: Self.requiredParticipantFields) else { continue }
             var ok = true
             let id = fields["id"].flatMap { reader.string($0, "\(path).id") }
             if let id, let idNode = fields["id"], result[id] != nil {
@@ -153,6 +154,11 @@ private struct LoaderState {
             let name = fields["name"].flatMap { reader.string($0, "\(path).name") }
             let country = fields["country"].flatMap { node in Self.country(node, "\(path).country", &reader) }
             let timeZone = fields["timeZone"].flatMap { node in Self.timeZone(node, "\(path).timeZone", &reader) }
+            var host: String?
+            if let node = fields["host"] {
+                host = Self.country(node, "\(path).host", &reader)
+                if host == nil { ok = false }
+            }
             var languages: [String] = []
             if let node = fields["languages"], let values = reader.strings(node, "\(path).languages") {
                 for (language, valueNode, valuePath) in values {
@@ -199,7 +205,7 @@ private struct LoaderState {
                 }
             }
             guard ok, let id, let name, let country, let timeZone, !languages.isEmpty else { continue }
-            result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts)
+            result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts, host: host)
         }
         return result
     }
