@@ -82,7 +82,7 @@ public actor HTTPSource: Source {
         self.format = format
         self.state = try cursor?.decode(State.self, source: name) ?? State(seen: [])
         let sessionConfiguration = URLSessionConfiguration.ephemeral
-        let seconds = Self.seconds(configuration.timeout)
+        let seconds = Self.requestTimeout(configuration.timeout)
         sessionConfiguration.timeoutIntervalForRequest = seconds
         sessionConfiguration.timeoutIntervalForResource = seconds
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -134,7 +134,7 @@ public actor HTTPSource: Source {
 
     private func poll() async -> Outcome {
         var request = URLRequest(url: configuration.url, cachePolicy: .reloadIgnoringLocalCacheData,
-                                 timeoutInterval: Self.seconds(configuration.timeout))
+                                 timeoutInterval: Self.requestTimeout(configuration.timeout))
         request.setValue("chorus", forHTTPHeaderField: "User-Agent")
         if let etag = state.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
         if let lastModified = state.lastModified { request.setValue(lastModified, forHTTPHeaderField: "If-Modified-Since") }
@@ -159,7 +159,7 @@ public actor HTTPSource: Source {
         }
         switch result {
         case .failure(let error as URLError) where error.code == .timedOut:
-            return .failed("timed out after \(configuration.timeout)", retryAfter: nil)
+            return .failed("timed out after \(Self.requestTimeout(configuration.timeout)) s", retryAfter: nil)
         case .failure(let error):
             return .failed(error.localizedDescription, retryAfter: nil)
         case .success(let (data, response)):
@@ -192,14 +192,21 @@ public actor HTTPSource: Source {
         nextPoll = ContinuousClock.now + backoff(afterFailures: failures, retryAfter: retryAfter)
     }
 
+    private func backoff(afterFailures count: Int, retryAfter: Duration?) -> Duration {
+        Self.backoff(afterFailures: count, retryAfter: retryAfter, initial: configuration.initialBackoff,
+                     maximum: configuration.maximumBackoff, using: &jitter)
+    }
+
     /// Capped exponential backoff with "equal jitter": half the delay fixed, half random, so that many
     /// instances do not retry in step; a server's `Retry-After` is a floor, still capped.
-    func backoff(afterFailures count: Int, retryAfter: Duration? = nil) -> Duration {
-        let base = Self.seconds(configuration.initialBackoff)
-        let cap = Self.seconds(configuration.maximumBackoff)
-        let exponential = min(cap, base * pow(2, Double(min(count - 1, 30))))
-        var delay = exponential / 2 + Double.random(in: 0...(exponential / 2), using: &jitter)
-        if let retryAfter { delay = min(cap, max(delay, Self.seconds(retryAfter))) }
+    static func backoff(
+        afterFailures count: Int, retryAfter: Duration?, initial: Duration, maximum: Duration,
+        using generator: inout some RandomNumberGenerator
+    ) -> Duration {
+        let cap = seconds(maximum)
+        let exponential = min(cap, seconds(initial) * pow(2, Double(min(max(count, 1) - 1, 30))))
+        var delay = exponential / 2 + Double.random(in: 0...(exponential / 2), using: &generator)
+        if let retryAfter { delay = min(cap, max(delay, seconds(retryAfter))) }
         return .milliseconds(Int64(delay * 1000))
     }
 
@@ -240,6 +247,12 @@ public actor HTTPSource: Source {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// URLSession on Linux hands libcurl whole seconds, and a fraction below one means "fail at once":
+    /// round up, at least one second.
+    static func requestTimeout(_ duration: Duration) -> TimeInterval {
+        max(1, seconds(duration).rounded(.up))
     }
 
     static func seconds(_ duration: Duration) -> Double {
