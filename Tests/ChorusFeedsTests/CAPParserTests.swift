@@ -126,6 +126,21 @@ import Testing
         #expect(result.rejections.isEmpty)
     }
 
+    @Test func badAlertInAFeedDoesNotStopTheOthers() throws {
+        let text = try #require(String(data: try Fixtures.data("cap_in_atom.xml"), encoding: .utf8))
+            .replacingOccurrences(of: "<sent>2024-05-01T09:58:00-05:00</sent>", with: "<sent>1 May 2024</sent>")
+        let result = try Fixtures.parser().parse(Data(text.utf8))
+        #expect(result.events.map(\.id) == ["NWS-2"])
+        #expect(result.rejections == [Rejection(item: "NWS-1", reason: "sent: '1 May 2024' is not a date-time")])
+    }
+
+    @Test func veryLikelyFromCAP10IsLikely() throws {
+        let text = try #require(String(data: try Fixtures.data("cap_in_atom.xml"), encoding: .utf8))
+            .replacingOccurrences(of: "<certainty>Likely</certainty>", with: "<certainty>Very Likely</certainty>")
+        let result = try Fixtures.parser().parse(Data(text.utf8))
+        #expect(result.events.first?.certainty == .likely)
+    }
+
     @Test func cancelWithoutInfo() throws {
         let result = try Fixtures.parse("cap_cancel_no_info.xml")
         let event = try #require(result.events.first)

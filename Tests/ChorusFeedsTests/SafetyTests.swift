@@ -73,6 +73,16 @@ import Glibc
         #expect(result.rejections.first?.reason.contains("more than 100 bytes") == true, "\(result.rejections)")
     }
 
+    @Test func truncatedDocumentGivesNoPartialItems() throws {
+        let full = try Fixtures.data("gdacs_rss_2019-12-30_DR_EQ_TC_green.xml")
+        // Cut inside the third item: the two complete items before it must not slip through as if that were all.
+        let cut = full.prefix(full.count * 3 / 4)
+        let result = try Fixtures.parser().parse(Data(cut))
+        #expect(result.events.isEmpty)
+        #expect(result.rejections.count == 1)
+        #expect(result.rejections.first?.reason.hasPrefix("not well-formed XML") == true, "\(result.rejections)")
+    }
+
     @Test func invalidUTF8DocumentIsRefused() throws {
         var data = try Fixtures.data("cap12_spec_A1_homeland_security_advisory.xml")
         data[200] = 0xFF

@@ -92,6 +92,10 @@ enum XMLDocumentReader {
             let error = parser.parserError.map { Self.describe($0, line: parser.lineNumber) } ?? "not well-formed XML"
             throw ParseFailure(error)
         }
+        // XMLParser can report success for a document cut short; an element left open means exactly that.
+        if let open = builder.stack.last {
+            throw ParseFailure("not well-formed XML: the document ends inside <\(open.name)> (truncated?)")
+        }
         return root
     }
 
