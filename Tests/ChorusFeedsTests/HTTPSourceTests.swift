@@ -82,6 +82,23 @@ import Testing
         await source.close()
     }
 
+    @Test func oversizedResponseIsAFailureThenRecovers() async throws {
+        let server = try TestHTTPServer(script: [
+            .respond(status: 200, headers: [:], body: Data(repeating: 0x20, count: 200_000)),
+            .respond(status: 200, headers: [:], body: Data("{\"id\":\"small\"}\n".utf8)),
+        ])
+        defer { server.stop() }
+        let options = ParserOptions(kinds: try Fixtures.kinds(), maximumDocumentBytes: 1000)
+        let source = try HTTPSource(
+            name: "big",
+            configuration: .init(url: server.url, timeout: .seconds(5), initialBackoff: .milliseconds(50), jitterSeed: 2),
+            parser: FeedParser(options: options))
+        let delivery = try await withTimeout(10) { try await source.next() }
+        #expect(delivery?.result.events.map(\.id) == ["small"])
+        #expect(server.receivedRequests.count == 2)
+        await source.close()
+    }
+
     @Test func backoffIsCappedExponentialWithJitter() {
         var generator = SeededJitter(state: 3)
         for failures in 1...12 {

@@ -44,6 +44,9 @@ struct CAPParser {
                 result.rejections.append(Rejection(item: item, reason: "\(error)"))
             }
         }
+        if alerts.count > options.maximumItems {
+            result.rejections.append(Rejection(reason: "more than \(options.maximumItems) alerts; the rest is not read"))
+        }
         return result
     }
 

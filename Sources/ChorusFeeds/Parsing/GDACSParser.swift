@@ -27,7 +27,11 @@ struct GDACSParser {
             return .refused("not GDACS RSS: the root element is <\(root.name)>, expected <rss> with a <channel>")
         }
         var result = ParseResult()
-        for (index, item) in channel.children("item", nil).prefix(options.maximumItems).enumerated() {
+        let items = channel.children("item", nil)
+        if items.count > options.maximumItems {
+            result.rejections.append(Rejection(reason: "more than \(options.maximumItems) items; the rest is not read"))
+        }
+        for (index, item) in items.prefix(options.maximumItems).enumerated() {
             let label = itemLabel(item) ?? "item:\(index + 1)"
             do {
                 options.finish(try event(from: item), item: label, into: &result)

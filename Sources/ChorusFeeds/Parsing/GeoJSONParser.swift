@@ -16,7 +16,7 @@ struct GeoJSONParser {
         do {
             let body = XMLDocumentReader.stripBOM(data)
             guard String(validating: body, as: UTF8.self) != nil else { throw ParseFailure("the document is not valid UTF-8") }
-            root = try JSONValue.decode(Data(body), maximumDepth: options.maximumDepth)
+            root = try JSONValue.decode(Data(body), maximumDepth: options.maximumDepth, maximumValues: options.maximumElements)
         } catch {
             return .refused("\(error)")
         }

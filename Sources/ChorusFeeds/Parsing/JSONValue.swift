@@ -59,9 +59,9 @@ enum JSONValue: Sendable, Hashable {
     ///
     /// Hand-written rather than `JSONDecoder` into this enum: decoding an unknown shape through `Decoder`
     /// means trying each type in turn, and every failed try builds an error — several times slower on feeds.
-    static func decode(_ data: Data, maximumDepth: Int) throws -> JSONValue {
+    static func decode(_ data: Data, maximumDepth: Int, maximumValues: Int = 500_000) throws -> JSONValue {
         try data.withUnsafeBytes { raw in
-            var reader = JSONReader(bytes: raw.bindMemory(to: UInt8.self), maximumDepth: maximumDepth)
+            var reader = JSONReader(bytes: raw.bindMemory(to: UInt8.self), maximumDepth: maximumDepth, maximumValues: maximumValues)
             return try reader.document()
         }
     }
@@ -86,12 +86,15 @@ enum JSONValue: Sendable, Hashable {
 private struct JSONReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maximumDepth: Int
+    let maximumValues: Int
     var index = 0
     var depth = 0
+    var values = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, maximumValues: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.maximumValues = maximumValues
     }
 
     func fail(_ message: String) -> ParseFailure {
@@ -113,6 +116,8 @@ private struct JSONReader {
     }
 
     mutating func value() throws -> JSONValue {
+        values += 1
+        if values > maximumValues { throw ParseFailure("the document has more than \(maximumValues) JSON values") }
         skipSpace()
         guard index < bytes.count else { throw fail("unexpected end") }
         switch bytes[index] {

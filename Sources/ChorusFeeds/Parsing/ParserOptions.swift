@@ -17,6 +17,8 @@ public struct ParserOptions: Sendable {
     public var maximumDepth: Int
     /// The most items (alerts, feed items, features, lines) one document may hold.
     public var maximumItems: Int
+    /// The most XML elements or JSON values one document may hold: bounds the memory a document can take.
+    public var maximumElements: Int
 
     /// The default largest document: 10 MB.
     public static let defaultMaximumDocumentBytes = 10 * 1024 * 1024
@@ -24,7 +26,8 @@ public struct ParserOptions: Sendable {
     public init(
         kinds: KindMapping, source: String? = nil, defaultCountries: [String] = [],
         maximumDocumentBytes: Int = ParserOptions.defaultMaximumDocumentBytes,
-        maximumFieldBytes: Int = 256 * 1024, maximumDepth: Int = 64, maximumItems: Int = 100_000
+        maximumFieldBytes: Int = 256 * 1024, maximumDepth: Int = 64, maximumItems: Int = 100_000,
+        maximumElements: Int = 500_000
     ) {
         self.kinds = kinds
         self.source = source
@@ -33,5 +36,6 @@ public struct ParserOptions: Sendable {
         self.maximumFieldBytes = maximumFieldBytes
         self.maximumDepth = maximumDepth
         self.maximumItems = maximumItems
+        self.maximumElements = maximumElements
     }
 }

@@ -55,7 +55,7 @@ public actor HTTPSource: Source {
     let configuration: Configuration
     let parser: FeedParser
     let format: FeedFormat
-    private let session: URLSession
+    private let sessionConfiguration: URLSessionConfiguration
     private var state: State
     private var failures = 0
     private var nextPoll: ContinuousClock.Instant?
@@ -88,7 +88,7 @@ public actor HTTPSource: Source {
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
         sessionConfiguration.urlCache = nil
         sessionConfiguration.httpCookieStorage = nil
-        self.session = URLSession(configuration: sessionConfiguration)
+        self.sessionConfiguration = sessionConfiguration
         if let seed = configuration.jitterSeed {
             jitter = SeededJitter(state: seed)
         } else {
@@ -122,7 +122,8 @@ public actor HTTPSource: Source {
     /// Nothing to do: the seen items travel in the cursor.
     public func acknowledge(_ delivery: SourceDelivery) async throws {}
 
-    public func close() { session.invalidateAndCancel() }
+    /// Nothing to release: each poll has its own session.
+    public func close() {}
 
     // MARK: Polling
 
@@ -139,23 +140,22 @@ public actor HTTPSource: Source {
         if let etag = state.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
         if let lastModified = state.lastModified { request.setValue(lastModified, forHTTPHeaderField: "If-Modified-Since") }
         let limit = parser.options.maximumDocumentBytes
-        let session = self.session
+        // A session per poll, so its delegate (which enforces the size limit while the body streams in)
+        // serves exactly one request.
+        let fetch = Fetch(limit: limit)
+        let session = URLSession(configuration: sessionConfiguration, delegate: fetch, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
         let running = RunningTask()
         let result: Result<(Data, URLResponse), any Error> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let task = session.dataTask(with: request) { data, response, error in
-                    if let error {
-                        continuation.resume(returning: .failure(error))
-                    } else if let response {
-                        continuation.resume(returning: .success((data ?? Data(), response)))
-                    } else {
-                        continuation.resume(returning: .failure(URLError(.badServerResponse)))
-                    }
-                }
-                running.start(task)
+                fetch.start(continuation)
+                running.start(session.dataTask(with: request))
             }
         } onCancel: {
             running.cancel()
+        }
+        if fetch.exceededLimit {
+            return .failed("the response is larger than the limit of \(limit) bytes", retryAfter: nil)
         }
         switch result {
         case .failure(let error as URLError) where error.code == .timedOut:
@@ -168,9 +168,6 @@ public actor HTTPSource: Source {
             case 304:
                 return .notModified
             case 200:
-                if data.count > limit {
-                    return .failed("the response is \(data.count) bytes, more than the limit of \(limit)", retryAfter: nil)
-                }
                 return .document(data, etag: http.value(forHTTPHeaderField: "ETag"),
                                  lastModified: http.value(forHTTPHeaderField: "Last-Modified"))
             default:
@@ -257,6 +254,60 @@ public actor HTTPSource: Source {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// Collects one response, cancelling it as soon as it is known to exceed the size limit.
+private final class Fetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    // @unchecked: every mutable property is only touched under `lock`.
+    private let lock = NSLock()
+    private let limit: Int
+    private var continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?
+    private var body = Data()
+    private var response: URLResponse?
+    private var tooLarge = false
+
+    init(limit: Int) { self.limit = limit }
+
+    var exceededLimit: Bool { lock.withLock { tooLarge } }
+
+    func start(_ continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>) {
+        lock.withLock { self.continuation = continuation }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        let allowed = lock.withLock {
+            self.response = response
+            if response.expectedContentLength > Int64(limit) { tooLarge = true }
+            return !tooLarge
+        }
+        completionHandler(allowed ? .allow : .cancel)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let cancel = lock.withLock {
+            if body.count + data.count > limit {
+                tooLarge = true
+                body = Data()
+            } else {
+                body.append(data)
+            }
+            return tooLarge
+        }
+        if cancel { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        let (continuation, outcome): (CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?, Result<(Data, URLResponse), any Error>) = lock.withLock {
+            defer { self.continuation = nil }
+            if let error { return (self.continuation, .failure(error)) }
+            guard let response = response ?? task.response else { return (self.continuation, .failure(URLError(.badServerResponse))) }
+            return (self.continuation, .success((body, response)))
+        }
+        continuation?.resume(returning: outcome)
     }
 }
 

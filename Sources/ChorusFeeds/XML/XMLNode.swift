@@ -80,7 +80,7 @@ enum XMLDocumentReader {
         let bytes = stripBOM(data)
         try refuseUnsafe(bytes)
         let builder = TreeBuilder(maximumDepth: options.maximumDepth, maximumFieldBytes: options.maximumFieldBytes,
-                                  maximumElements: max(1000, options.maximumItems * 50))
+                                  maximumElements: options.maximumElements)
         let parser = XMLParser(data: bytes)
         parser.shouldProcessNamespaces = true
         parser.shouldReportNamespacePrefixes = false
