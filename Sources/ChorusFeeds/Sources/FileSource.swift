@@ -15,6 +15,7 @@ import Glibc
 /// was read). A line is delivered only once complete (ended by a newline), except the last line of a
 /// file that was rotated away. A line longer than the document limit is rejected and skipped.
 public actor FileSource: Source {
+    /// The feed's name from the configuration.
     public nonisolated let name: String
     let path: String
     let parser: FeedParser
@@ -55,6 +56,7 @@ public actor FileSource: Source {
         self.position = try cursor?.decode(Position.self, source: name) ?? Position(offset: 0, line: 0)
     }
 
+    /// The next batch of complete lines, waiting (inotify, else the poll interval) until there is one.
     public func next() async throws -> SourceDelivery? {
         if watcher == nil {
             let directory = (path as NSString).deletingLastPathComponent

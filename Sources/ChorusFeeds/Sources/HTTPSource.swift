@@ -16,6 +16,7 @@ import FoundationNetworking
 public actor HTTPSource: Source {
     /// How to poll.
     public struct Configuration: Sendable {
+        /// The feed's address (http or https).
         public var url: URL
         /// Time between successful polls.
         public var interval: Duration
@@ -23,6 +24,7 @@ public actor HTTPSource: Source {
         public var timeout: Duration
         /// The first retry delay after a failure; doubled each time up to ``maximumBackoff``.
         public var initialBackoff: Duration
+        /// The longest retry delay.
         public var maximumBackoff: Duration
         /// How many seen items the cursor remembers.
         public var maximumSeen: Int
@@ -51,6 +53,7 @@ public actor HTTPSource: Source {
         var seen: [String]
     }
 
+    /// The feed's name from the configuration.
     public nonisolated let name: String
     let configuration: Configuration
     let parser: FeedParser
@@ -96,6 +99,7 @@ public actor HTTPSource: Source {
         }
     }
 
+    /// Polls until a response holds something new; failures are retried, never thrown.
     public func next() async throws -> SourceDelivery? {
         while !Task.isCancelled {
             if let nextPoll {

@@ -14,6 +14,7 @@ import Glibc
 /// Writers should create files under a name starting with `.` or ending in `.tmp` or `.part` and rename
 /// them when complete: such names are ignored, as are directories.
 public actor SpoolSource: Source {
+    /// The feed's name from the configuration.
     public nonisolated let name: String
     let directory: URL
     let parser: FeedParser
@@ -54,6 +55,7 @@ public actor SpoolSource: Source {
         self.recovered = try cursor?.decode(State.self, source: name).inFlight ?? []
     }
 
+    /// The next file in name order, waiting (inotify, else the poll interval) until there is one.
     public func next() async throws -> SourceDelivery? {
         if watcher == nil {
             try await prepare()
@@ -73,6 +75,7 @@ public actor SpoolSource: Source {
         inFlight.removeAll { $0 == entry }
     }
 
+    /// Stops watching the directory.
     public func close() {
         watcher?.stop()
         watcher = nil
