@@ -134,6 +134,13 @@ import Testing
         #expect(result.rejections == [Rejection(item: "NWS-1", reason: "sent: '1 May 2024' is not a date-time")])
     }
 
+    @Test func posixLanguageTagsAreAccepted() throws {
+        let text = try #require(String(data: try Fixtures.data("cap12_spec_A4_amber_alert_en_es.xml"), encoding: .utf8))
+            .replacingOccurrences(of: "<language>es-US</language>", with: "<language>es_US</language>")
+        let event = try #require(try Fixtures.parser().parse(Data(text.utf8)).events.first)
+        #expect(Set(event.headline.keys) == ["en-US", "es-US"])
+    }
+
     @Test func veryLikelyFromCAP10IsLikely() throws {
         let text = try #require(String(data: try Fixtures.data("cap_in_atom.xml"), encoding: .utf8))
             .replacingOccurrences(of: "<certainty>Likely</certainty>", with: "<certainty>Very Likely</certainty>")

@@ -168,7 +168,8 @@ private struct InfoFacts {
             try options.checkField(value, "\(path).\(name)")
             return value
         }
-        language = try text("language") ?? "en-US"
+        // CAP's default is en-US; some feeds write POSIX-style tags (en_US), which mean the same.
+        language = try text("language")?.replacingOccurrences(of: "_", with: "-") ?? "en-US"
         categories = info.children("category", ns).map(\.trimmedText).filter { !$0.isEmpty }
         event = try text("event").map(Self.collapse)
         for code in info.children("eventCode", ns) {
