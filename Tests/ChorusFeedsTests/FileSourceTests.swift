@@ -43,6 +43,9 @@ import Testing
         let first = try await Self.next(source)
         #expect(first.result.events.map(\.id) == ["a", "b"])
         #expect(first.origin == "\(scratch.file.path):1-2")
+        let status = await source.status()
+        #expect(status.backlog == "{\"id\":\"c\",".utf8.count && status.backlogUnit == "bytes")
+        #expect(status.lastError == nil && status.lastSuccess != nil)
 
         try scratch.append("\"kind\":\"storm\"}\n")
         let second = try await Self.next(source)

@@ -46,6 +46,7 @@ import Testing
         #expect(requests[3].headers["if-none-match"] == "\"v1\"")  // a failure does not forget the ETag
         #expect(await source.lastError == nil)
         #expect(await source.consecutiveFailures == 0)
+        #expect(await source.status().lastSuccess != nil)
 
         // A restart with the stored cursor remembers what was seen, across a 200 without an ETag.
         let cursor = try #require(second?.cursor)

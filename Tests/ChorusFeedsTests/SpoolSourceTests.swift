@@ -35,6 +35,7 @@ import Testing
         try await source.acknowledge(first)
         #expect(spool.exists("processed/20240101-a.xml"))
         #expect(!spool.exists("20240101-a.xml"))
+        #expect(await source.status().backlog == 2)  // b and c; the .tmp file is not a document yet
 
         let second = try await Self.next(source)
         #expect(second.origin == "20240101-b-broken.xml")

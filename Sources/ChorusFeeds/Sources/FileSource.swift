@@ -28,6 +28,8 @@ public actor FileSource: Source {
     private var watcher: DirectoryWatcher?
     private var reader: LineReader?
     private var position: Position
+    private var lastError: String?
+    private var lastSuccess: Date?
 
     /// Where the source stands; the JSON of its cursor.
     struct Position: Codable, Sendable, Hashable {
@@ -63,7 +65,16 @@ public actor FileSource: Source {
             watcher = DirectoryWatcher(directory: directory.isEmpty ? "." : directory, doorbell: doorbell)
         }
         while !Task.isCancelled {
-            if let delivery = try await readBatch() { return delivery }
+            do {
+                if let delivery = try await readBatch() {
+                    lastError = nil
+                    lastSuccess = Date()
+                    return delivery
+                }
+            } catch {
+                lastError = "\(error)"
+                throw error
+            }
             await doorbell.wait(timeout: pollInterval)
         }
         return nil
@@ -71,6 +82,20 @@ public actor FileSource: Source {
 
     /// Nothing to do: the cursor alone records progress in a file.
     public func acknowledge(_ delivery: SourceDelivery) async throws {}
+
+    /// Bytes between the cursor and the end of the file the path names now.
+    public func status() async -> SourceStatus {
+        let path = self.path
+        let position = self.position
+        let size: Int64? = try? await io.run { () -> Int64? in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            let same = position.inode == nil || (UInt64(info.st_ino) == position.inode && UInt64(info.st_dev) == position.device)
+            return same ? max(0, Int64(info.st_size) - position.offset) : Int64(info.st_size)
+        }
+        return SourceStatus(backlog: size.flatMap { $0 }.map { Int($0) }, backlogUnit: "bytes", lastError: lastError,
+                            lastSuccess: lastSuccess)
+    }
 
     /// Stops watching and closes the file.
     public func close() {

@@ -64,6 +64,7 @@ public actor HTTPSource: Source {
     private var nextPoll: ContinuousClock.Instant?
     private var jitter: any RandomNumberGenerator & Sendable
 
+    private var lastSuccess: Date?
     /// The last failure, `nil` once a poll succeeds.
     public private(set) var lastError: String?
     /// How many polls failed in a row.
@@ -121,6 +122,11 @@ public actor HTTPSource: Source {
             }
         }
         return nil
+    }
+
+    /// The last failure and the last successful poll; an HTTP feed has no backlog to measure.
+    public func status() async -> SourceStatus {
+        SourceStatus(lastError: lastError, lastSuccess: lastSuccess)
     }
 
     /// Nothing to do: the seen items travel in the cursor.
@@ -184,6 +190,7 @@ public actor HTTPSource: Source {
     private func succeeded() {
         failures = 0
         lastError = nil
+        lastSuccess = Date()
         nextPoll = ContinuousClock.now + configuration.interval
     }
 

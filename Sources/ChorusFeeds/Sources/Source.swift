@@ -21,6 +21,27 @@ public protocol Source: Actor {
     func next() async throws -> SourceDelivery?
     /// Tells the source that the delivery (and its cursor) has been committed.
     func acknowledge(_ delivery: SourceDelivery) async throws
+    /// What `chorus status` shows: how far behind the source is and what last went wrong.
+    func status() async -> SourceStatus
+}
+
+/// How a source is doing.
+public struct SourceStatus: Sendable, Hashable {
+    /// What is waiting to be read, in the source's unit (bytes of a file, files in a spool), when known.
+    public var backlog: Int?
+    /// The unit of ``backlog``: `bytes` or `files`.
+    public var backlogUnit: String?
+    /// The last failure, `nil` once the source works again.
+    public var lastError: String?
+    /// When the source last read successfully.
+    public var lastSuccess: Date?
+
+    public init(backlog: Int? = nil, backlogUnit: String? = nil, lastError: String? = nil, lastSuccess: Date? = nil) {
+        self.backlog = backlog
+        self.backlogUnit = backlogUnit
+        self.lastError = lastError
+        self.lastSuccess = lastSuccess
+    }
 }
 
 /// One document from a source, parsed, with the source's position after it.

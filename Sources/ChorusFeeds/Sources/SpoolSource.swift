@@ -26,6 +26,8 @@ public actor SpoolSource: Source {
     private var watcher: DirectoryWatcher?
     private var inFlight: [Entry] = []
     private var recovered: [Entry]
+    private var lastError: String?
+    private var lastSuccess: Date?
 
     /// A delivered, unacknowledged file; the cursor is the list of them.
     struct Entry: Codable, Sendable, Hashable {
@@ -62,7 +64,16 @@ public actor SpoolSource: Source {
             watcher = DirectoryWatcher(directory: directory.path, doorbell: doorbell)
         }
         while !Task.isCancelled {
-            if let delivery = try await take() { return delivery }
+            do {
+                if let delivery = try await take() {
+                    lastError = nil
+                    lastSuccess = Date()
+                    return delivery
+                }
+            } catch {
+                lastError = "\(error)"
+                throw error
+            }
             await doorbell.wait(timeout: pollInterval)
         }
         return nil
@@ -73,6 +84,20 @@ public actor SpoolSource: Source {
         guard let entry = inFlight.first(where: { $0.file == delivery.origin }) else { return }
         try await move(entry)
         inFlight.removeAll { $0 == entry }
+    }
+
+    /// Files waiting in the spool (not counting those delivered and not yet acknowledged).
+    public func status() async -> SourceStatus {
+        let directory = self.directory
+        let skip = Set(inFlight.map(\.file))
+        let count: Int? = try? await io.run {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            return names.filter { Self.isDocumentName($0) && !skip.contains($0) }.count { name in
+                var info = stat()
+                return stat(directory.appendingPathComponent(name).path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+            }
+        }
+        return SourceStatus(backlog: count, backlogUnit: "files", lastError: lastError, lastSuccess: lastSuccess)
     }
 
     /// Stops watching the directory.
