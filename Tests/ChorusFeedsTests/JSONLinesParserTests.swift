@@ -12,6 +12,7 @@ import Testing
         #expect(result.rejections == [
             Rejection(item: "line:2", reason: "countries[0]: 'XX' is not an ISO 3166-1 alpha-2 country code"),
         ])
+        #expect(result.rejections.first?.raw == Data("{\"id\":\"bad-country\",\"kind\":\"earthquake\",\"countries\":[\"XX\"]}".utf8))
         let jerusalem = result.events[0]
         #expect(jerusalem.kind == "terror_attack")
         #expect(jerusalem.countries == ["IL"])

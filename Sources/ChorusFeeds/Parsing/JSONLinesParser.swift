@@ -40,15 +40,18 @@ struct JSONLinesParser {
                 throw ParseFailure("JSON is nested deeper than \(options.maximumDepth) levels")
             }
             let event = try JSONDecoder().decode(Event.self, from: Data(trimmed))
+            let before = result.rejections.count
             options.finish(event, item: item, into: &result)
+            if result.rejections.count > before { result.rejections[before].raw = Data(trimmed) }
         } catch let error as EventError {
-            result.rejections.append(Rejection(item: item, reason: error.description))
+            result.rejections.append(Rejection(item: item, reason: error.description, raw: Data(trimmed)))
         } catch let error as ParseFailure {
-            result.rejections.append(Rejection(item: item, reason: error.reason))
+            result.rejections.append(Rejection(item: item, reason: error.reason, raw: Data(trimmed)))
         } catch let error as DecodingError {
-            result.rejections.append(Rejection(item: item, reason: "not a JSON object: \(JSONValue.describe(error))"))
+            result.rejections.append(Rejection(
+                item: item, reason: "not a JSON object: \(JSONValue.describe(error))", raw: Data(trimmed)))
         } catch {
-            result.rejections.append(Rejection(item: item, reason: "\(error)"))
+            result.rejections.append(Rejection(item: item, reason: "\(error)", raw: Data(trimmed)))
         }
     }
 }

@@ -33,13 +33,24 @@ public struct Rejection: Sendable, Hashable, CustomStringConvertible {
     public var item: String?
     /// What is wrong, naming the field where one is at fault (`sent: '…' is not a date-time`).
     public var reason: String
+    /// The rejected item's own bytes when the parser can cut them out (a JSON Lines line); `nil` means
+    /// the whole document is the evidence. Not part of a rejection's identity.
+    public var raw: Data?
 
-    public init(item: String? = nil, reason: String) {
+    public init(item: String? = nil, reason: String, raw: Data? = nil) {
         self.item = item
         self.reason = reason
+        self.raw = raw
     }
 
     public var description: String { item.map { "\($0): \(reason)" } ?? reason }
+
+    public static func == (lhs: Rejection, rhs: Rejection) -> Bool { lhs.item == rhs.item && lhs.reason == rhs.reason }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(item)
+        hasher.combine(reason)
+    }
 }
 
 /// Why an item or a document is refused; thrown inside the parsers and turned into a ``Rejection``.
