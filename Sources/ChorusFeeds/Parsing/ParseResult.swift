@@ -1,4 +1,5 @@
 import ChorusCore
+import Foundation
 
 /// What parsing one document produced: the events accepted and the items refused, in document order.
 ///
