@@ -160,4 +160,29 @@ import Testing
         #expect(rejections == [Rejection(item: "line:2", reason: "the line is longer than 100 bytes")])
         await source.close()
     }
+
+    @Test func restartInsideARejectedOverlongLineSkipsItsRest() async throws {
+        let scratch = try Scratch()
+        let options = ParserOptions(kinds: try Fixtures.kinds(), maximumDocumentBytes: 100)
+        // The long line is still being written: its rejection is delivered before its newline exists.
+        try scratch.append(Self.line("a") + "{\"id\":\"" + String(repeating: "x", count: 100_000))
+        let source = try FileSource(name: "s", path: scratch.file.path, parser: FeedParser(options: options),
+                                    pollInterval: .milliseconds(50))
+        var cursor: SourceCursor?
+        var rejected = false
+        while !rejected {
+            let delivery = try await Self.next(source)
+            rejected = !delivery.result.rejections.isEmpty
+            cursor = delivery.cursor
+        }
+        await source.close()
+        try scratch.append(String(repeating: "x", count: 10) + "\"}\n" + Self.line("b"))
+        let restarted = try FileSource(name: "s", path: scratch.file.path, parser: FeedParser(options: options),
+                                       cursor: cursor, pollInterval: .milliseconds(50))
+        let delivery = try await Self.next(restarted)
+        #expect(delivery.result.events.map(\.id) == ["b"])
+        #expect(delivery.result.rejections.isEmpty)
+        #expect(delivery.origin.hasSuffix(":3-3"))
+        await restarted.close()
+    }
 }

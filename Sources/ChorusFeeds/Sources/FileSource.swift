@@ -37,6 +37,8 @@ public actor FileSource: Source {
         var inode: UInt64?
         var offset: Int64
         var line: Int
+        /// The offset is inside an over-long line that was rejected: skip to its newline on resuming.
+        var skipping: Bool?
     }
 
     /// - Parameters:
@@ -223,13 +225,16 @@ final class LineReader: @unchecked Sendable {
         if sameFile && Int64(info.st_size) >= position.offset {
             resumed.offset = position.offset
             resumed.line = position.line
+            resumed.skipping = position.skipping
         }
         guard lseek(fd, off_t(resumed.offset), SEEK_SET) >= 0 else {
             let detail = String(cString: strerror(errno))
             Glibc.close(fd)
             throw SourceError.io(source: "file", path: path, detail: detail)
         }
-        return (LineReader(descriptor: fd, device: device, inode: inode, offset: resumed.offset), resumed)
+        let reader = LineReader(descriptor: fd, device: device, inode: inode, offset: resumed.offset)
+        reader.skipping = resumed.skipping ?? false
+        return (reader, resumed)
     }
 
     func close() {
@@ -255,6 +260,7 @@ final class LineReader: @unchecked Sendable {
                 consumed += length
                 if active.skipping {
                     active.skipping = false
+                    batch.position.skipping = nil
                 } else {
                     batch.lines.append(Line(number: batch.position.line, bytes: line))
                 }
@@ -264,6 +270,7 @@ final class LineReader: @unchecked Sendable {
                 // Too long to ever be a document: reject it once and skip to its newline.
                 if !active.skipping { batch.oversized.append(batch.position.line + 1) }
                 active.skipping = true
+                batch.position.skipping = true
                 batch.position.offset += Int64(active.pending.count)
                 active.pending.removeAll()
             }

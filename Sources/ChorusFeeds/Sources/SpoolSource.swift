@@ -133,7 +133,7 @@ public actor SpoolSource: Source {
         let skip = Set(inFlight.map(\.file))
         let limit = parser.options.maximumDocumentBytes
         let name = self.name
-        let found: (file: String, data: Data?, size: Int)? = try await io.run {
+        let found: (file: String, data: Data?, problem: String?)? = try await io.run {
             let names: [String]
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -144,15 +144,19 @@ public actor SpoolSource: Source {
                 let path = directory.appendingPathComponent(file).path
                 var info = stat()
                 guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-                if Int(info.st_size) > limit { return (file, nil, Int(info.st_size)) }
-                guard let data = FileManager.default.contents(atPath: path) else { continue }
-                return (file, data, data.count)
+                if Int(info.st_size) > limit {
+                    return (file, nil, "the document is \(info.st_size) bytes, more than the limit of \(limit)")
+                }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    return (file, nil, "cannot read the file: \(String(cString: strerror(errno)))")
+                }
+                return (file, data, nil)
             }
             return nil
         }
         guard let found else { return nil }
         let result = found.data.map { parser.parse($0, format: format) }
-            ?? ParseResult(rejections: [Rejection(reason: "the document is \(found.size) bytes, more than the limit of \(limit)")])
+            ?? ParseResult(rejections: [Rejection(reason: found.problem ?? "cannot read the file")])
         inFlight.append(Entry(file: found.file, failed: result.isRejectedEntirely))
         return SourceDelivery(
             origin: found.file, document: found.data ?? Data(), result: result,
