@@ -33,6 +33,8 @@ enum CountryNames {
             } else if let code = alpha2(forName: pieces[index]) {
                 codes.append(code)
                 index += 1
+            } else if withoutAlpha2Code.contains(key(pieces[index])) {
+                index += 1
             } else {
                 unknown.append(pieces[index])
                 index += 1
@@ -40,6 +42,9 @@ enum CountryNames {
         }
         return (codes, unknown)
     }
+
+    /// Places feeds name as countries that have no ISO 3166-1 code: known, so not an error, but no code.
+    static let withoutAlpha2Code: Set<String> = ["kosovo", "open sea", "off shore", "offshore", "international waters"]
 
     static func key(_ name: String) -> String {
         let folded = name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
