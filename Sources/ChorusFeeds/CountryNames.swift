@@ -43,8 +43,8 @@ enum CountryNames {
         return (codes, unknown)
     }
 
-    /// Places feeds name as countries that have no ISO 3166-1 code: known, so not an error, but no code.
-    static let withoutAlpha2Code: Set<String> = ["kosovo", "open sea", "off shore", "offshore", "international waters"]
+    /// What feeds write in a country list for places in no country: known, so not an error, but no code.
+    static let withoutAlpha2Code: Set<String> = ["open sea", "off shore", "offshore", "international waters"]
 
     static func key(_ name: String) -> String {
         let folded = name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
