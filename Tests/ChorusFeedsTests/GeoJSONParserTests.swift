@@ -35,6 +35,17 @@ import Testing
         #expect(merged.tags.contains("usgs:ak20254969"))
     }
 
+    @Test func rfc3339TimesAreAccepted() throws {
+        let json = """
+        {"type":"Feature","id":"emsc-1","properties":{"mag":4.2,"time":"2024-01-01T07:10:09.5Z","lastupdate":"x"},
+         "geometry":{"type":"Point","coordinates":[137.2,37.5,10]}}
+        """
+        let event = try #require(try Fixtures.parser().parse(Data(json.utf8)).events.first)
+        #expect(event.occurredAt == (try Fixtures.date("2024-01-01T07:10:09.5Z")))
+        #expect(event.sentAt == event.occurredAt)
+        #expect(event.location == Event.Location(lat: 37.5, lon: 137.2))
+    }
+
     @Test func unmappedTypesAreRejected() throws {
         let result = try Fixtures.parse("SYNTHETIC_usgs_fixture_null_mag_3features.json")
         #expect(result.events.isEmpty)
@@ -65,6 +76,7 @@ import Testing
         ("\"type\": \"quarry blast\"", "properties.type: 'quarry blast' is not a crisis"),
         ("\"alert\": \"purple\"", "properties.alert: 'purple' is not one of green, yellow, orange, red"),
         ("\"mag\": 99", "magnitude: 99.0 is not a plausible magnitude"),
+        ("\"time\": \"last night\"", "properties.time: 'last night' is not epoch milliseconds or an RFC 3339 date-time"),
         ("\"tsunami\": 7", "properties.tsunami: expected 0 or 1"),
     ])
     func badFieldIsNamed(property: String, reason: String) throws {

@@ -73,6 +73,13 @@ struct GeoJSONParser {
             }
         }
         func epoch(_ key: String) throws -> Date? {
+            // Other GeoJSON earthquake feeds (EMSC) write RFC 3339 strings where USGS writes milliseconds.
+            if case .string(let text)? = properties[key] {
+                guard let date = RFC3339.parse(text) else {
+                    throw ParseFailure(field: "properties.\(key)", "'\(text.prefix(60))' is not epoch milliseconds or an RFC 3339 date-time")
+                }
+                return date
+            }
             guard let milliseconds = try number(key) else { return nil }
             // 1800-01-01 … 2200-01-01: anything else is a unit mistake or garbage.
             guard milliseconds >= -5_364_662_400_000, milliseconds <= 7_258_118_400_000 else {
