@@ -272,6 +272,7 @@ final class LineReader: @unchecked Sendable {
                 active.skipping = true
                 batch.position.skipping = true
                 batch.position.offset += Int64(active.pending.count)
+                consumed += active.pending.count
                 active.pending.removeAll()
             }
             if try active.readMore() > 0 { continue }
