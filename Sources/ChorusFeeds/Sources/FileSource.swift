@@ -67,6 +67,7 @@ public actor FileSource: Source {
             watcher = DirectoryWatcher(directory: directory.isEmpty ? "." : directory, doorbell: doorbell)
         }
         while !Task.isCancelled {
+            let before = position
             do {
                 if let delivery = try await readBatch() {
                     lastError = nil
@@ -77,6 +78,9 @@ public actor FileSource: Source {
                 lastError = "\(error)"
                 throw error
             }
+            // Progress without a line (the rest of an over-long line skipped, a switch to a rotated-in
+            // file): there may be more to read right away.
+            if position != before { continue }
             await doorbell.wait(timeout: pollInterval)
         }
         return nil
