@@ -161,6 +161,21 @@ import Testing
         await source.close()
     }
 
+    @Test func hugeLineIsSkippedWithoutWaiting() async throws {
+        let scratch = try Scratch()
+        let options = ParserOptions(kinds: try Fixtures.kinds(), maximumDocumentBytes: 100)
+        try scratch.append(String(repeating: "y", count: 3_000_000) + "\n" + Self.line("b"))
+        // Small batches and a poll interval longer than the test: skipping must not wait between chunks.
+        let source = try FileSource(name: "s", path: scratch.file.path, parser: FeedParser(options: options),
+                                    pollInterval: .seconds(60), maximumBatchBytes: 1024)
+        var events: [String] = []
+        while events.isEmpty {
+            events += try await Self.next(source).result.events.map(\.id)
+        }
+        #expect(events == ["b"])
+        await source.close()
+    }
+
     @Test func restartInsideARejectedOverlongLineSkipsItsRest() async throws {
         let scratch = try Scratch()
         let options = ParserOptions(kinds: try Fixtures.kinds(), maximumDocumentBytes: 100)
