@@ -12,6 +12,6 @@ public struct ChorusRoot: ChorusCommand {
         audiences' languages and channels, and queues it in PostgreSQL. Nothing is published without a \
         reviewer's approval.
         """,
-        subcommands: []
+        subcommands: [MigrateCommand.self, StatusCommand.self]
     )
 }
