@@ -1,0 +1,176 @@
+import Foundation
+
+/// Everything one matched rule drafts for one event: the value the store persists as a bundle.
+public struct BundlePlan: Sendable, Hashable, Codable {
+    /// The rule that matched.
+    public var ruleID: String
+    /// The version (content hash) of the rule set that drafted it.
+    public var ruleSetVersion: String
+    /// The event's id.
+    public var eventID: String
+    /// Whether the event is new, updates or cancels an earlier one.
+    public var msgType: Event.MessageType
+    /// Ids of the earlier messages the event updates or cancels.
+    public var references: [String]
+    /// Whether this is a drill: every draft carries the drill marker and may never be released as real.
+    public var isDrill: Bool
+    /// The correlation key: reports and updates of one incident share it.
+    public var incidentKey: String
+    /// Which later bundles this one suppresses, and until when.
+    public var suppression: SuppressionKey
+    /// When the bundle may go out.
+    public var release: ReleasePlan
+    /// The drafts, in the rule's order of participants, then channel, then language.
+    public var drafts: [Draft]
+    /// Gestures to arrange.
+    public var actionItems: [ActionItem]
+    /// The time the plan was made for.
+    public var draftedAt: Date
+
+    /// Creates a plan.
+    public init(ruleID: String, ruleSetVersion: String, eventID: String, msgType: Event.MessageType, references: [String],
+                isDrill: Bool, incidentKey: String, suppression: SuppressionKey, release: ReleasePlan, drafts: [Draft],
+                actionItems: [ActionItem], draftedAt: Date) {
+        self.ruleID = ruleID
+        self.ruleSetVersion = ruleSetVersion
+        self.eventID = eventID
+        self.msgType = msgType
+        self.references = references
+        self.isDrill = isDrill
+        self.incidentKey = incidentKey
+        self.suppression = suppression
+        self.release = release
+        self.drafts = drafts
+        self.actionItems = actionItems
+        self.draftedAt = draftedAt
+    }
+}
+
+/// One message: one participant, one channel, one language.
+public struct Draft: Sendable, Hashable, Codable {
+    /// The participant's id.
+    public var participant: String
+    /// The participant's name.
+    public var participantName: String
+    /// The account's handle.
+    public var handle: String
+    /// The channel.
+    public var channel: Channel
+    /// The language tag.
+    public var language: String
+    /// The text, drill marker included; empty when it could not be rendered.
+    public var text: String
+    /// The text's length as the channel counts it.
+    public var length: Int
+    /// The channel's limit.
+    public var limit: Int
+    /// Whether a reviewer can approve it as is, or must edit it first.
+    public var state: DraftState
+    /// Why it needs an edit.
+    public var problem: String?
+    /// Whether it is a drill draft.
+    public var isDrill: Bool
+
+    /// Creates a draft.
+    public init(participant: String, participantName: String, handle: String, channel: Channel, language: String, text: String,
+                length: Int, limit: Int, state: DraftState, problem: String?, isDrill: Bool) {
+        self.participant = participant
+        self.participantName = participantName
+        self.handle = handle
+        self.channel = channel
+        self.language = language
+        self.text = text
+        self.length = length
+        self.limit = limit
+        self.state = state
+        self.problem = problem
+        self.isDrill = isDrill
+    }
+}
+
+/// The state a draft is queued in.
+public enum DraftState: String, Sendable, Hashable, Codable {
+    /// Ready for review.
+    case pending
+    /// Over its channel's limit or not rendered: a reviewer must edit it (PRODUCT.md §6, §7).
+    case needsEdit = "needs_edit"
+}
+
+/// A gesture to arrange: light a landmark in the colours of a flag, at a local time.
+public struct ActionItem: Sendable, Hashable, Codable {
+    /// What to do; `light_landmark` for now.
+    public var action: String
+    /// The landmark's id.
+    public var landmark: String
+    /// The landmark's name.
+    public var landmarkName: String
+    /// Its city.
+    public var city: String
+    /// Who decides about it.
+    public var owner: String
+    /// The country whose flag's colours to show.
+    public var country: String
+    /// The flag's colours, in English, when known.
+    public var colours: [String]
+    /// When, as an instant.
+    public var at: Date
+    /// When, in the landmark's local time, with its offset (`2017-01-09T17:05:00+01:00`).
+    public var localTime: String
+    /// The landmark's time zone.
+    public var timeZone: String
+    /// How the time was chosen: `dusk`, `sunset` or the fixed `HH:MM`.
+    public var timing: String
+    /// One line for the reviewer.
+    public var summary: String
+
+    /// Creates an action item.
+    public init(action: String, landmark: String, landmarkName: String, city: String, owner: String, country: String,
+                colours: [String], at: Date, localTime: String, timeZone: String, timing: String, summary: String) {
+        self.action = action
+        self.landmark = landmark
+        self.landmarkName = landmarkName
+        self.city = city
+        self.owner = owner
+        self.country = country
+        self.colours = colours
+        self.at = at
+        self.localTime = localTime
+        self.timeZone = timeZone
+        self.timing = timing
+        self.summary = summary
+    }
+}
+
+/// When a bundle may be released, and when its unreleased drafts expire.
+public struct ReleasePlan: Sendable, Hashable, Codable {
+    /// `all`: together once every draft is approved; `each`: each draft once approved.
+    public var policy: ReleasePolicy
+    /// Nothing goes out before this.
+    public var notBefore: Date
+    /// Unreleased drafts expire at this time.
+    public var expiresAt: Date
+
+    /// Creates a release plan.
+    public init(policy: ReleasePolicy, notBefore: Date, expiresAt: Date) {
+        self.policy = policy
+        self.notBefore = notBefore
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A suppression key: while it holds, events with the same key fold into this bundle.
+public struct SuppressionKey: Sendable, Hashable, Codable {
+    /// The rule id and the key fields' values (`deadly-attack|countries=IL|incident=…`).
+    public var key: String
+    /// The window, in seconds.
+    public var windowSeconds: Int
+    /// The end of the window.
+    public var until: Date
+
+    /// Creates a suppression key.
+    public init(key: String, windowSeconds: Int, until: Date) {
+        self.key = key
+        self.windowSeconds = windowSeconds
+        self.until = until
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Turns an event and a rule it matched into a ``BundlePlan``: drafts for every participant × channel ×
+/// language, gestures as action items, the release plan, and the suppression and incident keys.
+public enum BundlePlanner {
+    /// Plans the bundle `rule` drafts for `event`, as of `now`.
+    ///
+    /// Never throws: a draft whose template cannot be rendered, or that is over its channel's limit, is
+    /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, language and channel).
+    public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> BundlePlan {
+        var drafts: [Draft] = []
+        for sender in rule.senders {
+            guard let participant = ruleSet.participants[sender.participant] else { continue }
+            if rule.skipsAffectedSenders && event.countries.contains(participant.country) { continue }
+            if let host = participant.host, !event.countries.contains(host) { continue }
+            let timeZone = TimeZone(identifier: participant.timeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
+            for (account, language) in accountLanguages(participant, sender) {
+                drafts.append(draft(event: event, rule: rule, participant: participant, account: account, language: language, timeZone: timeZone))
+            }
+        }
+        let incident = incidentKey(of: event)
+        var keyParts = [rule.id]
+        for field in rule.suppression.fields {
+            let value: String
+            switch field {
+            case .kind: value = event.kind
+            case .countries: value = event.countries.sorted().joined(separator: ",")
+            case .place: value = event.place?.lowercased() ?? ""
+            case .incident: value = incident
+            case .source: value = event.source ?? ""
+            case .alertLevel: value = event.alertLevel?.rawValue ?? ""
+            }
+            keyParts.append("\(field.rawValue)=\(value)")
+        }
+        let window = Int(rule.suppression.window.components.seconds)
+        return BundlePlan(
+            ruleID: rule.id, ruleSetVersion: ruleSet.version, eventID: event.id, msgType: event.msgType,
+            references: event.references, isDrill: event.isDrill, incidentKey: incident,
+            suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
+            release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
+                                 expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval)),
+            drafts: drafts, actionItems: actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now), draftedAt: now)
+    }
+
+    /// The bundles of every rule `event` matches.
+    public static func plans(event: Event, ruleSet: RuleSet, now: Date) -> [BundlePlan] {
+        ruleSet.match(event).map { plan(event: event, rule: $0.rule, ruleSet: ruleSet, now: now) }
+    }
+
+    /// The correlation key: the feed's incident, else the message an update refers to, else the event's id.
+    public static func incidentKey(of event: Event) -> String {
+        event.incident ?? event.references.first ?? event.id
+    }
+
+    /// The (account, language) pairs a sender drafts for, in the participant's order.
+    static func accountLanguages(_ participant: Participant, _ sender: RuleSender) -> [(Participant.Account, String)] {
+        var pairs: [(Participant.Account, String)] = []
+        for account in participant.accounts where sender.channels.isEmpty || sender.channels.contains(account.channel) {
+            for language in account.languages where sender.languages.isEmpty || sender.languages.contains(language) {
+                pairs.append((account, language))
+            }
+        }
+        return pairs
+    }
+
+    static func draft(event: Event, rule: Rule, participant: Participant, account: Participant.Account, language: String, timeZone: TimeZone) -> Draft {
+        let channel = account.channel
+        var text = ""
+        var problem: String?
+        if let template = rule.template(language: language, channel: channel) {
+            do {
+                text = try template.render(TemplateValues(event: event, language: language, timeZone: timeZone))
+                if event.isDrill { text = LanguageSupport.drillMarker(for: language) + " " + text }
+            } catch {
+                problem = "rule \(rule.id), language \(language), channel \(channel.rawValue): \(error.description)"
+            }
+        } else {
+            problem = "rule \(rule.id), language \(language), channel \(channel.rawValue): no template"
+        }
+        let length = channel.length(of: text)
+        if problem == nil, length > channel.limit {
+            problem = "over the \(channel.rawValue) limit: \(length) of \(channel.limit)"
+        }
+        return Draft(participant: participant.id, participantName: participant.name, handle: account.handle, channel: channel,
+                     language: language, text: text, length: length, limit: channel.limit,
+                     state: problem == nil ? .pending : .needsEdit, problem: problem, isDrill: event.isDrill)
+    }
+
+    static func actionItems(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> [ActionItem] {
+        var items: [ActionItem] = []
+        for gesture in rule.gestures {
+            let affected = event.countries.first { gesture.countries?.contains($0) ?? true }
+            guard let country = affected, let landmark = ruleSet.landmarks[gesture.landmark],
+                  let timeZone = TimeZone(identifier: landmark.timeZone) else { continue }
+            let earliest = (event.occurredAt ?? event.sentAt ?? now).addingTimeInterval(gesture.preparation.timeInterval)
+            guard let at = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
+            let colours = CountryNames.flagColours[country] ?? []
+            let countryName = CountryNames.name(country, language: "en")
+            let local = localTimestamp(at, timeZone: timeZone)
+            let when = at.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
+                                                      calendar: Calendar(identifier: .gregorian), timeZone: timeZone))
+            var summary = "Light the \(landmark.name) (\(landmark.city)) in the colours of the flag of \(countryName)"
+            if !colours.isEmpty { summary += " (\(colours.joined(separator: ", ")))" }
+            summary += " at \(gesture.time) on \(when) local time; ask \(landmark.owner)."
+            if event.isDrill { summary = LanguageSupport.drillMarker(for: "en") + " " + summary }
+            items.append(ActionItem(action: "light_landmark", landmark: landmark.id, landmarkName: landmark.name, city: landmark.city,
+                                    owner: landmark.owner, country: country, colours: colours, at: at, localTime: local,
+                                    timeZone: landmark.timeZone, timing: gesture.time.description, summary: summary))
+        }
+        return items
+    }
+
+    /// The first dusk, sunset or clock time at the landmark that is not before `notBefore`, to the minute.
+    static func moment(of time: GestureTime, notBefore: Date, landmark: Landmark, timeZone: TimeZone) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        for dayOffset in 0..<3 {
+            guard let day = calendar.date(byAdding: .day, value: dayOffset, to: notBefore) else { continue }
+            let candidate: Date?
+            switch time {
+            case .dusk: candidate = SolarTime.dusk(on: day, at: landmark.location, timeZone: timeZone)
+            case .sunset: candidate = SolarTime.sunset(on: day, at: landmark.location, timeZone: timeZone)
+            case .localTime(let hour, let minute):
+                candidate = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day)
+            }
+            guard let candidate else { continue }
+            let rounded = Date(timeIntervalSince1970: (candidate.timeIntervalSince1970 / 60).rounded() * 60)
+            if rounded >= notBefore { return rounded }
+        }
+        return nil
+    }
+
+    /// `2017-01-09T17:05:00+01:00`.
+    static func localTimestamp(_ date: Date, timeZone: TimeZone) -> String {
+        let offset = timeZone.secondsFromGMT(for: date)
+        let shifted = RFC3339.format(date.addingTimeInterval(Double(offset)))
+        let sign = offset < 0 ? "-" : "+"
+        let hours = abs(offset) / 3600, minutes = abs(offset) / 60 % 60
+        let zone = sign + (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
+        return String(shifted.dropLast()) + zone
+    }
+}

@@ -1,0 +1,135 @@
+/// Reads typed values out of a parsed JSON5 file, collecting every problem as a ``RuleDiagnostic``
+/// instead of stopping at the first one.
+struct NodeReader {
+    let file: String
+    var diagnostics: [RuleDiagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func report(_ node: JSON5Node?, _ path: String, _ message: String) {
+        diagnostics.append(RuleDiagnostic(file: file, position: node?.position, path: path, message: message))
+    }
+
+    mutating func report(at position: SourcePosition?, _ path: String, _ message: String) {
+        diagnostics.append(RuleDiagnostic(file: file, position: position, path: path, message: message))
+    }
+
+    /// The members of an object; unknown keys and missing required keys are reported.
+    mutating func object(_ node: JSON5Node, _ path: String, allowed: [String], required: [String] = []) -> [String: JSON5Node]? {
+        guard case .object(let members) = node.value else {
+            report(node, path, "expected an object, found \(node.value.typeName)")
+            return nil
+        }
+        var result: [String: JSON5Node] = [:]
+        for member in members {
+            if allowed.contains(member.key) {
+                result[member.key] = member.node
+            } else {
+                let suggestion = Self.closest(to: member.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                report(at: member.keyPosition, Self.join(path, member.key),
+                       "unknown field '\(member.key)'\(suggestion); allowed: \(allowed.joined(separator: ", "))")
+            }
+        }
+        for key in required where result[key] == nil {
+            report(at: nil, path.isEmpty ? key : Self.join(path, key), "missing required field '\(key)'")
+        }
+        return result
+    }
+
+    mutating func string(_ node: JSON5Node, _ path: String) -> String? {
+        guard case .string(let text) = node.value else {
+            report(node, path, "expected a string, found \(node.value.typeName)")
+            return nil
+        }
+        if text.trimmingSpaces().isEmpty {
+            report(node, path, "must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    mutating func bool(_ node: JSON5Node, _ path: String) -> Bool? {
+        guard case .bool(let value) = node.value else {
+            report(node, path, "expected true or false, found \(node.value.typeName)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ node: JSON5Node, _ path: String) -> Double? {
+        guard case .number(let value, _) = node.value, value.isFinite else {
+            report(node, path, "expected a number, found \(node.value.typeName)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func list(_ node: JSON5Node, _ path: String) -> [JSON5Node]? {
+        guard case .array(let items) = node.value else {
+            report(node, path, "expected a list, found \(node.value.typeName)")
+            return nil
+        }
+        return items
+    }
+
+    /// A string or a list of strings (`"IL"` is `["IL"]`), each with its node; an empty list is an error.
+    mutating func strings(_ node: JSON5Node, _ path: String) -> [(String, JSON5Node, String)]? {
+        if case .string = node.value {
+            return string(node, path).map { [($0, node, path)] }
+        }
+        guard let items = list(node, path) else { return nil }
+        if items.isEmpty {
+            report(node, path, "an empty list never matches; leave the field out instead")
+            return nil
+        }
+        var result: [(String, JSON5Node, String)] = []
+        for (index, item) in items.enumerated() {
+            if let text = string(item, "\(path)[\(index)]") { result.append((text, item, "\(path)[\(index)]")) }
+        }
+        return result
+    }
+
+    mutating func duration(_ node: JSON5Node, _ path: String) -> Duration? {
+        guard let text = string(node, path) else { return nil }
+        guard let duration = RuleDuration.parse(text) else {
+            report(node, path, "'\(text)' is not a duration (examples: 90s, 30m, 6h, 2d, 1h30m)")
+            return nil
+        }
+        return duration
+    }
+
+    /// A value out of a closed set: `"exercise"` for a `Status`.
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: JSON5Node, _ path: String, _ type: E.Type) -> E?
+    where E.RawValue == String {
+        guard let text = string(node, path) else { return nil }
+        guard let value = E(rawValue: text) else {
+            report(node, path, "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The allowed key a typo most likely meant (Levenshtein distance at most 2, or a third of the length).
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let limit = max(2, word.count / 3)
+        let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= limit }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let left = Array(a), right = Array(b)
+        if left.isEmpty { return right.count }
+        if right.isEmpty { return left.count }
+        var previous = Array(0...right.count)
+        for i in 1...left.count {
+            var row = [i] + Array(repeating: 0, count: right.count)
+            for j in 1...right.count {
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (left[i - 1] == right[j - 1] ? 0 : 1))
+            }
+            previous = row
+        }
+        return previous[right.count]
+    }
+}

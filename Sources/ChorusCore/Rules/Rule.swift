@@ -1,0 +1,263 @@
+/// One rule (`Rules/rules/*.json5`): when it matches, who speaks where and in which languages, what they
+/// say, which gestures to prepare, and how the bundle is released and suppressed.
+public struct Rule: Sendable, Hashable {
+    /// The rule's identifier, unique in the set.
+    public var id: String
+    /// What the rule is for, in a sentence.
+    public var description: String
+    /// Alternatives: the rule matches when every condition of at least one of them holds.
+    public var conditions: [RuleConditions]
+    /// The senders, each with its channels and languages.
+    public var senders: [RuleSender]
+    /// Whether senders of an affected country stay silent (a ministry does not send solidarity to itself).
+    public var skipsAffectedSenders: Bool
+    /// Templates by language.
+    public var templates: [String: LanguageTemplates]
+    /// Symbolic gestures to prepare as action items.
+    public var gestures: [Gesture]
+    /// How the bundle is released.
+    public var release: ReleaseSettings
+    /// Which later events fold into the same bundle.
+    public var suppression: SuppressionSettings
+    /// The file the rule came from, relative to the rules directory.
+    public var file: String
+
+    /// The template for `language` on `channel`: the channel's own, else the language's default.
+    public func template(language: String, channel: Channel) -> Template? {
+        guard let forLanguage = templates[language] else { return nil }
+        return forLanguage.byChannel[channel] ?? forLanguage.fallback
+    }
+}
+
+/// The templates of one language: one per channel, and a default for the other channels.
+public struct LanguageTemplates: Sendable, Hashable {
+    /// The template for channels without their own.
+    public var fallback: Template?
+    /// Channel-specific templates.
+    public var byChannel: [Channel: Template]
+
+    /// Creates the templates of a language.
+    public init(fallback: Template?, byChannel: [Channel: Template]) {
+        self.fallback = fallback
+        self.byChannel = byChannel
+    }
+}
+
+/// Who speaks in a rule's bundle: one participant, on which of its channels, in which languages.
+public struct RuleSender: Sendable, Hashable {
+    /// The participant's identifier.
+    public var participant: String
+    /// Channels to draft for; empty means every channel of the participant.
+    public var channels: [Channel]
+    /// Languages to draft in; empty means every language of the participant.
+    public var languages: [String]
+}
+
+/// An inclusive numeric range; either end may be open.
+public struct NumericRange: Sendable, Hashable, Codable {
+    /// The smallest accepted value.
+    public var minimum: Double?
+    /// The largest accepted value.
+    public var maximum: Double?
+
+    /// Creates a range.
+    public init(minimum: Double? = nil, maximum: Double? = nil) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    /// Whether `value` is known and inside the range.
+    public func contains(_ value: Double?) -> Bool {
+        guard let value else { return false }
+        if let minimum, value < minimum { return false }
+        if let maximum, value > maximum { return false }
+        return true
+    }
+}
+
+/// One set of conditions; all must hold. A `nil` condition always holds; a list holds when any of it does.
+public struct RuleConditions: Sendable, Hashable {
+    /// Event kinds.
+    public var kinds: Set<String>?
+    /// Countries: holds when any affected country is listed.
+    public var countries: Set<String>?
+    /// Places: holds when the event's place contains any of these (case-insensitive).
+    public var places: [String]?
+    /// Statuses; by default `actual` and `exercise` (a drill drafts drill drafts).
+    public var statuses: Set<Event.Status>
+    /// Severities.
+    public var severities: Set<Event.Severity>?
+    /// Certainties.
+    public var certainties: Set<Event.Certainty>?
+    /// Alert levels.
+    public var alertLevels: Set<Event.AlertLevel>?
+    /// Fatalities; an unknown count does not hold.
+    public var fatalities: NumericRange?
+    /// Injured; an unknown count does not hold.
+    public var injured: NumericRange?
+    /// Magnitude; an unknown magnitude does not hold.
+    public var magnitude: NumericRange?
+    /// Tags: holds when the event has any of them.
+    public var tags: Set<String>?
+
+    /// The statuses a rule matches when it names none.
+    public static let defaultStatuses: Set<Event.Status> = [.actual, .exercise]
+
+    /// Creates conditions; everything left out always holds.
+    public init(
+        kinds: Set<String>? = nil, countries: Set<String>? = nil, places: [String]? = nil,
+        statuses: Set<Event.Status> = RuleConditions.defaultStatuses, severities: Set<Event.Severity>? = nil,
+        certainties: Set<Event.Certainty>? = nil, alertLevels: Set<Event.AlertLevel>? = nil,
+        fatalities: NumericRange? = nil, injured: NumericRange? = nil, magnitude: NumericRange? = nil,
+        tags: Set<String>? = nil
+    ) {
+        self.kinds = kinds
+        self.countries = countries
+        self.places = places?.map { $0.lowercased() }
+        self.statuses = statuses
+        self.severities = severities
+        self.certainties = certainties
+        self.alertLevels = alertLevels
+        self.fatalities = fatalities
+        self.injured = injured
+        self.magnitude = magnitude
+        self.tags = tags
+    }
+
+    /// Whether every condition holds for `event` (the unindexed, reference semantics).
+    public func matches(_ event: Event) -> Bool { explain(event) != nil }
+
+    /// Why the conditions hold for `event`, one line a condition, or `nil` when one does not.
+    public func explain(_ event: Event) -> [String]? {
+        var reasons: [String] = []
+        func list<T: Hashable>(_ values: Set<T>) -> String where T: CustomStringConvertible {
+            values.map(\.description).sorted().joined(separator: ", ")
+        }
+        if let kinds {
+            guard kinds.contains(event.kind) else { return nil }
+            reasons.append("kind \(event.kind) is one of [\(list(kinds))]")
+        }
+        if let countries {
+            guard let hit = event.countries.first(where: countries.contains) else { return nil }
+            reasons.append("country \(hit) is one of [\(list(countries))]")
+        }
+        if let places {
+            guard let place = event.place?.lowercased(), let hit = places.first(where: { place.contains($0) }) else { return nil }
+            reasons.append("place '\(event.place ?? "")' contains '\(hit)'")
+        }
+        guard statuses.contains(event.status) else { return nil }
+        reasons.append("status \(event.status.rawValue) is one of [\(statuses.map(\.rawValue).sorted().joined(separator: ", "))]")
+        if let severities {
+            guard severities.contains(event.severity) else { return nil }
+            reasons.append("severity \(event.severity.rawValue) is one of [\(severities.map(\.rawValue).sorted().joined(separator: ", "))]")
+        }
+        if let certainties {
+            guard certainties.contains(event.certainty) else { return nil }
+            reasons.append("certainty \(event.certainty.rawValue) is one of [\(certainties.map(\.rawValue).sorted().joined(separator: ", "))]")
+        }
+        if let alertLevels {
+            guard let level = event.alertLevel, alertLevels.contains(level) else { return nil }
+            reasons.append("alertLevel \(level.rawValue) is one of [\(alertLevels.map(\.rawValue).sorted().joined(separator: ", "))]")
+        }
+        for (name, range, value) in [("fatalities", fatalities, event.fatalities.map(Double.init)),
+                                     ("injured", injured, event.injured.map(Double.init)),
+                                     ("magnitude", magnitude, event.magnitude)] {
+            guard let range else { continue }
+            guard range.contains(value), let value else { return nil }
+            reasons.append("\(name) \(Self.format(value)) is \(Self.describe(range))")
+        }
+        if let tags {
+            guard let hit = event.tags.first(where: tags.contains) else { return nil }
+            reasons.append("tag \(hit) is one of [\(list(tags))]")
+        }
+        return reasons
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    static func describe(_ range: NumericRange) -> String {
+        switch (range.minimum, range.maximum) {
+        case let (minimum?, maximum?): return "between \(format(minimum)) and \(format(maximum))"
+        case let (minimum?, nil): return "at least \(format(minimum))"
+        case let (nil, maximum?): return "at most \(format(maximum))"
+        case (nil, nil): return "known"
+        }
+    }
+}
+
+/// A symbolic gesture: light a landmark in the colours of the affected country's flag.
+public struct Gesture: Sendable, Hashable {
+    /// The landmark's identifier.
+    public var landmark: String
+    /// The gesture applies only when an affected country is one of these; `nil` means always.
+    public var countries: Set<String>?
+    /// When, in the landmark's local time.
+    public var time: GestureTime
+    /// The least time between the event and the gesture, so that the owner can arrange it.
+    public var preparation: Duration
+}
+
+/// When a gesture takes place, local to its landmark.
+public enum GestureTime: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Sunset (upper limb at the horizon, with refraction) at the landmark's coordinates.
+    case sunset
+    /// Civil dusk: the sun 6° below the horizon, when floodlights show.
+    case dusk
+    /// A fixed local clock time.
+    case localTime(hour: Int, minute: Int)
+
+    public var description: String {
+        switch self {
+        case .sunset: return "sunset"
+        case .dusk: return "dusk"
+        case .localTime(let hour, let minute):
+            return (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
+        }
+    }
+}
+
+/// Release settings of a rule.
+public struct ReleaseSettings: Sendable, Hashable {
+    /// When a bundle is ready.
+    public var policy: ReleasePolicy
+    /// How long after drafting nothing may be released (a moment for second thoughts).
+    public var notBefore: Duration
+    /// How long after drafting unreleased drafts expire.
+    public var expiry: Duration
+
+    /// Creates release settings.
+    public init(policy: ReleasePolicy = .all, notBefore: Duration = .zero, expiry: Duration = .seconds(48 * 3600)) {
+        self.policy = policy
+        self.notBefore = notBefore
+        self.expiry = expiry
+    }
+}
+
+/// When a bundle's drafts may go out.
+public enum ReleasePolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Together, once every participant's drafts are approved (a coordinated statement).
+    case all
+    /// Each draft as soon as it is approved.
+    case each
+}
+
+/// Suppression settings of a rule: events with the same key within the window fold into one bundle.
+public struct SuppressionSettings: Sendable, Hashable {
+    /// The event fields the key is made of, after the rule's id.
+    public var fields: [SuppressionField]
+    /// How long a key suppresses new bundles.
+    public var window: Duration
+
+    /// Creates suppression settings.
+    public init(fields: [SuppressionField] = [.incident], window: Duration = .seconds(24 * 3600)) {
+        self.fields = fields
+        self.window = window
+    }
+}
+
+/// An event field a suppression key can be made of.
+public enum SuppressionField: String, Sendable, Hashable, Codable, CaseIterable {
+    case kind, countries, place, incident, source, alertLevel
+}

@@ -1,0 +1,170 @@
+import Foundation
+
+/// A checked, indexed set of rules with the participants and landmarks they refer to.
+///
+/// Load it with ``load(from:)``; match events with ``match(_:)``; draft with ``BundlePlanner``.
+/// Its ``version`` is the SHA-256 of the files it was read from, recorded in every bundle.
+public struct RuleSet: Sendable {
+    /// The content hash of the files (64 hex digits): the rule-set version drafts record.
+    public let version: String
+    /// The rules, sorted by id.
+    public let rules: [Rule]
+    /// The participants by id.
+    public let participants: [String: Participant]
+    /// The landmarks by id.
+    public let landmarks: [String: Landmark]
+    /// The kinds rules may name.
+    public let kinds: Set<String>
+    /// The drill scenarios, sorted by id.
+    public let drills: [DrillScenario]
+    let index: RuleIndex
+
+    /// Builds a set from values (tests, tools); ``load(from:)`` is the checked way from files.
+    public init(rules: [Rule], participants: [String: Participant], landmarks: [String: Landmark],
+                kinds: Set<String> = RuleSetLoader.defaultKinds, drills: [DrillScenario] = [], version: String = "") {
+        self.rules = rules.sorted { $0.id < $1.id }
+        self.participants = participants
+        self.landmarks = landmarks
+        self.kinds = kinds
+        self.drills = drills.sorted { $0.id < $1.id }
+        self.version = version
+        self.index = RuleIndex(self.rules)
+    }
+
+    /// Loads and checks a rules directory.
+    /// - Throws: ``RuleSetError/invalid(_:)`` with every problem found.
+    public static func load(from directory: URL) throws(RuleSetError) -> RuleSet {
+        let (set, diagnostics) = RuleSetLoader.load(directory: directory)
+        guard let set, diagnostics.isEmpty else { throw .invalid(diagnostics) }
+        return set
+    }
+
+    /// Every problem of a rules directory, sorted by file and position; empty when it is fine.
+    public static func check(directory: URL) -> [RuleDiagnostic] {
+        RuleSetLoader.load(directory: directory).diagnostics
+    }
+
+    /// The rule with `id`.
+    public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
+
+    /// The drill scenario with `id`.
+    public func drill(id: String) -> DrillScenario? { drills.first { $0.id == id } }
+
+    /// The rules `event` matches, in rule-id order, through the index: rules that cannot match cost nothing.
+    public func match(_ event: Event) -> [RuleMatch] {
+        index.match(event, rules: rules).map { RuleMatch(rule: rules[$0.rule], alternative: $0.alternative) }
+    }
+
+    /// The same answer as ``match(_:)`` by checking every rule: the reference the index is tested against.
+    public func matchWithoutIndex(_ event: Event) -> [RuleMatch] {
+        rules.compactMap { rule in
+            rule.conditions.firstIndex { $0.matches(event) }.map { RuleMatch(rule: rule, alternative: $0) }
+        }
+    }
+
+    /// The version of a set of files: SHA-256 over each file's relative path, a NUL, its size in decimal,
+    /// a NUL and its bytes, in the order participants, landmarks, kinds, then `rules/` by name.
+    static func version(of files: [(String, Data)]) -> String {
+        let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2]
+        let sorted = files.sorted { left, right in
+            let l = order[left.0] ?? 3, r = order[right.0] ?? 3
+            return l != r ? l < r : Array(left.0.utf8).lexicographicallyPrecedes(Array(right.0.utf8))
+        }
+        var hash = SHA256()
+        for (path, data) in sorted {
+            hash.update(path)
+            hash.update([0])
+            hash.update(String(data.count))
+            hash.update([0])
+            hash.update(data)
+        }
+        return hash.hexDigest()
+    }
+}
+
+/// A rule an event matched, and which of its alternatives held.
+public struct RuleMatch: Sendable {
+    /// The rule.
+    public var rule: Rule
+    /// The index of the first alternative of `when` that held.
+    public var alternative: Int
+
+    /// Why the rule matched `event`: one line a condition of the alternative that held.
+    public func reasons(for event: Event) -> [String] {
+        rule.conditions[alternative].explain(event) ?? []
+    }
+}
+
+/// The rules indexed by kind and country: an event looks at the rules for its kind and its countries,
+/// and at the few rules constrained by neither.
+struct RuleIndex: Sendable {
+    struct Entry: Sendable {
+        var rule: Int
+        var alternative: Int
+    }
+
+    private var byKindAndCountry: [String: [String: [Entry]]] = [:]
+    private var byKind: [String: [Entry]] = [:]
+    private var byCountry: [String: [Entry]] = [:]
+    private var unconstrained: [Entry] = []
+
+    init(_ rules: [Rule]) {
+        for (ruleIndex, rule) in rules.enumerated() {
+            for (alternativeIndex, conditions) in rule.conditions.enumerated() {
+                let entry = Entry(rule: ruleIndex, alternative: alternativeIndex)
+                switch (conditions.kinds, conditions.countries) {
+                case let (kinds?, countries?):
+                    for kind in kinds { for country in countries { byKindAndCountry[kind, default: [:]][country, default: []].append(entry) } }
+                case let (kinds?, nil):
+                    for kind in kinds { byKind[kind, default: []].append(entry) }
+                case let (nil, countries?):
+                    for country in countries { byCountry[country, default: []].append(entry) }
+                case (nil, nil):
+                    unconstrained.append(entry)
+                }
+            }
+        }
+    }
+
+    func match(_ event: Event, rules: [Rule]) -> [Entry] {
+        var hits: [Entry] = []
+        func consider(_ entries: [Entry]?) {
+            guard let entries else { return }
+            for entry in entries where rules[entry.rule].conditions[entry.alternative].holds(event) {
+                hits.append(entry)
+            }
+        }
+        let forKind = byKindAndCountry[event.kind]
+        for country in event.countries {
+            consider(forKind?[country])
+            consider(byCountry[country])
+        }
+        consider(byKind[event.kind])
+        consider(unconstrained)
+        guard hits.count > 1 else { return hits }
+        hits.sort { ($0.rule, $0.alternative) < ($1.rule, $1.alternative) }
+        var unique: [Entry] = []
+        for hit in hits where unique.last?.rule != hit.rule { unique.append(hit) }
+        return unique
+    }
+}
+
+extension RuleConditions {
+    /// The fast check the index runs: the same semantics as ``matches(_:)`` without building reasons.
+    func holds(_ event: Event) -> Bool {
+        if let kinds, !kinds.contains(event.kind) { return false }
+        if let countries, !event.countries.contains(where: countries.contains) { return false }
+        if !statuses.contains(event.status) { return false }
+        if let severities, !severities.contains(event.severity) { return false }
+        if let certainties, !certainties.contains(event.certainty) { return false }
+        if let alertLevels { guard let level = event.alertLevel, alertLevels.contains(level) else { return false } }
+        if let fatalities, !fatalities.contains(event.fatalities.map(Double.init)) { return false }
+        if let injured, !injured.contains(event.injured.map(Double.init)) { return false }
+        if let magnitude, !magnitude.contains(event.magnitude) { return false }
+        if let tags, !event.tags.contains(where: tags.contains) { return false }
+        if let places {
+            guard let place = event.place?.lowercased(), places.contains(where: { place.contains($0) }) else { return false }
+        }
+        return true
+    }
+}

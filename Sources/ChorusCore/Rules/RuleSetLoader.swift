@@ -1,0 +1,267 @@
+import Foundation
+
+/// Reads a rules directory (PRODUCT.md §5) into a ``RuleSet``, checking everything and collecting every
+/// problem: syntax, unknown fields, references to nothing, impossible conditions, templates.
+public enum RuleSetLoader {
+    /// The kinds of PRODUCT.md §4, used when the directory has no `kinds.json5`.
+    public static let defaultKinds: Set<String> = [
+        "terror_attack", "shooting", "earthquake", "tsunami", "flood", "tropical_cyclone", "volcano", "wildfire",
+        "drought", "storm", "epidemic", "diplomatic_expulsion", "other",
+    ]
+
+    /// Loads and checks `directory`: the rule set and every problem found (the set is `nil` when any).
+    public static func load(directory: URL) -> (ruleSet: RuleSet?, diagnostics: [RuleDiagnostic]) {
+        var state = LoaderState()
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return (nil, [RuleDiagnostic(file: "", position: nil, path: "", message: "not a directory: \(directory.path)")])
+        }
+        func read(_ relative: String) -> Data? {
+            let url = directory.appendingPathComponent(relative)
+            guard let data = fileManager.contents(atPath: url.path) else {
+                state.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "", message: "cannot read the file"))
+                return nil
+            }
+            return data
+        }
+        func parse(_ relative: String, _ data: Data) -> JSON5Node? {
+            do {
+                return try JSON5Reader.parse(data)
+            } catch {
+                state.diagnostics.append(RuleDiagnostic(file: relative, position: error.position, path: "", message: "syntax error: \(error.message)"))
+                return nil
+            }
+        }
+        func listing(_ folder: String) -> [String] {
+            let url = directory.appendingPathComponent(folder)
+            guard let names = try? fileManager.contentsOfDirectory(atPath: url.path) else { return [] }
+            return names.filter { $0.hasSuffix(".json5") && !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                .map { "\(folder)/\($0)" }
+        }
+
+        var hashed: [(String, Data)] = []
+
+        // Kinds: the feeds' vocabulary decides which kinds a rule may name.
+        var kinds = defaultKinds
+        let kindsURL = directory.appendingPathComponent("kinds.json5")
+        if fileManager.fileExists(atPath: kindsURL.path) {
+            do {
+                kinds = try KindMapping.load(from: kindsURL).kinds
+                if let data = fileManager.contents(atPath: kindsURL.path) { hashed.append(("kinds.json5", data)) }
+            } catch {
+                state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: "", message: "\(error)"))
+            }
+        }
+
+        var participants: [String: Participant] = [:]
+        if fileManager.fileExists(atPath: directory.appendingPathComponent("participants.json5").path) {
+            if let data = read("participants.json5") {
+                hashed.append(("participants.json5", data))
+                if let node = parse("participants.json5", data) { participants = state.participants(node) }
+            }
+        } else {
+            state.diagnostics.append(RuleDiagnostic(file: "participants.json5", position: nil, path: "", message: "missing: every rules directory needs its participants"))
+        }
+
+        var landmarks: [String: Landmark] = [:]
+        if fileManager.fileExists(atPath: directory.appendingPathComponent("landmarks.json5").path) {
+            if let data = read("landmarks.json5") {
+                hashed.append(("landmarks.json5", data))
+                if let node = parse("landmarks.json5", data) { landmarks = state.landmarks(node) }
+            }
+        }
+
+        var rules: [Rule] = []
+        var firstFileOfRule: [String: String] = [:]
+        let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks)
+        for relative in listing("rules") {
+            guard let data = read(relative) else { continue }
+            hashed.append((relative, data))
+            guard let node = parse(relative, data) else { continue }
+            var reader = NodeReader(file: relative)
+            let rule = RuleDecoder(context: context).decode(node, reader: &reader)
+            state.diagnostics += reader.diagnostics
+            guard let rule else { continue }
+            if let earlier = firstFileOfRule[rule.id] {
+                let idNode: JSON5Node? = {
+                    if case .object(let members) = node.value { return members.first { $0.key == "id" }?.node }
+                    return nil
+                }()
+                state.diagnostics.append(RuleDiagnostic(file: relative, position: idNode?.position, path: "id",
+                                                        message: "duplicate rule id '\(rule.id)' (also in \(earlier))"))
+                continue
+            }
+            firstFileOfRule[rule.id] = relative
+            rules.append(rule)
+        }
+
+        var drills: [DrillScenario] = []
+        var drillIDs: Set<String> = []
+        for relative in listing("drills") {
+            guard let data = read(relative) else { continue }
+            guard let node = parse(relative, data) else { continue }
+            var reader = NodeReader(file: relative)
+            let drill = DrillScenario.decode(node, reader: &reader, kinds: kinds)
+            state.diagnostics += reader.diagnostics
+            if let drill {
+                if drillIDs.insert(drill.id).inserted {
+                    drills.append(drill)
+                } else {
+                    state.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "id", message: "duplicate drill id '\(drill.id)'"))
+                }
+            }
+        }
+
+        let diagnostics = state.diagnostics.sorted()
+        guard diagnostics.isEmpty else { return (nil, diagnostics) }
+        let version = RuleSet.version(of: hashed)
+        let set = RuleSet(rules: rules, participants: participants, landmarks: landmarks, kinds: kinds, drills: drills, version: version)
+        return (set, [])
+    }
+}
+
+/// What rules may refer to.
+struct LoaderContext {
+    var kinds: Set<String>
+    var participants: [String: Participant]
+    var landmarks: [String: Landmark]
+}
+
+private struct LoaderState {
+    var diagnostics: [RuleDiagnostic] = []
+
+    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels"]
+    static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
+    static let accountFields = ["channel", "handle", "languages"]
+    static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
+
+    mutating func participants(_ root: JSON5Node) -> [String: Participant] {
+        var reader = NodeReader(file: "participants.json5")
+        defer { diagnostics += reader.diagnostics }
+        guard let top = reader.object(root, "", allowed: ["participants"], required: ["participants"]),
+              let listNode = top["participants"], let items = reader.list(listNode, "participants") else { return [:] }
+        var result: [String: Participant] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "participants[\(index)]"
+            guard let fields = reader.object(item, path, allowed: Self.participantFields, required: Self.requiredParticipantFields) else { continue }
+            var ok = true
+            let id = fields["id"].flatMap { reader.string($0, "\(path).id") }
+            if let id, let idNode = fields["id"], result[id] != nil {
+                reader.report(idNode, "\(path).id", "duplicate participant id '\(id)'")
+                ok = false
+            }
+            let name = fields["name"].flatMap { reader.string($0, "\(path).name") }
+            let country = fields["country"].flatMap { node in Self.country(node, "\(path).country", &reader) }
+            let timeZone = fields["timeZone"].flatMap { node in Self.timeZone(node, "\(path).timeZone", &reader) }
+            var host: String?
+            if let node = fields["host"] {
+                host = Self.country(node, "\(path).host", &reader)
+                if host == nil { ok = false }
+            }
+            var languages: [String] = []
+            if let node = fields["languages"], let values = reader.strings(node, "\(path).languages") {
+                for (language, valueNode, valuePath) in values {
+                    if LanguageSupport.isSupported(language) {
+                        languages.append(language)
+                    } else {
+                        reader.report(valueNode, valuePath, "unknown language '\(language)' (supported: \(LanguageSupport.languages.sorted().joined(separator: ", ")))")
+                        ok = false
+                    }
+                }
+            }
+            var accounts: [Participant.Account] = []
+            var seenPairs: Set<String> = []
+            if let node = fields["channels"], let channelItems = reader.list(node, "\(path).channels") {
+                for (accountIndex, accountNode) in channelItems.enumerated() {
+                    let accountPath = "\(path).channels[\(accountIndex)]"
+                    guard let accountFields = reader.object(accountNode, accountPath, allowed: Self.accountFields, required: ["channel", "handle"]) else {
+                        ok = false
+                        continue
+                    }
+                    let channel = accountFields["channel"].flatMap { reader.enumeration($0, "\(accountPath).channel", Channel.self) }
+                    let handle = accountFields["handle"].flatMap { reader.string($0, "\(accountPath).handle") }
+                    var accountLanguages = languages
+                    if let languagesNode = accountFields["languages"], let values = reader.strings(languagesNode, "\(accountPath).languages") {
+                        accountLanguages = []
+                        for (language, valueNode, valuePath) in values {
+                            if languages.contains(language) {
+                                accountLanguages.append(language)
+                            } else {
+                                reader.report(valueNode, valuePath, "language '\(language)' is not one of the participant's languages (\(languages.joined(separator: ", ")))")
+                                ok = false
+                            }
+                        }
+                    }
+                    guard let channel, let handle else {
+                        ok = false
+                        continue
+                    }
+                    for language in accountLanguages where !seenPairs.insert("\(channel.rawValue)/\(language)").inserted {
+                        reader.report(accountNode, accountPath, "a second \(channel.rawValue) account in '\(language)': a draft is kept per participant, channel and language")
+                        ok = false
+                    }
+                    accounts.append(Participant.Account(channel: channel, handle: handle, languages: accountLanguages))
+                }
+            }
+            guard ok, let id, let name, let country, let timeZone, !languages.isEmpty else { continue }
+            result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts, host: host)
+        }
+        return result
+    }
+
+    mutating func landmarks(_ root: JSON5Node) -> [String: Landmark] {
+        var reader = NodeReader(file: "landmarks.json5")
+        defer { diagnostics += reader.diagnostics }
+        guard let top = reader.object(root, "", allowed: ["landmarks"], required: ["landmarks"]),
+              let listNode = top["landmarks"], let items = reader.list(listNode, "landmarks") else { return [:] }
+        var result: [String: Landmark] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "landmarks[\(index)]"
+            guard let fields = reader.object(item, path, allowed: Self.landmarkFields, required: Self.landmarkFields) else { continue }
+            let id = fields["id"].flatMap { reader.string($0, "\(path).id") }
+            if let id, let idNode = fields["id"], result[id] != nil {
+                reader.report(idNode, "\(path).id", "duplicate landmark id '\(id)'")
+                continue
+            }
+            let name = fields["name"].flatMap { reader.string($0, "\(path).name") }
+            let city = fields["city"].flatMap { reader.string($0, "\(path).city") }
+            let owner = fields["owner"].flatMap { reader.string($0, "\(path).owner") }
+            let country = fields["country"].flatMap { node in Self.country(node, "\(path).country", &reader) }
+            let timeZone = fields["timeZone"].flatMap { node in Self.timeZone(node, "\(path).timeZone", &reader) }
+            var location: Event.Location?
+            if let node = fields["location"], let point = reader.object(node, "\(path).location", allowed: ["lat", "lon"], required: ["lat", "lon"]) {
+                let lat = point["lat"].flatMap { reader.number($0, "\(path).location.lat") }
+                let lon = point["lon"].flatMap { reader.number($0, "\(path).location.lon") }
+                if let lat, let lon {
+                    if (-90...90).contains(lat) && (-180...180).contains(lon) {
+                        location = Event.Location(lat: lat, lon: lon)
+                    } else {
+                        reader.report(node, "\(path).location", "\(lat), \(lon) is not a point on the earth")
+                    }
+                }
+            }
+            guard let id, let name, let city, let owner, let country, let timeZone, let location else { continue }
+            result[id] = Landmark(id: id, name: name, city: city, country: country, timeZone: timeZone, owner: owner, location: location)
+        }
+        return result
+    }
+
+    static func country(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> String? {
+        guard let code = reader.string(node, path) else { return nil }
+        guard ISO3166.isAlpha2(code) else {
+            reader.report(node, path, "'\(code)' is not an ISO 3166-1 alpha-2 country code")
+            return nil
+        }
+        return code
+    }
+
+    static func timeZone(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> String? {
+        guard let name = reader.string(node, path) else { return nil }
+        guard TimeZone(identifier: name) != nil, name.contains("/") || name == "UTC" else {
+            reader.report(node, path, "'\(name)' is not an IANA time zone (e.g. Europe/Berlin)")
+            return nil
+        }
+        return name
+    }
+}

@@ -1,0 +1,270 @@
+/// A message template, parsed once when the rules load.
+///
+/// The language, and nothing more:
+/// - `{{field}}` and `{{field | filter}}` insert a fact of the event, localized for the draft;
+/// - `{{#field}} … {{/field}}` keeps its content only when the fact is known (and, for counts, not zero);
+/// - `{{^field}} … {{/field}}` keeps its content only when it is not.
+///
+/// Rendering is a single pass over the parsed nodes: values are appended as text and never parsed again,
+/// so `{{` in an event's headline comes out literally.
+public struct Template: Sendable, Hashable {
+    /// The template as written.
+    public let source: String
+    let nodes: [TemplateNode]
+
+    /// Parses `source`.
+    /// - Throws: ``TemplateSyntaxError`` for an unknown field or filter, a filter that does not apply
+    ///   to its field, or an unbalanced section.
+    public init(_ source: String) throws(TemplateSyntaxError) {
+        self.source = source
+        var parser = TemplateParser(source)
+        nodes = try parser.parse()
+    }
+
+    /// The fields the template uses outside optional sections: the event must provide them.
+    public var requiredFields: Set<TemplateField> {
+        var fields: Set<TemplateField> = []
+        for node in nodes {
+            if case .value(let field, _) = node { fields.insert(field) }
+        }
+        return fields
+    }
+
+    /// Renders the template for one draft.
+    /// - Throws: ``TemplateRenderError/missingValue(_:)`` when a fact outside an optional section is unknown.
+    public func render(_ values: TemplateValues) throws(TemplateRenderError) -> String {
+        var out = ""
+        try Self.render(nodes, values, into: &out)
+        return out
+    }
+
+    private static func render(_ nodes: [TemplateNode], _ values: TemplateValues, into out: inout String) throws(TemplateRenderError) {
+        for node in nodes {
+            switch node {
+            case .text(let text):
+                out += text
+            case .value(let field, let filter):
+                guard let value = values.string(for: field, filter: filter) else { throw .missingValue(field) }
+                out += value
+            case .section(let field, let inverted, let children):
+                if values.isPresent(field) != inverted { try render(children, values, into: &out) }
+            }
+        }
+    }
+
+    /// The shortest the template can come out: optional sections left out, every value one character.
+    /// A template longer than its channel's limit even so can never fit.
+    public func minimumLength(on channel: Channel) -> Int {
+        var out = ""
+        for node in nodes {
+            switch node {
+            case .text(let text): out += text
+            case .value: out += "1"
+            case .section: break
+            }
+        }
+        return channel.length(of: out)
+    }
+}
+
+/// A node of a parsed template.
+indirect enum TemplateNode: Sendable, Hashable {
+    case text(String)
+    case value(TemplateField, TemplateFilter?)
+    case section(TemplateField, inverted: Bool, [TemplateNode])
+}
+
+/// A fact of the event a template can use.
+public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The first affected country's name in the draft's language.
+    case country
+    /// Every affected country, as a list in the draft's language (`Israel and Germany`).
+    case countries
+    /// The event's place, as the feed wrote it.
+    case place
+    /// The number of people killed, in the language's digits.
+    case fatalities
+    /// The number of people injured, in the language's digits.
+    case injured
+    /// The magnitude, one decimal, in the language's digits.
+    case magnitude
+    /// When the event happened, in the sender's time zone (default: the date, `8 January`).
+    case occurred
+    /// The event's headline in the draft's language.
+    case headline
+    /// The event's link.
+    case link
+
+    /// The filters that apply to the field.
+    public var filters: Set<TemplateFilter> {
+        switch self {
+        case .country, .countries: return [.in, .with, .hashtag]
+        case .place: return [.hashtag]
+        case .occurred: return [.date, .time, .weekday, .datetime]
+        case .fatalities, .injured, .magnitude, .headline, .link: return []
+        }
+    }
+}
+
+/// A filter: how a value is shown.
+public enum TemplateFilter: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The country with the locative its language needs: `in the United States`, `au Royaume-Uni`, `בישראל`.
+    case `in`
+    /// The country after "with": `with the United Kingdom`, `mit den Vereinigten Staaten`, `avec l'Allemagne`.
+    case with
+    /// A hashtag: `#` and the words run together (`#TelAviv`).
+    case hashtag
+    /// A date: `8 January`, `8. Januar`, `8 בינואר`.
+    case date
+    /// A time of day in the sender's time zone: `13:30`, `1:30 PM`.
+    case time
+    /// The day of the week: `Sunday`, `Sonntag`.
+    case weekday
+    /// Date and time.
+    case datetime
+}
+
+/// A template that cannot be parsed.
+public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `{{name}}` where no such field exists.
+    case unknownField(String, offset: Int)
+    /// `{{field | name}}` where no such filter exists.
+    case unknownFilter(String, offset: Int)
+    /// A filter that exists but does not apply to the field.
+    case filterNotApplicable(TemplateFilter, TemplateField, offset: Int)
+    /// `{{` without `}}`.
+    case unterminatedTag(offset: Int)
+    /// A section opened and never closed, or closed without being opened.
+    case unbalancedSection(String, offset: Int)
+    /// `{{}}` or a tag that is not a field, filter or section.
+    case malformedTag(String, offset: Int)
+
+    /// Where in the template (in characters from its start) the problem is.
+    public var offset: Int {
+        switch self {
+        case .unknownField(_, let offset), .unknownFilter(_, let offset), .filterNotApplicable(_, _, let offset),
+             .unterminatedTag(let offset), .unbalancedSection(_, let offset), .malformedTag(_, let offset):
+            return offset
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownField(let name, _):
+            return "unknown placeholder '{{\(name)}}' (fields: \(TemplateField.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .unknownFilter(let name, _):
+            return "unknown filter '\(name)' (filters: \(TemplateFilter.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .filterNotApplicable(let filter, let field, _):
+            let allowed = field.filters.map(\.rawValue).sorted()
+            return "filter '\(filter.rawValue)' does not apply to '\(field.rawValue)'"
+                + (allowed.isEmpty ? " (it takes no filter)" : " (use \(allowed.joined(separator: ", ")))")
+        case .unterminatedTag: return "'{{' without a closing '}}'"
+        case .unbalancedSection(let name, _): return "section '\(name)' is not closed properly"
+        case .malformedTag(let tag, _): return "malformed tag '{{\(tag)}}'"
+        }
+    }
+}
+
+/// A template that cannot be rendered for an event.
+public enum TemplateRenderError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A field outside an optional section has no value for this event and language.
+    case missingValue(TemplateField)
+
+    public var description: String {
+        switch self {
+        case .missingValue(let field):
+            return "the event has no value for '{{\(field.rawValue)}}' (wrap it in {{#\(field.rawValue)}}…{{/\(field.rawValue)}} if it may be missing)"
+        }
+    }
+}
+
+struct TemplateParser {
+    private let characters: [Character]
+    private var index = 0
+
+    init(_ source: String) { characters = Array(source) }
+
+    mutating func parse() throws(TemplateSyntaxError) -> [TemplateNode] {
+        let (nodes, closing) = try parseNodes(until: nil)
+        if let closing { throw .unbalancedSection(closing.name, offset: closing.offset) }
+        return nodes
+    }
+
+    private func startsTag(at position: Int) -> Bool {
+        position + 1 < characters.count && characters[position] == "{" && characters[position + 1] == "{"
+    }
+
+    private mutating func parseNodes(until section: String?) throws(TemplateSyntaxError) -> ([TemplateNode], (name: String, offset: Int)?) {
+        var nodes: [TemplateNode] = []
+        var text = ""
+        while index < characters.count {
+            guard startsTag(at: index) else {
+                text.append(characters[index])
+                index += 1
+                continue
+            }
+            let tagOffset = index
+            index += 2
+            var body = ""
+            var closed = false
+            while index < characters.count {
+                if characters[index] == "}", index + 1 < characters.count, characters[index + 1] == "}" {
+                    index += 2
+                    closed = true
+                    break
+                }
+                body.append(characters[index])
+                index += 1
+            }
+            guard closed else { throw .unterminatedTag(offset: tagOffset) }
+            if !text.isEmpty {
+                nodes.append(.text(text))
+                text = ""
+            }
+            let trimmed = body.trimmingSpaces()
+            guard let sigil = trimmed.first else { throw .malformedTag(body, offset: tagOffset) }
+            if sigil == "#" || sigil == "^" {
+                let name = String(trimmed.dropFirst()).trimmingSpaces()
+                let field = try Self.field(name, offset: tagOffset)
+                let (children, closing) = try parseNodes(until: name)
+                guard let closing, closing.name == name else { throw .unbalancedSection(name, offset: tagOffset) }
+                nodes.append(.section(field, inverted: sigil == "^", children))
+            } else if sigil == "/" {
+                let name = String(trimmed.dropFirst()).trimmingSpaces()
+                guard section == name else { throw .unbalancedSection(name, offset: tagOffset) }
+                return (nodes, (name, tagOffset))
+            } else {
+                let parts = trimmed.split(separator: "|", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+                guard parts.count <= 2, !parts[0].isEmpty else { throw .malformedTag(body, offset: tagOffset) }
+                let field = try Self.field(parts[0], offset: tagOffset)
+                var filter: TemplateFilter?
+                if parts.count == 2 {
+                    guard let known = TemplateFilter(rawValue: parts[1]) else { throw .unknownFilter(parts[1], offset: tagOffset) }
+                    guard field.filters.contains(known) else { throw .filterNotApplicable(known, field, offset: tagOffset) }
+                    filter = known
+                }
+                nodes.append(.value(field, filter))
+            }
+        }
+        if !text.isEmpty { nodes.append(.text(text)) }
+        if let section { throw .unbalancedSection(section, offset: characters.count) }
+        return (nodes, nil)
+    }
+
+    private static func field(_ name: String, offset: Int) throws(TemplateSyntaxError) -> TemplateField {
+        guard let field = TemplateField(rawValue: name) else {
+            if name.isEmpty || name.contains(where: { $0.isWhitespace }) { throw .malformedTag(name, offset: offset) }
+            throw .unknownField(name, offset: offset)
+        }
+        return field
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,119 @@
+import ChorusCore
+import Foundation
+
+/// Turns a document of any supported format into normalized events and rejections.
+///
+/// The format is detected from the content (never from a file name) unless the caller names it. Parsing
+/// never throws: a document that cannot be read at all is one ``Rejection`` without an item, a bad item
+/// is a rejection of its own and the other items go on.
+public struct FeedParser: Sendable {
+    /// Limits, kind tables and the feed's name.
+    public var options: ParserOptions
+
+    public init(options: ParserOptions) {
+        self.options = options
+    }
+
+    /// Parses one document.
+    public func parse(_ data: Data, format: FeedFormat = .auto) -> ParseResult {
+        if data.count > options.maximumDocumentBytes {
+            return ParseResult(rejections: [Rejection(
+                reason: "the document is \(data.count) bytes, more than the limit of \(options.maximumDocumentBytes)")])
+        }
+        let resolved: FeedFormat
+        if format == .auto {
+            guard let detected = Self.detectFormat(data) else {
+                return ParseResult(rejections: [Rejection(
+                    reason: "unrecognized format: not JSON Lines, CAP 1.1/1.2, GDACS RSS or GeoJSON")])
+            }
+            resolved = detected
+        } else {
+            resolved = format
+        }
+        switch resolved {
+        case .jsonl, .auto:
+            return JSONLinesParser(options: options).parse(data)
+        case .cap:
+            return CAPParser(options: options).parse(data)
+        case .gdacs:
+            return GDACSParser(options: options).parse(data)
+        case .geojson:
+            return GeoJSONParser(options: options).parse(data)
+        }
+    }
+
+    /// The format of `data` judged by its content, or `nil` when it is none Chorus reads.
+    ///
+    /// XML is GDACS when it declares the GDACS namespace, CAP when it uses a CAP 1.1 or 1.2 namespace
+    /// (a single alert or a feed embedding alerts). JSON is GeoJSON when an object has `"type":
+    /// "FeatureCollection"` or `"Feature"`, and JSON Lines otherwise.
+    public static func detectFormat(_ data: Data) -> FeedFormat? {
+        let body = XMLDocumentReader.stripBOM(data)
+        guard let first = body.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
+            return nil
+        }
+        switch first {
+        case UInt8(ascii: "<"):
+            if ByteSearch.contains(body, GDACSParser.namespace) { return .gdacs }
+            if CAPParser.namespaces.contains(where: { ByteSearch.contains(body, $0) }) { return .cap }
+            return nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            return isGeoJSON(body.prefix(64 * 1024)) ? .geojson : .jsonl
+        default:
+            return nil
+        }
+    }
+
+    /// Whether `"type"` is followed by `:` and a string starting `"Feature`.
+    static func isGeoJSON(_ head: Data) -> Bool {
+        let bytes = Array(head)
+        let key = Array("\"type\"".utf8)
+        let value = Array("\"Feature".utf8)
+        var index = 0
+        while index + key.count <= bytes.count {
+            if bytes[index] == key[0], Array(bytes[index..<index + key.count]) == key {
+                var cursor = index + key.count
+                func skipSpace() { while cursor < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[cursor]) { cursor += 1 } }
+                skipSpace()
+                if cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") {
+                    cursor += 1
+                    skipSpace()
+                    if cursor + value.count <= bytes.count, Array(bytes[cursor..<cursor + value.count]) == value { return true }
+                }
+            }
+            index += 1
+        }
+        return false
+    }
+}
+
+extension ParseResult {
+    /// A result that refuses the whole document.
+    static func refused(_ reason: String) -> ParseResult { ParseResult(rejections: [Rejection(reason: reason)]) }
+}
+
+/// Shared by the parsers: the last checks every event passes.
+extension ParserOptions {
+    /// Applies the configured source and default countries, validates, and turns failures into a rejection.
+    func finish(_ event: Event, item: String?, into result: inout ParseResult) {
+        var event = event
+        if let source { event.source = source }
+        if event.countries.isEmpty { event.countries = defaultCountries }
+        do {
+            try event.validate()
+            if !kinds.kinds.contains(event.kind) {
+                throw EventError(field: "kind", message: "'\(event.kind)' is not a kind declared in kinds.json5")
+            }
+            result.events.append(event)
+        } catch {
+            result.rejections.append(Rejection(item: item, reason: "\(error)"))
+        }
+    }
+
+    /// Checks a free-text value against the per-field limit.
+    func checkField(_ value: String?, _ field: String) throws {
+        if let value, value.utf8.count > maximumFieldBytes {
+            throw ParseFailure(field: field, "is longer than \(maximumFieldBytes) bytes")
+        }
+    }
+}

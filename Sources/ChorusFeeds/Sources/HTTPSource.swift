@@ -1,0 +1,360 @@
+import ChorusCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Polls a URL and forwards only the items it has not seen before.
+///
+/// Each poll is a conditional GET (`If-None-Match` with the last ETag, `If-Modified-Since` with the last
+/// `Last-Modified`); a 304 costs nothing. A 200 is parsed, and only events whose id and sent time were not
+/// seen before (an update sent later counts as new) and rejections not reported before are delivered. The
+/// seen keys — bounded, oldest dropped first, the ones still in the feed kept — are part of the cursor, so
+/// they survive restarts. Failures (a timeout, a connection refused, any status other than 200 and 304)
+/// are retried with capped exponential backoff and jitter, honouring `Retry-After`; ``lastError`` says
+/// what went wrong for `chorus status`. Nothing a document links to is ever fetched.
+public actor HTTPSource: Source {
+    /// How to poll.
+    public struct Configuration: Sendable {
+        /// The feed's address (http or https).
+        public var url: URL
+        /// Time between successful polls.
+        public var interval: Duration
+        /// How long one request may take.
+        public var timeout: Duration
+        /// The first retry delay after a failure; doubled each time up to ``maximumBackoff``.
+        public var initialBackoff: Duration
+        /// The longest retry delay.
+        public var maximumBackoff: Duration
+        /// How many seen items the cursor remembers.
+        public var maximumSeen: Int
+        /// Seeds the jitter (tests); `nil` uses the system generator.
+        public var jitterSeed: UInt64?
+
+        public init(
+            url: URL, interval: Duration = .seconds(60), timeout: Duration = .seconds(30),
+            initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(300), maximumSeen: Int = 5000,
+            jitterSeed: UInt64? = nil
+        ) {
+            self.url = url
+            self.interval = interval
+            self.timeout = timeout
+            self.initialBackoff = initialBackoff
+            self.maximumBackoff = maximumBackoff
+            self.maximumSeen = maximumSeen
+            self.jitterSeed = jitterSeed
+        }
+    }
+
+    struct State: Codable, Sendable, Hashable {
+        var etag: String?
+        var lastModified: String?
+        /// FNV-1a hashes (hex) of the keys of items already delivered, oldest first.
+        var seen: [String]
+    }
+
+    /// The feed's name from the configuration.
+    public nonisolated let name: String
+    let configuration: Configuration
+    let parser: FeedParser
+    let format: FeedFormat
+    private let sessionConfiguration: URLSessionConfiguration
+    private var state: State
+    private var failures = 0
+    private var nextPoll: ContinuousClock.Instant?
+    private var jitter: any RandomNumberGenerator & Sendable
+
+    private var lastSuccess: Date?
+    /// The last failure, `nil` once a poll succeeds.
+    public private(set) var lastError: String?
+    /// How many polls failed in a row.
+    public var consecutiveFailures: Int { failures }
+
+    public init(
+        name: String, configuration: Configuration, parser: FeedParser, format: FeedFormat = .auto,
+        cursor: SourceCursor? = nil
+    ) throws {
+        guard let scheme = configuration.url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw SourceError.configuration(source: name, detail: "'\(configuration.url)' is not an http or https URL")
+        }
+        guard configuration.interval > .zero, configuration.timeout > .zero else {
+            throw SourceError.configuration(source: name, detail: "interval and timeout must be positive")
+        }
+        self.name = name
+        self.configuration = configuration
+        self.parser = parser
+        self.format = format
+        self.state = try cursor?.decode(State.self, source: name) ?? State(seen: [])
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        let seconds = Self.requestTimeout(configuration.timeout)
+        sessionConfiguration.timeoutIntervalForRequest = seconds
+        sessionConfiguration.timeoutIntervalForResource = seconds
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.httpCookieStorage = nil
+        self.sessionConfiguration = sessionConfiguration
+        if let seed = configuration.jitterSeed {
+            jitter = SeededJitter(state: seed)
+        } else {
+            jitter = SystemRandomNumberGenerator()
+        }
+    }
+
+    /// Polls until a response holds something new; failures are retried, never thrown.
+    public func next() async throws -> SourceDelivery? {
+        while !Task.isCancelled {
+            if let nextPoll {
+                do {
+                    try await Task.sleep(until: nextPoll, clock: .continuous)
+                } catch {
+                    return nil
+                }
+            }
+            let outcome = await poll()
+            switch outcome {
+            case .notModified:
+                succeeded()
+            case .document(let body, let etag, let lastModified):
+                succeeded()
+                if let delivery = try deliver(body, etag: etag, lastModified: lastModified) { return delivery }
+            case .failed(let reason, let retryAfter):
+                failed(reason, retryAfter: retryAfter)
+            }
+        }
+        return nil
+    }
+
+    /// The last failure and the last successful poll; an HTTP feed has no backlog to measure.
+    public func status() async -> SourceStatus {
+        SourceStatus(lastError: lastError, lastSuccess: lastSuccess)
+    }
+
+    /// Nothing to do: the seen items travel in the cursor.
+    public func acknowledge(_ delivery: SourceDelivery) async throws {}
+
+    /// Nothing to release: each poll has its own session.
+    public func close() {}
+
+    // MARK: Polling
+
+    enum Outcome: Sendable {
+        case notModified
+        case document(Data, etag: String?, lastModified: String?)
+        case failed(String, retryAfter: Duration?)
+    }
+
+    private func poll() async -> Outcome {
+        var request = URLRequest(url: configuration.url, cachePolicy: .reloadIgnoringLocalCacheData,
+                                 timeoutInterval: Self.requestTimeout(configuration.timeout))
+        request.setValue("chorus", forHTTPHeaderField: "User-Agent")
+        if let etag = state.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
+        if let lastModified = state.lastModified { request.setValue(lastModified, forHTTPHeaderField: "If-Modified-Since") }
+        let limit = parser.options.maximumDocumentBytes
+        // A session per poll, so its delegate (which enforces the size limit while the body streams in)
+        // serves exactly one request.
+        let fetch = Fetch(limit: limit)
+        let session = URLSession(configuration: sessionConfiguration, delegate: fetch, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        let running = RunningTask()
+        let result: Result<(Data, URLResponse), any Error> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                fetch.start(continuation)
+                running.start(session.dataTask(with: request))
+            }
+        } onCancel: {
+            running.cancel()
+        }
+        if fetch.exceededLimit {
+            return .failed("the response is larger than the limit of \(limit) bytes", retryAfter: nil)
+        }
+        switch result {
+        case .failure(let error as URLError) where error.code == .timedOut:
+            return .failed("timed out after \(Self.requestTimeout(configuration.timeout)) s", retryAfter: nil)
+        case .failure(let error):
+            return .failed(error.localizedDescription, retryAfter: nil)
+        case .success(let (data, response)):
+            guard let http = response as? HTTPURLResponse else { return .failed("not an HTTP response", retryAfter: nil) }
+            switch http.statusCode {
+            case 304:
+                return .notModified
+            case 200:
+                return .document(data, etag: http.value(forHTTPHeaderField: "ETag"),
+                                 lastModified: http.value(forHTTPHeaderField: "Last-Modified"))
+            default:
+                let retryAfter = http.value(forHTTPHeaderField: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+                return .failed("HTTP \(http.statusCode)", retryAfter: retryAfter)
+            }
+        }
+    }
+
+    private func succeeded() {
+        failures = 0
+        lastError = nil
+        lastSuccess = Date()
+        nextPoll = ContinuousClock.now + configuration.interval
+    }
+
+    private func failed(_ reason: String, retryAfter: Duration?) {
+        failures += 1
+        lastError = reason
+        nextPoll = ContinuousClock.now + backoff(afterFailures: failures, retryAfter: retryAfter)
+    }
+
+    private func backoff(afterFailures count: Int, retryAfter: Duration?) -> Duration {
+        Self.backoff(afterFailures: count, retryAfter: retryAfter, initial: configuration.initialBackoff,
+                     maximum: configuration.maximumBackoff, using: &jitter)
+    }
+
+    /// Capped exponential backoff with "equal jitter": half the delay fixed, half random, so that many
+    /// instances do not retry in step; a server's `Retry-After` is a floor, still capped.
+    static func backoff(
+        afterFailures count: Int, retryAfter: Duration?, initial: Duration, maximum: Duration,
+        using generator: inout some RandomNumberGenerator
+    ) -> Duration {
+        let cap = seconds(maximum)
+        let exponential = min(cap, seconds(initial) * pow(2, Double(min(max(count, 1) - 1, 30))))
+        var delay = exponential / 2 + Double.random(in: 0...(exponential / 2), using: &generator)
+        if let retryAfter { delay = min(cap, max(delay, seconds(retryAfter))) }
+        return .milliseconds(Int64(delay * 1000))
+    }
+
+    // MARK: New items only
+
+    private func deliver(_ body: Data, etag: String?, lastModified: String?) throws -> SourceDelivery? {
+        var result = parser.parse(body, format: format)
+        let seen = Set(state.seen)
+        var present: [String] = []
+        result.events = result.events.filter { event in
+            let key = Self.key("event|\(event.id)|\(event.sentAt.map(RFC3339.format) ?? "-")")
+            present.append(key)
+            return !seen.contains(key)
+        }
+        result.rejections = result.rejections.filter { rejection in
+            let key = Self.key("rejection|\(rejection.item ?? "-")|\(rejection.reason)")
+            present.append(key)
+            return !seen.contains(key)
+        }
+        let presentSet = Set(present)
+        var unique: [String] = []
+        var added: Set<String> = []
+        for key in present where added.insert(key).inserted { unique.append(key) }
+        var remembered = state.seen.filter { !presentSet.contains($0) } + unique
+        if remembered.count > configuration.maximumSeen { remembered.removeFirst(remembered.count - configuration.maximumSeen) }
+        state = State(etag: etag, lastModified: lastModified, seen: remembered)
+        guard !result.events.isEmpty || !result.rejections.isEmpty else { return nil }
+        return SourceDelivery(
+            origin: configuration.url.absoluteString, document: body, result: result, cursor: try SourceCursor(encoding: state))
+    }
+
+    /// 64-bit FNV-1a as 16 hex digits: short, stable keys for the cursor.
+    static func key(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// URLSession on Linux hands libcurl whole seconds, and a fraction below one means "fail at once":
+    /// round up, at least one second.
+    static func requestTimeout(_ duration: Duration) -> TimeInterval {
+        max(1, seconds(duration).rounded(.up))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// Collects one response, cancelling it as soon as it is known to exceed the size limit.
+private final class Fetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    // @unchecked: every mutable property is only touched under `lock`.
+    private let lock = NSLock()
+    private let limit: Int
+    private var continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?
+    private var body = Data()
+    private var response: URLResponse?
+    private var tooLarge = false
+
+    init(limit: Int) { self.limit = limit }
+
+    var exceededLimit: Bool { lock.withLock { tooLarge } }
+
+    func start(_ continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>) {
+        lock.withLock { self.continuation = continuation }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        let allowed = lock.withLock {
+            self.response = response
+            if response.expectedContentLength > Int64(limit) { tooLarge = true }
+            return !tooLarge
+        }
+        completionHandler(allowed ? .allow : .cancel)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let cancel = lock.withLock {
+            if body.count + data.count > limit {
+                tooLarge = true
+                body = Data()
+            } else {
+                body.append(data)
+            }
+            return tooLarge
+        }
+        if cancel { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        let (continuation, outcome): (CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?, Result<(Data, URLResponse), any Error>) = lock.withLock {
+            defer { self.continuation = nil }
+            if let error { return (self.continuation, .failure(error)) }
+            guard let response = response ?? task.response else { return (self.continuation, .failure(URLError(.badServerResponse))) }
+            return (self.continuation, .success((body, response)))
+        }
+        continuation?.resume(returning: outcome)
+    }
+}
+
+/// The request in flight, so that cancelling the polling task cancels it too.
+private final class RunningTask: @unchecked Sendable {
+    // @unchecked: `task` and `cancelled` are only touched under `lock`.
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func start(_ task: URLSessionDataTask) {
+        let cancelNow = lock.withLock {
+            self.task = task
+            return cancelled
+        }
+        task.resume()
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        let task: URLSessionDataTask? = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
+    }
+}
+
+/// SplitMix64, for reproducible jitter in tests.
+struct SeededJitter: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import ChorusCore
+
+struct BundlePlannerTests {
+    static func shipped() throws -> RuleSet { try RuleSet.load(from: RepositoryPaths.rules) }
+
+    @Test func jerusalem2017LightsTheBrandenburgGateAtDuskInBerlin() throws {
+        let set = try Self.shipped()
+        let event = try #require(set.drill(id: "jerusalem-2017")?.events().first)
+        let rule = try #require(set.rule(id: "deadly-attack"))
+        let now = try #require(event.sentAt)
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: now)
+
+        #expect(plan.isDrill)
+        #expect(plan.ruleSetVersion == set.version)
+        #expect(plan.incidentKey == "jerusalem-2017-01-08")
+        let item = try #require(plan.actionItems.first)
+        #expect(plan.actionItems.count == 1)
+        #expect(item.landmark == "brandenburg-gate")
+        #expect(item.country == "IL")
+        #expect(item.colours == ["blue", "white"])
+        // The evening after the attack: civil dusk in Berlin on 9 January 2017 is about 16:54 CET.
+        #expect(item.localTime.hasPrefix("2017-01-09T16:5"))
+        #expect(item.localTime.hasSuffix("+01:00"))
+
+        // Germany's voices speak; Israel's do not send solidarity to themselves.
+        let senders = Set(plan.drafts.map(\.participant))
+        #expect(senders.isSuperset(of: ["de-foreign-office", "de-embassy-israel"]))
+        #expect(!senders.contains("il-foreign-ministry") && !senders.contains("il-embassy-germany"))
+        let german = try #require(plan.drafts.first { $0.participant == "de-foreign-office" && $0.channel == .x && $0.language == "de" })
+        #expect(german.handle == "@AuswaertigesAmt")
+        #expect(german.text.hasPrefix("[ÜBUNG] "))
+        #expect(german.text.contains("Jerusalem am 8. Januar"))
+        #expect(german.text.contains("mit Israel"))
+        let hebrew = try #require(plan.drafts.first { $0.participant == "de-embassy-israel" && $0.language == "he" })
+        #expect(hebrew.text.hasPrefix("[תרגיל] "))
+        for draft in plan.drafts {
+            #expect(draft.state == .pending, "\(draft.participant) \(draft.channel) \(draft.language): \(draft.problem ?? "")")
+            #expect(draft.length <= draft.limit)
+            #expect(draft.isDrill)
+        }
+    }
+
+    @Test func berlinLightsTelAvivCityHall() throws {
+        let set = try Self.shipped()
+        let event = try #require(set.drill(id: "berlin-2016")?.events().first)
+        let plans = BundlePlanner.plans(event: event, ruleSet: set, now: event.sentAt ?? Date())
+        let plan = try #require(plans.first)
+        let telAviv = try #require(plan.actionItems.first { $0.landmark == "tel-aviv-city-hall" })
+        #expect(telAviv.colours == ["black", "red", "gold"])
+        #expect(telAviv.localTime.hasPrefix("2016-12-20T17:"))
+        #expect(!plan.actionItems.contains { $0.landmark == "brandenburg-gate" })
+        let senders = Set(plan.drafts.map(\.participant))
+        #expect(senders.isSuperset(of: ["il-foreign-ministry", "il-embassy-germany"]))
+        #expect(!senders.contains("de-foreign-office") && !senders.contains("de-embassy-israel"))
+        #expect(plan.drafts.contains { $0.handle == "@IsraelArabic" && $0.language == "ar" && $0.text.contains("ألمانيا") })
+    }
+
+    @Test(arguments: [("en", "[DRILL]"), ("de", "[ÜBUNG]"), ("he", "[תרגיל]"), ("ar", "[تمرين]"), ("fr", "[EXERCICE]"), ("es", "[SIMULACRO]")])
+    func drillMarkersInTheirOwnLanguage(language: String, marker: String) throws {
+        let (set, rule) = try Self.oneRule(template: "Solidarity {{country|with}}.", languages: [language])
+        let event = Event(id: "d", kind: "terror_attack", status: .exercise, countries: ["IL"], fatalities: 1)
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 0))
+        #expect(plan.drafts.first?.text.hasPrefix(marker + " ") == true)
+        let live = BundlePlanner.plan(event: Event(id: "l", kind: "terror_attack", countries: ["IL"], fatalities: 1), rule: rule, ruleSet: set, now: Date())
+        #expect(live.drafts.first?.text.contains(marker) == false)
+    }
+
+    @Test func aDraftOverItsLimitNeedsAnEditWithItsLength() throws {
+        let (set, rule) = try Self.oneRule(template: "{{headline}}", languages: ["en"])
+        let event = Event(id: "long", kind: "terror_attack", countries: ["IL"], fatalities: 1,
+                          headline: ["en": String(repeating: "東", count: 150)])
+        let draft = try #require(BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date()).drafts.first)
+        #expect(draft.state == .needsEdit)
+        #expect(draft.length == 300)
+        #expect(draft.limit == 280)
+        #expect(draft.problem == "over the x limit: 300 of 280")
+        #expect(draft.text.count == 150, "never truncated")
+    }
+
+    @Test func aMissingValueNamesRuleLanguageAndChannel() throws {
+        let (set, rule) = try Self.oneRule(template: "{{headline}}", languages: ["en"])
+        let event = Event(id: "no-headline", kind: "terror_attack", countries: ["IL"], fatalities: 1)
+        let draft = try #require(BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date()).drafts.first)
+        #expect(draft.state == .needsEdit)
+        #expect(draft.text.isEmpty)
+        #expect(draft.problem?.hasPrefix("rule test-rule, language en, channel x: the event has no value for '{{headline}}'") == true)
+    }
+
+    @Test func releaseSuppressionAndIncidentKeys() throws {
+        let set = try Self.shipped()
+        let rule = try #require(set.rule(id: "deadly-attack"))
+        let now = try #require(RFC3339.parse("2017-01-08T12:00:00Z"))
+        let alert = Event(id: "a1", kind: "terror_attack", countries: ["IL"], fatalities: 4)
+        let update = Event(id: "a2", kind: "terror_attack", msgType: .update, references: ["a1"], countries: ["IL"], fatalities: 4)
+        let first = BundlePlanner.plan(event: alert, rule: rule, ruleSet: set, now: now)
+        let second = BundlePlanner.plan(event: update, rule: rule, ruleSet: set, now: now)
+        #expect(first.incidentKey == "a1")
+        #expect(second.incidentKey == "a1", "an update correlates with what it updates")
+        #expect(first.suppression.key == second.suppression.key)
+        #expect(first.suppression.key == "deadly-attack|incident=a1")
+        #expect(first.suppression.windowSeconds == 86_400)
+        #expect(first.release.policy == .all)
+        #expect(first.release.notBefore == now.addingTimeInterval(300))
+        #expect(first.release.expiresAt == now.addingTimeInterval(36 * 3600))
+    }
+
+    @Test func sunsetAndDuskAreWhereTheAlmanacPutsThem() throws {
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let gate = Event.Location(lat: 52.5163, lon: 13.3777)
+        let day = try #require(RFC3339.parse("2017-01-08T12:00:00+01:00"))
+        // Almanac: sunset 16:13, end of civil twilight 16:53 (CET).
+        let sunset = try #require(SolarTime.sunset(on: day, at: gate, timeZone: berlin))
+        let dusk = try #require(SolarTime.dusk(on: day, at: gate, timeZone: berlin))
+        let expectedSunset = try #require(RFC3339.parse("2017-01-08T16:13:00+01:00"))
+        let expectedDusk = try #require(RFC3339.parse("2017-01-08T16:53:00+01:00"))
+        #expect(abs(sunset.timeIntervalSince(expectedSunset)) < 180)
+        #expect(abs(dusk.timeIntervalSince(expectedDusk)) < 180)
+        // Midsummer in Tel Aviv: sunset about 19:50 IDT.
+        let telAviv = try #require(TimeZone(identifier: "Asia/Jerusalem"))
+        let june = try #require(RFC3339.parse("2024-06-21T12:00:00+03:00"))
+        let summer = try #require(SolarTime.sunset(on: june, at: Event.Location(lat: 32.0811, lon: 34.7808), timeZone: telAviv))
+        #expect(abs(summer.timeIntervalSince(try #require(RFC3339.parse("2024-06-21T19:50:00+03:00")))) < 240)
+    }
+
+    /// A one-rule set with a German participant that drafts on X in `languages`.
+    static func oneRule(template: String, languages: [String]) throws -> (RuleSet, Rule) {
+        let participant = Participant(id: "p", name: "P", country: "DE", languages: languages, timeZone: "Europe/Berlin",
+                                      accounts: [Participant.Account(channel: .x, handle: "@p", languages: languages)])
+        var templates: [String: LanguageTemplates] = [:]
+        for language in languages { templates[language] = LanguageTemplates(fallback: try Template(template), byChannel: [:]) }
+        let rule = Rule(id: "test-rule", description: "", conditions: [RuleConditions(kinds: ["terror_attack"])],
+                        senders: [RuleSender(participant: "p", channels: [], languages: [])], skipsAffectedSenders: true,
+                        templates: templates, gestures: [], release: ReleaseSettings(), suppression: SuppressionSettings(), file: "")
+        return (RuleSet(rules: [rule], participants: ["p": participant], landmarks: [:]), rule)
+    }
+}

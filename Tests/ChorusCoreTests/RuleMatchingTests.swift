@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+@testable import ChorusCore
+
+/// A small, seeded random generator (SplitMix64), so a failing property case can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random rules and events over a small vocabulary, so that matches are frequent.
+enum RandomRules {
+    static let kinds = ["terror_attack", "shooting", "earthquake", "flood", "storm", "diplomatic_expulsion"]
+    static let countries = ["IL", "DE", "FR", "GB", "US", "TR", "JP"]
+    static let tags = ["a", "b", "c"]
+
+    static func subset<T>(_ values: [T], _ random: inout SeededGenerator, maximum: Int = 3) -> [T] {
+        let count = Int.random(in: 1...min(maximum, values.count), using: &random)
+        return Array(values.shuffled(using: &random).prefix(count))
+    }
+
+    static func range(_ random: inout SeededGenerator, scale: Double) -> NumericRange? {
+        switch Int.random(in: 0..<4, using: &random) {
+        case 0: return NumericRange(minimum: Double(Int.random(in: 0...4, using: &random)) * scale)
+        case 1: return NumericRange(maximum: Double(Int.random(in: 0...4, using: &random)) * scale)
+        case 2:
+            let low = Double(Int.random(in: 0...3, using: &random)) * scale
+            return NumericRange(minimum: low, maximum: low + Double(Int.random(in: 0...3, using: &random)) * scale)
+        default: return nil
+        }
+    }
+
+    static func conditions(_ random: inout SeededGenerator) -> RuleConditions {
+        func maybe(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }
+        return RuleConditions(
+            kinds: maybe(0.8) ? Set(subset(kinds, &random)) : nil,
+            countries: maybe(0.7) ? Set(subset(countries, &random)) : nil,
+            places: maybe(0.1) ? ["jeru"] : nil,
+            statuses: maybe(0.3) ? Set(subset(Event.Status.allCases, &random)) : RuleConditions.defaultStatuses,
+            severities: maybe(0.2) ? Set(subset(Event.Severity.allCases, &random)) : nil,
+            certainties: maybe(0.1) ? Set(subset(Event.Certainty.allCases, &random)) : nil,
+            alertLevels: maybe(0.2) ? Set(subset(Event.AlertLevel.allCases, &random, maximum: 2)) : nil,
+            fatalities: maybe(0.4) ? range(&random, scale: 1) : nil,
+            injured: maybe(0.2) ? range(&random, scale: 5) : nil,
+            magnitude: maybe(0.2) ? range(&random, scale: 1.5) : nil,
+            tags: maybe(0.1) ? Set(subset(tags, &random)) : nil)
+    }
+
+    static func rule(_ index: Int, _ random: inout SeededGenerator) -> Rule {
+        let alternatives = (0..<Int.random(in: 1...3, using: &random)).map { _ in conditions(&random) }
+        return Rule(id: String(format: "rule-%05d", index), description: "random", conditions: alternatives, senders: [],
+                    skipsAffectedSenders: true, templates: [:], gestures: [], release: ReleaseSettings(),
+                    suppression: SuppressionSettings(), file: "rules/random.json5")
+    }
+
+    static func event(_ index: Int, _ random: inout SeededGenerator) -> Event {
+        func maybe(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }
+        return Event(
+            id: "event-\(index)", kind: kinds.randomElement(using: &random) ?? "other",
+            status: Event.Status.allCases.randomElement(using: &random) ?? .actual,
+            countries: maybe(0.9) ? subset(countries, &random, maximum: 2) : [],
+            place: maybe(0.3) ? "Jerusalem" : nil,
+            severity: Event.Severity.allCases.randomElement(using: &random) ?? .unknown,
+            certainty: Event.Certainty.allCases.randomElement(using: &random) ?? .unknown,
+            alertLevel: maybe(0.6) ? Event.AlertLevel.allCases.randomElement(using: &random) : nil,
+            magnitude: maybe(0.5) ? Double(Int.random(in: 0...90, using: &random)) / 10 : nil,
+            fatalities: maybe(0.7) ? Int.random(in: 0...6, using: &random) : nil,
+            injured: maybe(0.5) ? Int.random(in: 0...25, using: &random) : nil,
+            tags: maybe(0.3) ? subset(tags, &random, maximum: 2) : [])
+    }
+}
+
+struct RuleMatchingTests {
+    static func set(_ conditions: [RuleConditions]) -> RuleSet {
+        RuleSet(rules: [Rule(id: "r", description: "", conditions: conditions, senders: [], skipsAffectedSenders: true,
+                             templates: [:], gestures: [], release: ReleaseSettings(), suppression: SuppressionSettings(), file: "")],
+                participants: [:], landmarks: [:])
+    }
+
+    @Test func allConditionsMustHold() {
+        let set = Self.set([RuleConditions(kinds: ["terror_attack"], countries: ["IL"], fatalities: NumericRange(minimum: 1))])
+        #expect(set.match(Event(id: "a", kind: "terror_attack", countries: ["IL"], fatalities: 4)).count == 1)
+        #expect(set.match(Event(id: "b", kind: "terror_attack", countries: ["IL"], fatalities: 0)).isEmpty)
+        #expect(set.match(Event(id: "c", kind: "terror_attack", countries: ["IL"])).isEmpty, "an unknown count does not hold")
+        #expect(set.match(Event(id: "d", kind: "shooting", countries: ["IL"], fatalities: 4)).isEmpty)
+    }
+
+    @Test func aListMeansAnyOf() {
+        let set = Self.set([RuleConditions(kinds: ["earthquake"], countries: ["TR", "GR"], alertLevels: [.red, .orange])])
+        #expect(set.match(Event(id: "a", kind: "earthquake", countries: ["SY", "TR"], alertLevel: .orange)).count == 1)
+        #expect(set.match(Event(id: "b", kind: "earthquake", countries: ["TR"], alertLevel: .green)).isEmpty)
+    }
+
+    @Test func alternativesAreAnyOfAndTheFirstThatHoldsIsReported() {
+        let set = Self.set([
+            RuleConditions(kinds: ["earthquake"], alertLevels: [.red]),
+            RuleConditions(kinds: ["earthquake"], fatalities: NumericRange(minimum: 10)),
+        ])
+        let matches = set.match(Event(id: "a", kind: "earthquake", fatalities: 50))
+        #expect(matches.map(\.alternative) == [1])
+        #expect(matches.first?.reasons(for: Event(id: "a", kind: "earthquake", fatalities: 50)) == ["kind earthquake is one of [earthquake]", "status actual is one of [actual, exercise]", "fatalities 50 is at least 10"])
+    }
+
+    @Test func statusDecidesLiveOrDrill() {
+        let set = Self.set([RuleConditions(kinds: ["earthquake"])])
+        #expect(set.match(Event(id: "a", kind: "earthquake", status: .actual)).count == 1)
+        #expect(set.match(Event(id: "b", kind: "earthquake", status: .exercise)).count == 1)
+        #expect(set.match(Event(id: "c", kind: "earthquake", status: .test)).isEmpty)
+        let live = Self.set([RuleConditions(kinds: ["earthquake"], statuses: [.actual])])
+        #expect(live.match(Event(id: "d", kind: "earthquake", status: .exercise)).isEmpty)
+    }
+
+    @Test func numericBoundsAreInclusive() {
+        let set = Self.set([RuleConditions(magnitude: NumericRange(minimum: 6, maximum: 7))])
+        #expect(set.match(Event(id: "a", kind: "earthquake", magnitude: 6)).count == 1)
+        #expect(set.match(Event(id: "b", kind: "earthquake", magnitude: 7)).count == 1)
+        #expect(set.match(Event(id: "c", kind: "earthquake", magnitude: 7.01)).isEmpty)
+    }
+
+    /// The index must give exactly the brute-force answer, on thousands of random events and rules.
+    @Test(arguments: [UInt64(1), 2, 3, 2017])
+    func indexedMatchingEqualsBruteForce(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let rules = (0..<400).map { RandomRules.rule($0, &random) }
+        let set = RuleSet(rules: rules, participants: [:], landmarks: [:])
+        var matched = 0
+        for index in 0..<2500 {
+            let event = RandomRules.event(index, &random)
+            let indexed = set.match(event).map { "\($0.rule.id)/\($0.alternative)" }
+            let brute = set.matchWithoutIndex(event).map { "\($0.rule.id)/\($0.alternative)" }
+            #expect(indexed == brute, "seed \(seed), event \(index): \(event)")
+            matched += indexed.count
+        }
+        #expect(matched > 1000, "the random vocabulary should produce many matches")
+    }
+
+    @Test func theShippedRulesMatchTheReferenceCases() throws {
+        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let jerusalem = try #require(set.drill(id: "jerusalem-2017")).events()
+        #expect(jerusalem.map { set.match($0).map(\.rule.id) } == [["deadly-attack"], ["deadly-attack"]])
+        let quake = Event(id: "q", kind: "earthquake", countries: ["TR"], alertLevel: .red, magnitude: 7.8)
+        #expect(set.match(quake).map(\.rule.id) == ["major-earthquake"])
+        let smallQuake = Event(id: "s", kind: "earthquake", countries: ["TR"], alertLevel: .green, magnitude: 4.1)
+        #expect(set.match(smallQuake).isEmpty)
+        let expulsion = Event(id: "x", kind: "diplomatic_expulsion", countries: ["DE"], place: "Moscow")
+        #expect(set.match(expulsion).map(\.rule.id) == ["diplomatic-expulsion"])
+    }
+}

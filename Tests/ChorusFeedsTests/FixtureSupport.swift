@@ -1,0 +1,39 @@
+import ChorusCore
+import Foundation
+import Testing
+@testable import ChorusFeeds
+
+/// Fixture files and a parser configured with the repository's own `Rules/kinds.json5`.
+enum Fixtures {
+    /// The bytes of `Fixtures/NAME`.
+    static func data(_ name: String) throws -> Data {
+        let base = try #require(Bundle.module.resourceURL).appendingPathComponent("Fixtures")
+        return try Data(contentsOf: base.appendingPathComponent(name))
+    }
+
+    /// The repository's `Rules/kinds.json5`, found by walking up from this file.
+    static let kindsURL: URL? = {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = directory.appendingPathComponent("Rules/kinds.json5")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }()
+
+    static func kinds() throws -> KindMapping {
+        try KindMapping.load(from: try #require(kindsURL, "Rules/kinds.json5 not found above \(#filePath)"))
+    }
+
+    static func parser(source: String? = nil, defaultCountries: [String] = []) throws -> FeedParser {
+        FeedParser(options: ParserOptions(kinds: try kinds(), source: source, defaultCountries: defaultCountries))
+    }
+
+    /// Parses a fixture with format detection.
+    static func parse(_ name: String, source: String? = nil, defaultCountries: [String] = []) throws -> ParseResult {
+        try parser(source: source, defaultCountries: defaultCountries).parse(try data(name))
+    }
+
+    static func date(_ text: String) throws -> Date { try #require(RFC3339.parse(text)) }
+}

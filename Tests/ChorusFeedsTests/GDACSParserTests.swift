@@ -1,0 +1,94 @@
+import ChorusCore
+import Foundation
+import Testing
+@testable import ChorusFeeds
+
+@Suite struct GDACSParserTests {
+    @Test func fourItemsWithBOM() throws {
+        let data = try Fixtures.data("gdacs_rss_2019-12-30_DR_EQ_TC_green.xml")
+        #expect(data.starts(with: [0xEF, 0xBB, 0xBF]))
+        #expect(FeedParser.detectFormat(data) == .gdacs)
+        let result = try Fixtures.parse("gdacs_rss_2019-12-30_DR_EQ_TC_green.xml")
+        #expect(result.rejections.isEmpty)
+        #expect(result.events.map(\.id) == ["TC1000643-1", "EQ1199929-1287798", "DR1013682-1", "DR1013588-1"])
+        #expect(result.events.map(\.incident) == ["TC1000643", "EQ1199929", "DR1013682", "DR1013588"])
+        #expect(result.events.map(\.kind) == ["tropical_cyclone", "earthquake", "drought", "drought"])
+        #expect(result.events.allSatisfy { $0.alertLevel == .green && $0.severity == .minor && $0.source == "gdacs" })
+
+        let cyclone = result.events[0]
+        #expect(cyclone.countries == ["MU"])
+        #expect(cyclone.location == Event.Location(lat: -19.4, lon: 59.8))
+        #expect(cyclone.sentAt == (try Fixtures.date("2019-12-29T12:00:00Z")))
+        #expect(cyclone.occurredAt == (try Fixtures.date("2019-12-29T12:00:00Z")))
+        #expect(cyclone.headline["en"]?.hasPrefix("Green alert for tropical cyclone CALVINIA-19.") == true)
+        #expect(cyclone.link == "http://www.gdacs.org/report.aspx?eventtype=TC&eventid=1000643")
+        #expect(cyclone.magnitude == nil)
+        #expect(cyclone.tags == ["population:0"])
+
+        let quake = result.events[1]
+        #expect(quake.countries == ["ZA"])
+        #expect(quake.magnitude == 5.5)
+        #expect(quake.location == Event.Location(lat: -44.5653, lon: 37.087))
+        #expect(quake.occurredAt == (try Fixtures.date("2019-12-28T15:36:35Z")))
+
+        // Several countries in one item: iso3 names the first, `country` lists them all.
+        let drought = result.events[2]
+        #expect(drought.countries == ["BG", "IQ", "IR", "TR"])
+        #expect(drought.place == "Bulgaria, Iraq, Iran, Turkey")
+        #expect(drought.occurredAt == (try Fixtures.date("2019-10-21T00:00:00Z")))
+        #expect(drought.sentAt == (try Fixtures.date("2019-12-30T01:27:00Z")))
+
+        #expect(result.events[3].countries == ["AU"])
+    }
+
+    @Test func itemWithoutEventTypeIsRejected() throws {
+        let result = try Fixtures.parse("gdacs_rss_2019-12-30_bbox_only_item.xml")
+        #expect(result.events.isEmpty)
+        #expect(result.rejections == [Rejection(item: "item:1", reason: "gdacs:eventtype: is required")])
+    }
+
+    @Test(arguments: [
+        ("<gdacs:alertlevel>Purple</gdacs:alertlevel>", "gdacs:alertlevel: 'Purple' is not one of Green, Orange, Red"),
+        ("<gdacs:iso3>XYZ</gdacs:iso3>", "gdacs:iso3: 'XYZ' is not an ISO 3166-1 alpha-3 code"),
+        ("<gdacs:country>Atlantis</gdacs:country>", "gdacs:country: 'Atlantis' is not a country name Chorus knows"),
+        ("<gdacs:fromdate>yesterday</gdacs:fromdate>", "gdacs:fromdate: 'yesterday' is not an RFC 822 date"),
+        ("<gdacs:population unit=\"\" value=\"1e300\"/>", "gdacs:population: value '1e300' is not a population"),
+    ])
+    func badFieldIsNamed(field: String, reason: String) throws {
+        let good = "<gdacs:eventtype>FL</gdacs:eventtype><gdacs:eventid>7</gdacs:eventid>"
+        let rss = """
+        <rss version="2.0" xmlns:gdacs="http://www.gdacs.org"><channel>
+        <item>\(good)<gdacs:episodeid>1</gdacs:episodeid>\(field)</item>
+        <item>\(good)<gdacs:episodeid>2</gdacs:episodeid><gdacs:alertlevel>Orange</gdacs:alertlevel><gdacs:iso3>DEU</gdacs:iso3></item>
+        </channel></rss>
+        """
+        let result = try Fixtures.parser().parse(Data(rss.utf8))
+        #expect(result.rejections == [Rejection(item: "FL7-1", reason: reason)])
+        let event = try #require(result.events.first)
+        #expect(event.id == "FL7-2")
+        #expect(event.kind == "flood")
+        #expect(event.alertLevel == .orange)
+        #expect(event.severity == .severe)
+        #expect(event.countries == ["DE"])
+    }
+
+    @Test func countryNames() {
+        #expect(CountryNames.alpha2Codes(forList: "Bulgaria, Iraq, Iran, Turkey").codes == ["BG", "IQ", "IR", "TR"])
+        #expect(CountryNames.alpha2Codes(forList: "Korea, Republic of").codes == ["KR"])
+        #expect(CountryNames.alpha2Codes(forList: "Congo, The Democratic Republic of the; Côte d'Ivoire").codes == ["CD", "CI"])
+        #expect(CountryNames.alpha2(forName: "the Philippines") == "PH")
+        #expect(CountryNames.alpha2(forName: "Viet Nam") == "VN")
+        #expect(CountryNames.alpha2(forName: "Israel") == "IL")
+        #expect(CountryNames.alpha2(forAlpha3: "ISR") == "IL")
+        #expect(CountryNames.alpha2(forAlpha3: "mus") == "MU")
+        #expect(CountryNames.alpha2(forAlpha3: "XXX") == nil)
+    }
+
+    @Test func rfc822Dates() throws {
+        #expect(RFC822Date.parse("Sun, 29 Dec 2019 12:00:00 GMT") == (try Fixtures.date("2019-12-29T12:00:00Z")))
+        #expect(RFC822Date.parse("29 Dec 2019 12:00 +0130") == (try Fixtures.date("2019-12-29T10:30:00Z")))
+        #expect(RFC822Date.parse("Mon, 30 Feb 2019 12:00:00 GMT") == nil)
+        #expect(RFC822Date.parse("Sun, 29 Dec 2019 25:00:00 GMT") == nil)
+        #expect(RFC822Date.parse("") == nil)
+    }
+}
