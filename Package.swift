@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusStoreTests", dependencies: ["ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
-        .testTarget(name: "ChorusCLITests", dependencies: ["ChorusCLI", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChorusCLITests", dependencies: ["ChorusCLI", "Postgres", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@ public struct ChorusRoot: ChorusCommand {
         audiences' languages and channels, and queues it in PostgreSQL. Nothing is published without a \
         reviewer's approval.
         """,
-        subcommands: [IngestCommand.self, RulesCommand.self]
+        // In the order of PRODUCT.md §3.
+        subcommands: [MigrateCommand.self, RulesCommand.self, IngestCommand.self, StatusCommand.self]
     )
 }

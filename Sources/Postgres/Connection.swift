@@ -245,6 +245,8 @@ public final class Connection {
             PQfinish(connection)
             throw PostgresError(.connectionFailed, message: message)
         }
+        // libpq prints server notices on stderr by default; chorus reports what matters through its own errors.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
         try configureSession()
     }
@@ -267,6 +269,7 @@ public final class Connection {
             throw lost("the connection broke inside a transaction")
         }
         PQreset(handle)
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(.connectionFailed, message: Self.message(of: handle))
         }

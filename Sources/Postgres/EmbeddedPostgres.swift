@@ -167,32 +167,10 @@ public struct EmbeddedPostgres: Sendable {
             command = [ServerAccount.setpriv, "--reuid=\(serverAccount.uid)", "--regid=\(serverAccount.gid)",
                        "--clear-groups", "--"] + command
         }
-        let output = FileManager.default.temporaryDirectory
-            .appendingPathComponent("chorus-pg-\(getpid())-\(UUID().uuidString).out")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let sink = try FileHandle(forWritingTo: output)
-        defer { try? sink.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        // The server never inherits a pipe of ours (it would keep it open for its whole life): output goes to a file.
-        process.standardOutput = sink
-        process.standardError = sink
-        process.standardInput = FileHandle.nullDevice
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
         for variable in ["PGDATA", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGOPTIONS"] { environment[variable] = nil }
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        do {
-            try process.run()
-        } catch {
-            throw EmbeddedPostgresError("cannot run \(command[0]): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, text)
+        return try ServerCommand.run(command, environment: environment)
     }
 
     static func findBinaries(environment: [String: String]) throws -> URL {
@@ -225,18 +203,9 @@ public struct EmbeddedPostgres: Sendable {
     private static func pgConfigBindir(environment: [String: String]) -> String? {
         let path = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { $0 + "/pg_config" }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { return nil }
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--bindir"]
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let path, let result = try? ServerCommand.run([path, "--bindir"], environment: environment),
+              result.status == 0 else { return nil }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -303,6 +303,16 @@ public struct PostgresNullableArray<Element: PostgresArrayElement>: PostgresEnco
     public var postgresText: String { PostgresArrayLiteral.encode(elements.map { $0?.postgresText }) }
 }
 
+extension PostgresNullableArray: PostgresDecodable {
+    public static func decode(postgresText text: String, type: PostgresType) throws -> PostgresNullableArray {
+        guard let elementType = elementTypeOfArray[type] else { throw mismatch(type) }
+        guard let items = PostgresArrayLiteral.parse(text) else { throw invalid(text) }
+        return PostgresNullableArray(try items.map { item in
+            try item.map { try Element.decode(postgresText: $0, type: elementType) }
+        })
+    }
+}
+
 /// The text form of one-dimensional arrays: `{"a","b c",NULL}`.
 enum PostgresArrayLiteral {
     static func encode(_ items: [String?]) -> String {

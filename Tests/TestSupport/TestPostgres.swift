@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Postgres
 
 /// The PostgreSQL server of a test run: a throwaway cluster that the first test to need it starts
@@ -120,4 +121,4 @@ final class Counter: Sendable {
     }
 }
 
-import Synchronization
+

@@ -1,3 +1,5 @@
+import ChorusService
+import ChorusStore
 import Foundation
 import Postgres
 
@@ -82,6 +84,10 @@ enum ErrorReport {
             }
         case let error as EmbeddedPostgresError:
             return (.unavailable, error.description)
+        case let error as ConfigurationError:
+            return (.configuration, error.description)
+        case let error as SchemaError:
+            return (.configuration, error.description)
         default:
             return (.software, String(describing: error))
         }

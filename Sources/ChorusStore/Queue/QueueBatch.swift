@@ -1,0 +1,73 @@
+import ChorusCore
+import Foundation
+
+/// What one source delivered since its last cursor, ready to be queued: the events with the bundles their
+/// matching rules planned, the items that were rejected, and the cursor after them.
+public struct QueueBatch: Sendable {
+    /// The source's name (from the configuration, or `ingest`'s `--source`).
+    public var source: String
+    /// Accepted events, in the order the source delivered them, each with its bundle plans.
+    public var events: [PlannedEvent]
+    /// Items that could not be parsed.
+    public var rejections: [RejectedInput]
+    /// The source's cursor after these documents, as JSON; `nil` for sources without one.
+    public var cursor: String?
+
+    public init(source: String, events: [PlannedEvent] = [], rejections: [RejectedInput] = [], cursor: String? = nil) {
+        self.source = source
+        self.events = events
+        self.rejections = rejections
+        self.cursor = cursor
+    }
+}
+
+/// An accepted event and what the rules planned for it (``BundlePlanner/plans(event:ruleSet:now:)``).
+public struct PlannedEvent: Sendable {
+    public var event: Event
+    public var plans: [BundlePlan]
+
+    public init(event: Event, plans: [BundlePlan]) {
+        self.event = event
+        self.plans = plans
+    }
+}
+
+/// A document or item that could not be parsed, kept with its reason and (capped) raw bytes.
+public struct RejectedInput: Sendable {
+    /// Which item of the document (`FILE#3`, `line 12`), when the document had several.
+    public var item: String?
+    /// Why it was rejected.
+    public var reason: String
+    /// Its bytes, when known.
+    public var raw: Data?
+
+    public init(item: String?, reason: String, raw: Data?) {
+        self.item = item
+        self.reason = reason
+        self.raw = raw
+    }
+}
+
+/// What a write did.
+public struct QueueWriteSummary: Sendable, Equatable {
+    /// Events stored for the first time.
+    public var eventsRecorded = 0
+    /// Events that were already stored (a document read again after a crash): nothing was done for them.
+    public var eventsAlreadyKnown = 0
+    /// Bundles opened.
+    public var bundlesOpened: [Int] = []
+    /// Every bundle opened or changed, for the reviewers' notification.
+    public var bundlesTouched: Set<Int> = []
+    /// Drafts queued.
+    public var draftsCreated = 0
+    /// Pending drafts replaced by an update's new text.
+    public var draftsSuperseded = 0
+    /// Pending drafts withdrawn by a cancel.
+    public var draftsWithdrawn = 0
+    /// Approved or released drafts flagged for reviewers because their event was updated or cancelled.
+    public var draftsFlagged = 0
+    /// Rejected inputs stored.
+    public var rejectionsRecorded = 0
+
+    public init() {}
+}

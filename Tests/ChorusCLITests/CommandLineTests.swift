@@ -1,0 +1,93 @@
+import ChorusCLI
+import Foundation
+import Testing
+import TestSupport
+
+/// The command line's contract (PRODUCT.md §3): help, errors, exit codes.
+struct CommandLineTests {
+    /// Runs the command tree in-process and returns its exit code, stdout and stderr.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) -> (ExitCode, String, String) {
+        let output = OutputSink.capture()
+        let errors = OutputSink.capture()
+        let context = CommandContext(
+            standardOutput: output, standardError: errors, environment: environment,
+            workingDirectory: URL(fileURLWithPath: NSTemporaryDirectory()), readStandardInput: { Data() })
+        let code = CommandRunner.run(arguments, context: context)
+        return (code, output.text, errors.text)
+    }
+
+    @Test(arguments: [
+        (["--help"], "help/chorus.txt"),
+        (["migrate", "--help"], "help/migrate.txt"),
+        (["status", "--help"], "help/status.txt"),
+    ])
+    func helpMatchesItsExpectedText(arguments: [String], file: String) throws {
+        let (code, output, errors) = Self.run(arguments)
+        #expect(code == .success)
+        #expect(errors.isEmpty)
+        #expect(output == (try Golden.expected(output, path: file, testFile: #filePath)))
+    }
+
+    @Test(arguments: [["migrate"], ["status"]])
+    func helpFlagsAndTheHelpCommandAgree(command: [String]) {
+        let viaFlag = Self.run(command + ["--help"]).1
+        #expect(Self.run(command + ["-h"]).1 == viaFlag)
+        #expect(Self.run(["help"] + command).1 == viaFlag)
+        #expect(viaFlag.contains("OVERVIEW: "))
+        #expect(viaFlag.contains("USAGE: chorus \(command.joined(separator: " "))"))
+        #expect(viaFlag.contains("OPTIONS:"))
+    }
+
+    @Test(arguments: [
+        (["migrate", "--bogus"], "Error: unknown option '--bogus'"),
+        (["migrate", "extra"], "Error: unexpected argument 'extra'"),
+        (["migrate", "--database"], "Error: missing value for '--database <conninfo>'"),
+        (["status", "--json=yes"], "Error: '--json' takes no value"),
+        (["frobnicate"], "Error: unknown subcommand 'frobnicate'"),
+        ([], "Error: missing subcommand"),
+        (["help", "nope"], "Error: unknown command 'nope'"),
+    ])
+    func usageErrorsExit64WithTheUsageLine(arguments: [String], message: String) {
+        let (code, output, errors) = Self.run(arguments)
+        #expect(code == .usage)
+        #expect(output.isEmpty)
+        let lines = errors.split(separator: "\n").map(String.init)
+        #expect(lines.first == message)
+        #expect(lines.dropFirst().first?.hasPrefix("Usage: chorus") == true)
+        #expect(lines.last?.contains("--help' for more information.") == true)
+    }
+
+    @Test func versionPrintsTheVersion() {
+        let (code, output, _) = Self.run(["--version"])
+        #expect(code == .success)
+        #expect(output == "chorus \(ChorusRoot.version)\n")
+    }
+
+    @Test func aBrokenConfigurationFileExits78NamingTheProblem() throws {
+        let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-config")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("chorus.json5")
+        try "{ // a comment\n  databse: 'host=/tmp',\n}".write(to: file, atomically: true, encoding: .utf8)
+        let typo = Self.run(["status", "--config", file.path])
+        #expect(typo.0 == .configuration)
+        #expect(typo.2.contains("databse: unknown field"))
+        #expect(typo.2.contains(file.path))
+
+        try "{ database: 'host=/tmp', ".write(to: file, atomically: true, encoding: .utf8)
+        let syntax = Self.run(["status", "--config", file.path])
+        #expect(syntax.0 == .configuration)
+        #expect(syntax.2.contains("not valid JSON5"))
+
+        let missing = Self.run(["status"], environment: ["CHORUS_CONFIG": directory.appendingPathComponent("nope.json5").path])
+        #expect(missing.0 == .configuration)
+        #expect(missing.2.contains("does not exist"))
+    }
+
+    @Test func anUnreachableDatabaseExits69WithoutShowingThePassword() throws {
+        let (code, output, errors) = Self.run(["status", "--database", "host=/nonexistent/chorus user=x password=s3cret"])
+        #expect(code == .unavailable)
+        #expect(output.contains("unreachable"))
+        #expect(errors.contains("Error: the database cannot be reached"))
+        #expect(!(output + errors).contains("s3cret"))
+    }
+}

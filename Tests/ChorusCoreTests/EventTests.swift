@@ -1,0 +1,84 @@
+import ChorusCore
+import Foundation
+import Testing
+
+/// The normalized event's JSON contract (PRODUCT.md §4): strict decoding, field-named errors, stable encoding.
+struct EventTests {
+    static let jerusalem = """
+        {"id":"il-2017-01-08-armon-hanatziv","source":"upstream","kind":"terror_attack","status":"actual",\
+        "msgType":"alert","sentAt":"2017-01-08T13:45:00+02:00","occurredAt":"2017-01-08T13:30:00+02:00",\
+        "countries":["IL"],"place":"Jerusalem","location":{"lat":31.7537,"lon":35.2393},"severity":"extreme",\
+        "certainty":"observed","fatalities":4,"injured":17,"headline":{"en":"Truck-ramming attack in Jerusalem",\
+        "he":"פיגוע דריסה בירושלים"}}
+        """
+
+    @Test func aValidEventDecodesAndEncodesStably() throws {
+        let event = try JSONDecoder().decode(Event.self, from: Data(Self.jerusalem.utf8))
+        #expect(event.id == "il-2017-01-08-armon-hanatziv")
+        #expect(event.countries == ["IL"])
+        #expect(event.occurredAt == Date(timeIntervalSince1970: 1_483_875_000))
+        #expect(event.headline["he"] == "פיגוע דריסה בירושלים")
+        let line = try event.jsonLine()
+        #expect(line.hasPrefix(#"{"certainty":"observed","countries":["IL"],"#))
+        #expect(line.contains(#""occurredAt":"2017-01-08T11:30:00Z""#))
+        #expect(try JSONDecoder().decode(Event.self, from: Data(line.utf8)) == event)
+    }
+
+    @Test func defaultsApplyWhenOptionalFieldsAreMissing() throws {
+        let event = try JSONDecoder().decode(Event.self, from: Data(#"{"id":"x"}"#.utf8))
+        #expect(event.status == .actual)
+        #expect(event.msgType == .alert)
+        #expect(event.kind == "other")
+        #expect(event.severity == .unknown)
+        #expect(!event.isDrill)
+    }
+
+    @Test(arguments: [
+        (#"{"kind":"earthquake"}"#, "id: is required"),
+        (#"{"id":"x","partcipants":[]}"#, "partcipants: is not a field of an event"),
+        (#"{"id":"x","countries":["IL","XX"]}"#, "countries[1]: 'XX' is not an ISO 3166-1 alpha-2 country code"),
+        (#"{"id":"x","countries":["il"]}"#, "countries[0]: 'il' is not an ISO 3166-1 alpha-2 country code"),
+        (#"{"id":"x","sentAt":"yesterday"}"#, "sentAt: 'yesterday' is not an RFC 3339 date-time"),
+        (#"{"id":"x","sentAt":"2017-02-30T10:00:00Z"}"#, "sentAt: '2017-02-30T10:00:00Z' is not an RFC 3339 date-time"),
+        (#"{"id":"x","status":"Actual"}"#, "status: 'Actual' is not one of actual, exercise, test, draft, system"),
+        (#"{"id":"x","msgType":"ack"}"#, "msgType: 'ack' is not one of alert, update, cancel"),
+        (#"{"id":"x","fatalities":-1}"#, "fatalities: must not be negative"),
+        (#"{"id":"x","fatalities":"four"}"#, "fatalities: expected an integer"),
+        (#"{"id":"x","magnitude":1e308}"#, "magnitude: 1e+308 is not a plausible magnitude"),
+        (#"{"id":"x","location":{"lat":91,"lon":0}}"#, "location.lat: 91.0 is not a latitude between -90 and 90"),
+        (#"{"id":"x","kind":"Terror Attack"}"#, "kind: 'Terror Attack' is not a snake_case kind"),
+        (#"{"id":"x","headline":{"english!":"x"}}"#, "headline.english!: 'english!' is not a language tag"),
+        (#"{"id":"x","link":"javascript:alert(1)"}"#, "link: 'javascript:alert(1)' is not an http or https URL"),
+        (#"{"id":""}"#, "id: must not be empty"),
+    ])
+    func invalidEventsAreRejectedNamingTheField(json: String, message: String) {
+        #expect {
+            try JSONDecoder().decode(Event.self, from: Data(json.utf8))
+        } throws: { error in
+            (error as? EventError)?.description == message
+        }
+    }
+
+    @Test(arguments: [
+        ("2017-01-08T11:30:00Z", 1_483_875_000.0),
+        ("2017-01-08T13:30:00+02:00", 1_483_875_000.0),
+        ("2017-01-08t11:30:00.5z", 1_483_875_000.5),
+        ("2017-01-08 06:30:00-05:00", 1_483_875_000.0),
+        ("2016-02-29T00:00:00Z", 1_456_704_000.0),
+    ])
+    func rfc3339Parses(text: String, seconds: Double) {
+        #expect(RFC3339.parse(text) == Date(timeIntervalSince1970: seconds))
+    }
+
+    @Test(arguments: ["2017-01-08", "2017-01-08T11:30:00", "2017-13-01T00:00:00Z", "2015-02-29T00:00:00Z",
+                      "2017-01-08T24:00:00Z", "2017-01-08T11:30:00+2:00", "2017-01-08T11:30:00Z junk"])
+    func rfc3339RejectsWhatIsNotOne(text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+
+    @Test func rfc3339FormatsInUTC() {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_483_875_000)) == "2017-01-08T11:30:00Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_483_875_000.25)) == "2017-01-08T11:30:00.250Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
+    }
+}
