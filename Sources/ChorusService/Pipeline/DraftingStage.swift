@@ -1,0 +1,33 @@
+import ChorusCore
+import ChorusFeeds
+import ChorusStore
+import Foundation
+
+/// Steps 3 to 5 of the pipeline (PRODUCT.md §2) for one source's documents: match every accepted event
+/// against the rule set and plan its bundles; keep the rejections. The result is the ``QueueBatch`` that
+/// ``QueueWriter`` stores in one transaction with the source's cursor.
+///
+/// Pure and cheap: no I/O, so the daemon, `chorus ingest` and `chorus drill` all draft the same way.
+public struct DraftingStage: Sendable {
+    /// The rules, participants and landmarks drafting uses; its version is recorded on every draft.
+    public let ruleSet: RuleSet
+
+    public init(ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+    }
+
+    /// The batch for what `source` delivered: `result`'s events with their plans as of `now`, its
+    /// rejections (named after `origin`, e.g. the file), and the cursor after it.
+    public func batch(source: String, origin: String, result: ParseResult, raw: Data? = nil, cursor: String?, now: Date) -> QueueBatch {
+        QueueBatch(
+            source: source,
+            events: result.events.map { event in
+                PlannedEvent(event: event, plans: BundlePlanner.plans(event: event, ruleSet: ruleSet, now: now))
+            },
+            rejections: result.rejections.map { rejection in
+                RejectedInput(item: rejection.item.map { "\(origin)#\($0)" } ?? origin, reason: rejection.reason,
+                              raw: rejection.raw ?? (result.isRejectedEntirely ? raw : nil))
+            },
+            cursor: cursor)
+    }
+}
