@@ -29,6 +29,11 @@ let package = Package(
         // The command tree.
         .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"]),
         .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
+        // The benchmark of PRODUCT.md §9 (run it in release mode).
+        .executableTarget(
+            name: "chorus-bench",
+            dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "Postgres"]
+        ),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),

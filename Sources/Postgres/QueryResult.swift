@@ -58,6 +58,9 @@ public struct Row: Sendable {
         }
     }
 
+    /// The row's values in PostgreSQL's text format (`nil` for NULL), in column order — what `COPY` reads.
+    public var textValues: [String?] { values }
+
     /// Whether the column named `name` is NULL (or absent).
     public func isNull(_ name: String) -> Bool {
         guard let index = layout.index(of: name) else { return true }

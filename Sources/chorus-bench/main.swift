@@ -1,0 +1,87 @@
+import ChorusStore
+import Foundation
+import Postgres
+
+// chorus-bench: the figures of PRODUCT.md §9, each against a baseline measured in the same run.
+//
+//     swift run -c release chorus-bench [--quick] [--only matching,postgres,pipeline] [--rules DIR]
+//
+// Inputs are generated from fixed seeds; the database is a private cluster in a temporary directory,
+// durable (fsync on) like a production one, stopped and removed at the end.
+
+struct BenchOptions {
+    var quick = false
+    var sections: Set<String> = ["matching", "postgres", "pipeline"]
+    var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
+
+    static let usage = "usage: chorus-bench [--quick] [--only matching,postgres,pipeline] [--rules DIR]"
+
+    init(_ arguments: [String]) throws {
+        var words = arguments[...]
+        while let word = words.popFirst() {
+            switch word {
+            case "--quick": quick = true
+            case "--only":
+                guard let list = words.popFirst() else { throw BenchError("--only needs a list of sections") }
+                sections = Set(list.split(separator: ",").map(String.init))
+            case "--rules":
+                guard let path = words.popFirst() else { throw BenchError("--rules needs a directory") }
+                rules = URL(fileURLWithPath: path, isDirectory: true)
+            case "-h", "--help":
+                print(Self.usage)
+                exit(0)
+            default: throw BenchError("unknown argument '\(word)'\n\(Self.usage)")
+            }
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func machineDescription() -> String {
+    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        .split(separator: "\n").first { $0.hasPrefix("model name") }?
+        .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), "
+        + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB"
+}
+
+func runBenchmarks(_ options: BenchOptions) throws {
+    var table = ReportTable()
+    var header = ["Machine: \(machineDescription())", "Mode: \(options.quick ? "--quick" : "full")"]
+    if options.sections.contains("matching") {
+        MatchingBench.run(quick: options.quick, into: &table)
+    }
+    if options.sections.contains("postgres") || options.sections.contains("pipeline") {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"))
+        defer {
+            try? cluster.stop(.immediate)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        try cluster.ensureRunning()
+        let connection = try Connection(cluster.conninfo())
+        header.append("PostgreSQL: " + (try connection.query("SELECT current_setting('server_version') AS v").first?
+            .decode("v", as: String.self) ?? "?") + " (embedded cluster, fsync on)")
+        try Migrator().migrate(connection)
+        if options.sections.contains("postgres") {
+            try PostgresBatchBench.run(connection, quick: options.quick, into: &table)
+        }
+        if options.sections.contains("pipeline") {
+            try PipelineBench.run(connection, rules: options.rules, quick: options.quick, into: &table)
+        }
+    }
+    print(header.joined(separator: "\n") + "\n")
+    print(table.markdown, terminator: "")
+}
+
+do {
+    try runBenchmarks(try BenchOptions(Array(CommandLine.arguments.dropFirst())))
+} catch {
+    FileHandle.standardError.write(Data("chorus-bench: \(error)\n".utf8))
+    exit(1)
+}
