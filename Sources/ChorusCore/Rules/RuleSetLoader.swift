@@ -49,6 +49,8 @@ public enum RuleSetLoader {
             do {
                 kinds = try KindMapping.load(from: kindsURL).kinds
                 if let data = fileManager.contents(atPath: kindsURL.path) { hashed.append(("kinds.json5", data)) }
+            } catch let error as KindMappingError {
+                state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: error.path, message: error.message))
             } catch {
                 state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: "", message: "\(error)"))
             }
