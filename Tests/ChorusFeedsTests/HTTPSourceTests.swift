@@ -100,6 +100,23 @@ import Testing
         await source.close()
     }
 
+    @Test func redirectToAFileIsNotFollowed() async throws {
+        let server = try TestHTTPServer(script: [
+            .respond(status: 302, headers: ["Location": "file:///etc/passwd"], body: Data()),
+            .respond(status: 200, headers: [:], body: Data("{\"id\":\"after\"}\n".utf8)),
+        ])
+        defer { server.stop() }
+        let source = try HTTPSource(
+            name: "redirect",
+            configuration: .init(url: server.url, timeout: .seconds(5), initialBackoff: .milliseconds(50), jitterSeed: 4),
+            parser: try Fixtures.parser())
+        let delivery = try await withTimeout(120) { try await source.next() }
+        #expect(delivery?.result.events.map(\.id) == ["after"])
+        #expect(!(delivery.map { String(decoding: $0.document, as: UTF8.self) } ?? "").contains("root:"))
+        #expect(server.receivedRequests.count == 2)
+        await source.close()
+    }
+
     @Test func backoffIsCappedExponentialWithJitter() {
         var generator = SeededJitter(state: 3)
         for failures in 1...12 {
