@@ -327,5 +327,16 @@ public struct SuppressionSettings: Sendable, Hashable {
 
 /// An event field a suppression key can be made of.
 public enum SuppressionField: String, Sendable, Hashable, Codable, CaseIterable {
-    case kind, countries, place, incident, source, alertLevel
+    /// The event's kind.
+    case kind
+    /// The affected countries, sorted.
+    case countries
+    /// The place, lower-cased.
+    case place
+    /// The incident key (see ``BundlePlanner/incidentKey(of:)``).
+    case incident
+    /// The feed.
+    case source
+    /// The alert level.
+    case alertLevel
 }
