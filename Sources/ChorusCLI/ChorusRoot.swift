@@ -13,6 +13,6 @@ public struct ChorusRoot: ChorusCommand {
         reviewer's approval.
         """,
         // In the order of PRODUCT.md §3.
-        subcommands: [MigrateCommand.self, RulesCommand.self, IngestCommand.self, StatusCommand.self]
+        subcommands: [RunCommand.self, MigrateCommand.self, RulesCommand.self, IngestCommand.self, StatusCommand.self]
     )
 }

@@ -102,7 +102,7 @@ struct RulesCommandTests {
         #expect(outcome.code == .success, "\(outcome.err)")
         #expect(outcome.out.contains("matches deadly-attack:"))
         #expect(outcome.out.contains("    - fatalities 4 is at least 1"))
-        #expect(outcome.out.contains("de-foreign-office x de @AuswaertigesAmt  226/280"))
+        #expect(outcome.out.contains("de-foreign-office x de @AuswaertigesAmt  248/280"))
         #expect(outcome.out.contains("Light the Brandenburg Gate (Berlin)"))
         #expect(outcome.out.contains("not before 2017-01-08T12:05:00Z"))
     }

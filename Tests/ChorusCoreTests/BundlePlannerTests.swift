@@ -31,8 +31,8 @@ struct BundlePlannerTests {
         let german = try #require(plan.drafts.first { $0.participant == "de-foreign-office" && $0.channel == .x && $0.language == "de" })
         #expect(german.handle == "@AuswaertigesAmt")
         #expect(german.text.hasPrefix("[ÜBUNG] "))
-        #expect(german.text.contains("Jerusalem am 8. Januar"))
-        #expect(german.text.contains("mit Israel"))
+        #expect(german.text.contains("Anschlag in Israel am 8. Januar"))
+        #expect(german.text.contains("an der Seite unserer Freunde"))
         let hebrew = try #require(plan.drafts.first { $0.participant == "de-embassy-israel" && $0.language == "he" })
         #expect(hebrew.text.hasPrefix("[תרגיל] "))
         for draft in plan.drafts {

@@ -141,6 +141,13 @@ import Testing
         #expect(Set(event.headline.keys) == ["en-US", "es-US"])
     }
 
+    @Test func valuesInReasonsAreQuotedOnOneLine() throws {
+        let text = try #require(String(data: try Fixtures.data("cap_ack.xml"), encoding: .utf8))
+            .replacingOccurrences(of: "<msgType>Ack</msgType>", with: "<msgType>Alert\nor\n" + String(repeating: "x", count: 500) + "</msgType>")
+        let reason = try #require(try Fixtures.parser().parse(Data(text.utf8)).rejections.first?.reason)
+        #expect(reason == "msgType: 'Alert\\nor\\n" + String(repeating: "x", count: 71) + "…' is not one of Alert, Update, Cancel")
+    }
+
     @Test func veryLikelyFromCAP10IsLikely() throws {
         let text = try #require(String(data: try Fixtures.data("cap_in_atom.xml"), encoding: .utf8))
             .replacingOccurrences(of: "<certainty>Likely</certainty>", with: "<certainty>Very Likely</certainty>")

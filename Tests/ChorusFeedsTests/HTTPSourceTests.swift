@@ -31,12 +31,12 @@ import Testing
                                  initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200), jitterSeed: 1),
             parser: try Fixtures.parser())
 
-        let first = try await withTimeout(10) { try await source.next() }
+        let first = try await withTimeout(120) { try await source.next() }
         #expect(first?.result.events.map(\.id) == ["TC1000643-1", "EQ1199929-1287798"])
         #expect(first?.origin == server.url.absoluteString)
 
         // 304, then 500, then a 200 with two items seen before and two new ones: only the new are forwarded.
-        let second = try await withTimeout(10) { try await source.next() }
+        let second = try await withTimeout(120) { try await source.next() }
         #expect(second?.result.events.map(\.id) == ["DR1013682-1", "DR1013588-1"])
         let requests = server.receivedRequests
         #expect(requests.count == 4)
@@ -75,7 +75,7 @@ import Testing
                                  initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1), jitterSeed: 7),
             parser: try Fixtures.parser())
         let started = ContinuousClock.now
-        let delivery = try await withTimeout(15) { try await source.next() }
+        let delivery = try await withTimeout(120) { try await source.next() }
         let elapsed = ContinuousClock.now - started
         #expect(delivery?.result.events.map(\.id) == ["TC1000643-1"])
         #expect(elapsed >= .milliseconds(900))
@@ -94,8 +94,25 @@ import Testing
             name: "big",
             configuration: .init(url: server.url, timeout: .seconds(5), initialBackoff: .milliseconds(50), jitterSeed: 2),
             parser: FeedParser(options: options))
-        let delivery = try await withTimeout(10) { try await source.next() }
+        let delivery = try await withTimeout(120) { try await source.next() }
         #expect(delivery?.result.events.map(\.id) == ["small"])
+        #expect(server.receivedRequests.count == 2)
+        await source.close()
+    }
+
+    @Test func redirectToAFileIsNotFollowed() async throws {
+        let server = try TestHTTPServer(script: [
+            .respond(status: 302, headers: ["Location": "file:///etc/passwd"], body: Data()),
+            .respond(status: 200, headers: [:], body: Data("{\"id\":\"after\"}\n".utf8)),
+        ])
+        defer { server.stop() }
+        let source = try HTTPSource(
+            name: "redirect",
+            configuration: .init(url: server.url, timeout: .seconds(5), initialBackoff: .milliseconds(50), jitterSeed: 4),
+            parser: try Fixtures.parser())
+        let delivery = try await withTimeout(120) { try await source.next() }
+        #expect(delivery?.result.events.map(\.id) == ["after"])
+        #expect(!(delivery.map { String(decoding: $0.document, as: UTF8.self) } ?? "").contains("root:"))
         #expect(server.receivedRequests.count == 2)
         await source.close()
     }

@@ -16,7 +16,7 @@ import Testing
     }
 
     static func next(_ source: SpoolSource) async throws -> SourceDelivery {
-        try #require(try await withTimeout(10) { try await source.next() })
+        try #require(try await withTimeout(120) { try await source.next() })
     }
 
     @Test func nameOrderAndMovesOnlyAfterAcknowledgement() async throws {
@@ -56,7 +56,7 @@ import Testing
         let waiting = Task { try await source.next() }
         try await Task.sleep(for: .milliseconds(100))
         try spool.put("20240102-e.json", try Fixtures.data("SYNTHETIC_usgs_fixture_null_mag_3features.json"))
-        let fourth = try #require(try await withTimeout(10) { try await waiting.value })
+        let fourth = try #require(try await withTimeout(120) { try await waiting.value })
         #expect(fourth.origin == "20240102-e.json")
         #expect(fourth.result.isRejectedEntirely)
         await source.close()

@@ -133,6 +133,9 @@ extension URL {
 }
 
 /// Runs `work`, failing if it takes longer than `seconds`.
+///
+/// Generous limits catch hangs without failing on a machine whose cooperative thread pool is busy with
+/// other tests: when the pool is starved, the timer and the work resume together, and the timer must not win.
 func withTimeout<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await work() }

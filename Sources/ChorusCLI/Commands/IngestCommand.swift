@@ -96,8 +96,8 @@ struct IngestCommand: ChorusCommand {
                 }
             }
             for rejection in result.rejections {
-                let item = rejection.item.map { "#\($0)" } ?? ""
-                context.printError("chorus: rejected \(name)\(item): \(rejection.reason)")
+                let item = rejection.item.map { "#\(Self.oneLine($0))" } ?? ""
+                context.printError("chorus: rejected \(name)\(item): \(Self.oneLine(rejection.reason))")
             }
             accepted += result.events.count
             rejected += result.rejections.count
@@ -131,6 +131,11 @@ struct IngestCommand: ChorusCommand {
         } catch {
             return .failure(ReadProblem(reason: "cannot read the file: \(error.localizedDescription)"))
         }
+    }
+
+    /// Text from a document as one line: a rejection is always exactly one line of standard error.
+    static func oneLine(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// One line a person can scan: id, kind, countries, time, first headline.

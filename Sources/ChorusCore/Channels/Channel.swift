@@ -1,6 +1,21 @@
 /// A social channel a draft is written for, with its length limit (PRODUCT.md §6).
 public enum Channel: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
-    case x, facebook, instagram, linkedin, threads, bluesky, mastodon, telegram
+    /// X (Twitter): 280, weighted as twitter-text v3 counts.
+    case x
+    /// Facebook: 63,206 characters.
+    case facebook
+    /// Instagram captions: 2,200 characters.
+    case instagram
+    /// LinkedIn posts: 3,000 characters.
+    case linkedin
+    /// Threads: 500 characters.
+    case threads
+    /// Bluesky: 300 graphemes.
+    case bluesky
+    /// Mastodon: 500 characters, URLs count 23.
+    case mastodon
+    /// Telegram messages: 4,096 characters.
+    case telegram
 
     /// The most a post may measure, in the channel's own unit (see ``TextMeasure``).
     public var limit: Int {

@@ -21,16 +21,20 @@ struct NodeReader {
             return nil
         }
         var result: [String: JSON5Node] = [:]
+        var suggested: Set<String> = []
         for member in members {
             if allowed.contains(member.key) {
                 result[member.key] = member.node
             } else {
-                let suggestion = Self.closest(to: member.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                let closest = Self.closest(to: member.key, in: allowed)
+                if let closest { suggested.insert(closest) }
+                let suggestion = closest.map { " (did you mean '\($0)'?)" } ?? ""
                 report(at: member.keyPosition, Self.join(path, member.key),
                        "unknown field '\(member.key)'\(suggestion); allowed: \(allowed.joined(separator: ", "))")
             }
         }
-        for key in required where result[key] == nil {
+        // A misspelt required field is reported once, as the unknown field with its suggestion.
+        for key in required where result[key] == nil && !suggested.contains(key) {
             report(at: nil, path.isEmpty ? key : Self.join(path, key), "missing required field '\(key)'")
         }
         return result

@@ -1,26 +1,79 @@
 /// One rule (`Rules/rules/*.json5`): when it matches, who speaks where and in which languages, what they
 /// say, which gestures to prepare, and how the bundle is released and suppressed.
+///
+/// An immutable value; its fields live in one shared box so that handing rules around (every match
+/// carries its rule) costs a reference count, not a copy of every field.
 public struct Rule: Sendable, Hashable {
+    private final class Storage: Sendable {
+        let id: String
+        let description: String
+        let conditions: [RuleConditions]
+        let senders: [RuleSender]
+        let skipsAffectedSenders: Bool
+        let templates: [String: LanguageTemplates]
+        let gestures: [Gesture]
+        let release: ReleaseSettings
+        let suppression: SuppressionSettings
+        let file: String
+
+        init(id: String, description: String, conditions: [RuleConditions], senders: [RuleSender], skipsAffectedSenders: Bool,
+             templates: [String: LanguageTemplates], gestures: [Gesture], release: ReleaseSettings,
+             suppression: SuppressionSettings, file: String) {
+            self.id = id
+            self.description = description
+            self.conditions = conditions
+            self.senders = senders
+            self.skipsAffectedSenders = skipsAffectedSenders
+            self.templates = templates
+            self.gestures = gestures
+            self.release = release
+            self.suppression = suppression
+            self.file = file
+        }
+    }
+
+    private let storage: Storage
+
     /// The rule's identifier, unique in the set.
-    public var id: String
+    public var id: String { storage.id }
     /// What the rule is for, in a sentence.
-    public var description: String
+    public var description: String { storage.description }
     /// Alternatives: the rule matches when every condition of at least one of them holds.
-    public var conditions: [RuleConditions]
+    public var conditions: [RuleConditions] { storage.conditions }
     /// The senders, each with its channels and languages.
-    public var senders: [RuleSender]
+    public var senders: [RuleSender] { storage.senders }
     /// Whether senders of an affected country stay silent (a ministry does not send solidarity to itself).
-    public var skipsAffectedSenders: Bool
+    public var skipsAffectedSenders: Bool { storage.skipsAffectedSenders }
     /// Templates by language.
-    public var templates: [String: LanguageTemplates]
+    public var templates: [String: LanguageTemplates] { storage.templates }
     /// Symbolic gestures to prepare as action items.
-    public var gestures: [Gesture]
+    public var gestures: [Gesture] { storage.gestures }
     /// How the bundle is released.
-    public var release: ReleaseSettings
+    public var release: ReleaseSettings { storage.release }
     /// Which later events fold into the same bundle.
-    public var suppression: SuppressionSettings
+    public var suppression: SuppressionSettings { storage.suppression }
     /// The file the rule came from, relative to the rules directory.
-    public var file: String
+    public var file: String { storage.file }
+
+    /// Creates a rule; ``RuleSet/load(from:)`` is the checked way to get rules from files.
+    public init(id: String, description: String, conditions: [RuleConditions], senders: [RuleSender], skipsAffectedSenders: Bool = true,
+                templates: [String: LanguageTemplates], gestures: [Gesture] = [], release: ReleaseSettings = ReleaseSettings(),
+                suppression: SuppressionSettings = SuppressionSettings(), file: String = "") {
+        storage = Storage(id: id, description: description, conditions: conditions, senders: senders,
+                          skipsAffectedSenders: skipsAffectedSenders, templates: templates, gestures: gestures,
+                          release: release, suppression: suppression, file: file)
+    }
+
+    public static func == (lhs: Rule, rhs: Rule) -> Bool {
+        lhs.storage === rhs.storage || (lhs.id == rhs.id && lhs.description == rhs.description && lhs.conditions == rhs.conditions
+            && lhs.senders == rhs.senders && lhs.skipsAffectedSenders == rhs.skipsAffectedSenders && lhs.templates == rhs.templates
+            && lhs.gestures == rhs.gestures && lhs.release == rhs.release && lhs.suppression == rhs.suppression && lhs.file == rhs.file)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(conditions)
+    }
 
     /// The template for `language` on `channel`: the channel's own, else the language's default.
     public func template(language: String, channel: Channel) -> Template? {
@@ -51,6 +104,13 @@ public struct RuleSender: Sendable, Hashable {
     public var channels: [Channel]
     /// Languages to draft in; empty means every language of the participant.
     public var languages: [String]
+
+    /// Creates a sender entry.
+    public init(participant: String, channels: [Channel] = [], languages: [String] = []) {
+        self.participant = participant
+        self.channels = channels
+        self.languages = languages
+    }
 }
 
 /// An inclusive numeric range; either end may be open.
@@ -197,6 +257,14 @@ public struct Gesture: Sendable, Hashable {
     public var time: GestureTime
     /// The least time between the event and the gesture, so that the owner can arrange it.
     public var preparation: Duration
+
+    /// Creates a gesture.
+    public init(landmark: String, countries: Set<String>? = nil, time: GestureTime = .dusk, preparation: Duration = .seconds(3 * 3600)) {
+        self.landmark = landmark
+        self.countries = countries
+        self.time = time
+        self.preparation = preparation
+    }
 }
 
 /// When a gesture takes place, local to its landmark.
@@ -259,5 +327,16 @@ public struct SuppressionSettings: Sendable, Hashable {
 
 /// An event field a suppression key can be made of.
 public enum SuppressionField: String, Sendable, Hashable, Codable, CaseIterable {
-    case kind, countries, place, incident, source, alertLevel
+    /// The event's kind.
+    case kind
+    /// The affected countries, sorted.
+    case countries
+    /// The place, lower-cased.
+    case place
+    /// The incident key (see ``BundlePlanner/incidentKey(of:)``).
+    case incident
+    /// The feed.
+    case source
+    /// The alert level.
+    case alertLevel
 }

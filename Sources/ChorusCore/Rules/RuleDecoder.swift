@@ -180,7 +180,11 @@ struct RuleDecoder {
                     languages.append(language)
                 }
             }
-            result.append(RuleSender(participant: id, channels: channels, languages: languages))
+            let sender = RuleSender(participant: id, channels: channels, languages: languages)
+            if reader.diagnostics.isEmpty && BundlePlanner.accountLanguages(participant, sender).isEmpty {
+                reader.report(item, path, "participant '\(id)' would draft nothing: none of its accounts on these channels posts in these languages")
+            }
+            result.append(sender)
         }
         return result
     }

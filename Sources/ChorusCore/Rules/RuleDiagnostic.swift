@@ -21,7 +21,7 @@ public struct RuleDiagnostic: Sendable, Hashable, Comparable, CustomStringConver
     public func formatted(directory: String?) -> String {
         var name = file
         if let directory, !directory.isEmpty {
-            name = directory.hasSuffix("/") ? directory + file : directory + "/" + file
+            name = file.isEmpty ? directory : directory.hasSuffix("/") ? directory + file : directory + "/" + file
         }
         if let position { return "\(name):\(position.line):\(position.column): \(message)" }
         return path.isEmpty ? "\(name): \(message)" : "\(name): \(path): \(message)"

@@ -14,8 +14,11 @@ public enum RuleSetLoader {
         var state = LoaderState()
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
-        guard fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return (nil, [RuleDiagnostic(file: "", position: nil, path: "", message: "not a directory: \(directory.path)")])
+        guard fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            return (nil, [RuleDiagnostic(file: "", position: nil, path: "", message: "no such directory")])
+        }
+        guard isDirectory.boolValue else {
+            return (nil, [RuleDiagnostic(file: "", position: nil, path: "", message: "not a directory")])
         }
         func read(_ relative: String) -> Data? {
             let url = directory.appendingPathComponent(relative)
@@ -49,6 +52,8 @@ public enum RuleSetLoader {
             do {
                 kinds = try KindMapping.load(from: kindsURL).kinds
                 if let data = fileManager.contents(atPath: kindsURL.path) { hashed.append(("kinds.json5", data)) }
+            } catch let error as KindMappingError {
+                state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: error.path, message: error.message))
             } catch {
                 state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: "", message: "\(error)"))
             }

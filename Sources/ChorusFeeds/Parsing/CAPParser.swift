@@ -22,7 +22,7 @@ struct CAPParser {
         let alerts: [XMLNode]
         if root.name == "alert" {
             guard capNamespaces.contains(root.namespace) else {
-                return .refused("<alert> is in namespace '\(root.namespace ?? "none")', not CAP 1.1 or 1.2")
+                return .refused("<alert> is in namespace \(quoted(root.namespace ?? "none")), not CAP 1.1 or 1.2")
             }
             alerts = [root]
         } else {
@@ -61,16 +61,16 @@ struct CAPParser {
         }
         let identifier = try required("identifier")
         if identifier.contains(where: { $0.isWhitespace || $0 == "," }) {
-            throw ParseFailure(field: "identifier", "'\(identifier)' contains spaces or commas")
+            throw ParseFailure(field: "identifier", "\(quoted(identifier)) contains spaces or commas")
         }
         let sender = try required("sender")
         let sentText = try required("sent")
         guard let sent = RFC3339.parse(sentText) else {
-            throw ParseFailure(field: "sent", "'\(sentText)' is not a date-time")
+            throw ParseFailure(field: "sent", "\(quoted(sentText)) is not a date-time")
         }
         let statusText = try required("status")
         guard let status = Event.Status(rawValue: statusText.lowercased()) else {
-            throw ParseFailure(field: "status", "'\(statusText)' is not one of Actual, Exercise, System, Test, Draft")
+            throw ParseFailure(field: "status", "\(quoted(statusText)) is not one of Actual, Exercise, System, Test, Draft")
         }
         let messageTypeText = try required("msgType")
         let messageType: Event.MessageType
@@ -80,7 +80,7 @@ struct CAPParser {
         case "Cancel": messageType = .cancel
         case "Ack": throw ParseFailure(field: "msgType", "Ack only acknowledges another message; it carries no event")
         case "Error": throw ParseFailure(field: "msgType", "Error only reports a rejected message; it carries no event")
-        default: throw ParseFailure(field: "msgType", "'\(messageTypeText)' is not one of Alert, Update, Cancel")
+        default: throw ParseFailure(field: "msgType", "\(quoted(messageTypeText)) is not one of Alert, Update, Cancel")
         }
         let references = try Self.references(alert.value("references", ns))
         if messageType != .alert, references.isEmpty, alert.child("references", ns) != nil {
@@ -136,7 +136,7 @@ struct CAPParser {
         for triple in text.split(whereSeparator: { $0.isWhitespace }) {
             let parts = triple.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count == 3, !parts[1].isEmpty else {
-                throw ParseFailure(field: "references", "'\(triple.prefix(200))' is not a sender,identifier,sent triple")
+                throw ParseFailure(field: "references", "\(quoted(triple)) is not a sender,identifier,sent triple")
             }
             identifiers.append(String(parts[1]))
         }
@@ -180,7 +180,7 @@ private struct InfoFacts {
         if let node = info.child("severity", ns) {
             let value = node.trimmedText
             guard let severity = Event.Severity(rawValue: value.lowercased()) else {
-                throw ParseFailure(field: "\(path).severity", "'\(value)' is not one of Extreme, Severe, Moderate, Minor, Unknown")
+                throw ParseFailure(field: "\(path).severity", "\(quoted(value)) is not one of Extreme, Severe, Moderate, Minor, Unknown")
             }
             self.severity = severity
         }
@@ -189,14 +189,14 @@ private struct InfoFacts {
             // CAP 1.0's "Very Likely" lives on in CAP 1.1 documents; it means Likely.
             let normalized = value.lowercased() == "very likely" ? "likely" : value.lowercased()
             guard let certainty = Event.Certainty(rawValue: normalized) else {
-                throw ParseFailure(field: "\(path).certainty", "'\(value)' is not one of Observed, Likely, Possible, Unlikely, Unknown")
+                throw ParseFailure(field: "\(path).certainty", "\(quoted(value)) is not one of Observed, Likely, Possible, Unlikely, Unknown")
             }
             self.certainty = certainty
         }
         for name in ["onset", "effective"] {
             guard onset == nil, let value = try text(name) else { continue }
             guard let date = RFC3339.parse(value) else {
-                throw ParseFailure(field: "\(path).\(name)", "'\(value)' is not a date-time")
+                throw ParseFailure(field: "\(path).\(name)", "\(quoted(value)) is not a date-time")
             }
             onset = date
         }
@@ -299,7 +299,7 @@ private struct InfoFacts {
     static func circle(_ text: String, field: String) throws -> Event.Location {
         let parts = text.split(whereSeparator: { $0.isWhitespace })
         guard parts.count == 2, let radius = Double(parts[1]), radius.isFinite, radius >= 0 else {
-            throw ParseFailure(field: field, "'\(text.prefix(100))' is not 'lat,lon radius'")
+            throw ParseFailure(field: field, "\(quoted(text)) is not 'lat,lon radius'")
         }
         let centre = try point(parts[0], field: field)
         return Event.Location(lat: centre.lat, lon: centre.lon)
@@ -309,7 +309,7 @@ private struct InfoFacts {
         let numbers = pair.split(separator: ",", omittingEmptySubsequences: false)
         guard numbers.count == 2, let lat = Double(numbers[0]), let lon = Double(numbers[1]),
               lat.isFinite, lon.isFinite, (-90...90).contains(lat), (-180...180).contains(lon) else {
-            throw ParseFailure(field: field, "'\(pair.prefix(100))' is not a WGS 84 lat,lon pair")
+            throw ParseFailure(field: field, "\(quoted(pair)) is not a WGS 84 lat,lon pair")
         }
         return (lat, lon)
     }

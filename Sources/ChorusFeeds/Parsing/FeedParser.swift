@@ -102,7 +102,7 @@ extension ParserOptions {
         do {
             try event.validate()
             if !kinds.kinds.contains(event.kind) {
-                throw EventError(field: "kind", message: "'\(event.kind)' is not a kind declared in kinds.json5")
+                throw EventError(field: "kind", message: "\(quoted(event.kind)) is not a kind declared in kinds.json5")
             }
             result.events.append(event)
         } catch {

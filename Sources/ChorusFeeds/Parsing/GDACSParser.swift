@@ -57,15 +57,15 @@ struct GDACSParser {
         }
         guard let type = try text("eventtype") else { throw ParseFailure(field: "gdacs:eventtype", "is required") }
         guard let kind = options.kinds.gdacsKind(eventType: type) else {
-            throw ParseFailure(field: "gdacs:eventtype", "'\(type.prefix(40))' is not mapped to a kind in kinds.json5")
+            throw ParseFailure(field: "gdacs:eventtype", "\(quoted(type)) is not mapped to a kind in kinds.json5")
         }
         guard let eventID = try text("eventid") else { throw ParseFailure(field: "gdacs:eventid", "is required") }
         guard eventID.count <= 32, eventID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw ParseFailure(field: "gdacs:eventid", "'\(eventID.prefix(40))' is not an event number")
+            throw ParseFailure(field: "gdacs:eventid", "\(quoted(eventID)) is not an event number")
         }
         let episode = try text("episodeid")
         if let episode, episode.count > 32 || !episode.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            throw ParseFailure(field: "gdacs:episodeid", "'\(episode.prefix(40))' is not an episode number")
+            throw ParseFailure(field: "gdacs:episodeid", "\(quoted(episode)) is not an episode number")
         }
         let incident = type.uppercased() + eventID
         var event = Event(id: episode.map { "\(incident)-\($0)" } ?? incident, source: "gdacs", kind: kind)
@@ -74,7 +74,7 @@ struct GDACSParser {
 
         if let level = try text("alertlevel") {
             guard let alertLevel = Event.AlertLevel(rawValue: level.lowercased()), alertLevel != .yellow else {
-                throw ParseFailure(field: "gdacs:alertlevel", "'\(level.prefix(40))' is not one of Green, Orange, Red")
+                throw ParseFailure(field: "gdacs:alertlevel", "\(quoted(level)) is not one of Green, Orange, Red")
             }
             event.alertLevel = alertLevel
             switch alertLevel {
@@ -86,11 +86,11 @@ struct GDACSParser {
         }
 
         if let pubDate = try text("pubDate", nil, field: "pubDate") {
-            guard let date = RFC822Date.parse(pubDate) else { throw ParseFailure(field: "pubDate", "'\(pubDate.prefix(60))' is not an RFC 822 date") }
+            guard let date = RFC822Date.parse(pubDate) else { throw ParseFailure(field: "pubDate", "\(quoted(pubDate)) is not an RFC 822 date") }
             event.sentAt = date
         }
         if let from = try text("fromdate") {
-            guard let date = RFC822Date.parse(from) else { throw ParseFailure(field: "gdacs:fromdate", "'\(from.prefix(60))' is not an RFC 822 date") }
+            guard let date = RFC822Date.parse(from) else { throw ParseFailure(field: "gdacs:fromdate", "\(quoted(from)) is not an RFC 822 date") }
             event.occurredAt = date
         }
 
@@ -98,7 +98,7 @@ struct GDACSParser {
         if let iso3 = try text("iso3") {
             for code in iso3.split(whereSeparator: { $0 == "," || $0 == ";" || $0.isWhitespace }) {
                 guard let alpha2 = CountryNames.alpha2(forAlpha3: String(code)) else {
-                    throw ParseFailure(field: "gdacs:iso3", "'\(code.prefix(40))' is not an ISO 3166-1 alpha-3 code")
+                    throw ParseFailure(field: "gdacs:iso3", "\(quoted(code)) is not an ISO 3166-1 alpha-3 code")
                 }
                 if !countries.contains(alpha2) { countries.append(alpha2) }
             }
@@ -106,7 +106,7 @@ struct GDACSParser {
         if let names = try text("country") {
             let (codes, unknown) = CountryNames.alpha2Codes(forList: names)
             if let name = unknown.first {
-                throw ParseFailure(field: "gdacs:country", "'\(name.prefix(80))' is not a country name Chorus knows")
+                throw ParseFailure(field: "gdacs:country", "\(quoted(name)) is not a country name Chorus knows")
             }
             for code in codes where !countries.contains(code) { countries.append(code) }
             event.place = names
@@ -116,13 +116,13 @@ struct GDACSParser {
         if let severity = item.child("severity", ns), type.uppercased() == "EQ", severity.attributes["unit"] == "M",
            let value = severity.attributes["value"] {
             guard let magnitude = Double(value), magnitude.isFinite else {
-                throw ParseFailure(field: "gdacs:severity", "value '\(value.prefix(40))' is not a magnitude")
+                throw ParseFailure(field: "gdacs:severity", "value \(quoted(value)) is not a magnitude")
             }
             event.magnitude = magnitude
         }
         if let population = item.child("population", ns), let value = population.attributes["value"], !value.isEmpty {
             guard let number = Double(value), number.isFinite, number >= 0, number <= 1e10 else {
-                throw ParseFailure(field: "gdacs:population", "value '\(value.prefix(40))' is not a population")
+                throw ParseFailure(field: "gdacs:population", "value \(quoted(value)) is not a population")
             }
             event.tags.append("population:\(Int(number))")
         }
@@ -136,7 +136,7 @@ struct GDACSParser {
         } else if let point = try text("point", Self.geoRSSNamespace, field: "georss:point") {
             let parts = point.split(whereSeparator: { $0.isWhitespace })
             guard parts.count == 2, let lat = Double(parts[0]), let lon = Double(parts[1]) else {
-                throw ParseFailure(field: "georss:point", "'\(point.prefix(60))' is not 'lat lon'")
+                throw ParseFailure(field: "georss:point", "\(quoted(point)) is not 'lat lon'")
             }
             event.location = Event.Location(lat: lat, lon: lon)
         }

@@ -76,7 +76,7 @@ struct GeoJSONParser {
             // Other GeoJSON earthquake feeds (EMSC) write RFC 3339 strings where USGS writes milliseconds.
             if case .string(let text)? = properties[key] {
                 guard let date = RFC3339.parse(text) else {
-                    throw ParseFailure(field: "properties.\(key)", "'\(text.prefix(60))' is not epoch milliseconds or an RFC 3339 date-time")
+                    throw ParseFailure(field: "properties.\(key)", "\(quoted(text)) is not epoch milliseconds or an RFC 3339 date-time")
                 }
                 return date
             }
@@ -92,8 +92,8 @@ struct GeoJSONParser {
         let kind: String
         switch options.kinds.usgsKind(type: type) {
         case .kind(let mapped): kind = mapped
-        case .notACrisis: throw ParseFailure(field: "properties.type", "'\(type.prefix(60))' is not a crisis")
-        case .unknown: throw ParseFailure(field: "properties.type", "'\(type.prefix(60))' is not mapped to a kind in kinds.json5")
+        case .notACrisis: throw ParseFailure(field: "properties.type", "\(quoted(type)) is not a crisis")
+        case .unknown: throw ParseFailure(field: "properties.type", "\(quoted(type)) is not mapped to a kind in kinds.json5")
         }
         var event = Event(id: id, source: "usgs", kind: kind, certainty: .observed)
         event.incident = id
@@ -102,7 +102,7 @@ struct GeoJSONParser {
         event.sentAt = try epoch("updated") ?? event.occurredAt
         if let alert = try string("alert") {
             guard let level = Event.AlertLevel(rawValue: alert.lowercased()) else {
-                throw ParseFailure(field: "properties.alert", "'\(alert.prefix(40))' is not one of green, yellow, orange, red")
+                throw ParseFailure(field: "properties.alert", "\(quoted(alert)) is not one of green, yellow, orange, red")
             }
             event.alertLevel = level
             switch level {

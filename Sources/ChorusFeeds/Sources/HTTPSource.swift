@@ -298,6 +298,15 @@ private final class Fetch: NSObject, URLSessionDataDelegate, @unchecked Sendable
         completionHandler(allowed ? .allow : .cancel)
     }
 
+    /// Redirects are followed only to http and https: a feed must not send Chorus to a file or FTP URL.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        let scheme = request.url?.scheme?.lowercased()
+        completionHandler(scheme == "http" || scheme == "https" ? request : nil)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         let cancel = lock.withLock {
             if body.count + data.count > limit {

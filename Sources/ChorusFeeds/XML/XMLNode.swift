@@ -123,7 +123,7 @@ enum XMLDocumentReader {
         if let declared = declaredEncoding(bytes) {
             let name = declared.lowercased()
             if name != "utf-8" && name != "utf8" && name != "us-ascii" && name != "ascii" {
-                throw ParseFailure("the document declares encoding '\(declared)'; only UTF-8 is accepted")
+                throw ParseFailure("the document declares encoding \(quoted(declared)); only UTF-8 is accepted")
             }
         }
     }
@@ -222,7 +222,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, resolveExternalEntityName name: String, systemID: String?) -> Data? {
         // Never reached for documents that passed the DTD check; refuse anyway.
-        fail(parser, "external entity '\(name)' refused")
+        fail(parser, "external entity \(quoted(name)) refused")
         return nil
     }
 

@@ -9,13 +9,27 @@ public struct ChorusConfiguration: Sendable, Equatable {
     public var database: String?
     /// The rules directory, relative to the configuration file's directory.
     public var rules: String?
+    /// The feeds `chorus run` watches, each worked by one instance at a time.
+    public var sources: [SourceConfiguration]
+    /// Group commit limits of the daemon's pipeline.
+    public var batch: BatchConfiguration
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 
-    public init(database: String? = nil, rules: String? = nil, file: URL? = nil) {
+    public init(database: String? = nil, rules: String? = nil, sources: [SourceConfiguration] = [],
+                batch: BatchConfiguration = BatchConfiguration(), file: URL? = nil) {
         self.database = database
         self.rules = rules
+        self.sources = sources
+        self.batch = batch
         self.file = file
+    }
+
+    /// A source's path (file, spool), relative to the configuration file's directory.
+    public func resolvedLocation(of source: SourceConfiguration, workingDirectory: URL) -> String? {
+        guard let location = source.location, source.kind == .file || source.kind == .spool else { return source.location }
+        let base = file?.deletingLastPathComponent() ?? workingDirectory
+        return URL(fileURLWithPath: location, relativeTo: base).standardizedFileURL.path
     }
 
     /// The file the command line and environment point at, if any.
@@ -84,7 +98,7 @@ public struct ChorusConfiguration: Sendable, Equatable {
 
 extension ChorusConfiguration: Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, rules
+        case database, rules, sources, batch
     }
 
     private struct AnyKey: CodingKey {
@@ -102,7 +116,14 @@ extension ChorusConfiguration: Decodable {
             throw ConfigurationError(file: nil, "\(field): unknown field (known: \(known))")
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let sources = try container.decodeIfPresent([SourceConfiguration].self, forKey: .sources) ?? []
+        var names: Set<String> = []
+        for source in sources where !names.insert(source.name).inserted {
+            throw ConfigurationError(file: nil, "sources: the name '\(source.name)' is used twice")
+        }
         self.init(database: try container.decodeIfPresent(String.self, forKey: .database),
-                  rules: try container.decodeIfPresent(String.self, forKey: .rules))
+                  rules: try container.decodeIfPresent(String.self, forKey: .rules),
+                  sources: sources,
+                  batch: try container.decodeIfPresent(BatchConfiguration.self, forKey: .batch) ?? BatchConfiguration())
     }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import Postgres
+
+/// Tells the supervisor how the daemon is doing: `STATUS=` whenever the summary changes, and
+/// `WATCHDOG=1` at half of `WATCHDOG_USEC` — only while the pipeline is healthy, so that a daemon whose
+/// database call hangs is restarted by systemd.
+struct SupervisorLink: Service {
+    let name = "systemd"
+    let notifier: SystemdNotifier
+    let daemonState: DaemonState
+    let logger: Logger
+
+    func run() async throws {
+        let watchdog = notifier.watchdogInterval
+        let tick = min(watchdog ?? .seconds(1), .seconds(1))
+        var lastStatus = ""
+        var lastWatchdog = ContinuousClock.now
+        var unhealthyReported = false
+        while !Task.isCancelled {
+            let status = daemonState.summary
+            if status != lastStatus {
+                notifier.status(status)
+                lastStatus = status
+            }
+            if let watchdog, lastWatchdog.duration(to: .now) >= watchdog - tick / 2 {
+                // A database call hanging for longer than the whole watchdog timeout is not healthy.
+                if daemonState.isHealthy(limit: watchdog * 2) {
+                    notifier.watchdog()
+                    lastWatchdog = .now
+                    unhealthyReported = false
+                } else if !unhealthyReported {
+                    logger.error("pipeline not healthy: a database call hangs; withholding the watchdog keep-alive")
+                    unhealthyReported = true
+                }
+            }
+            if !(await pause(tick)) { return }
+        }
+    }
+}
+
+/// Writes this instance's heartbeat row (`chorus.daemon_instances`, migration 3) every few seconds, for
+/// `chorus status`: phase, `STATUS=` line, rule-set version, and each source's role and last error.
+struct Heartbeat: Service {
+    let name = "heartbeat"
+    let client: PostgresClient
+    let daemonState: DaemonState
+    let logger: Logger
+    let instance: String
+    let startedAt: Date
+    var interval: Duration = .seconds(2)
+
+    func run() async throws {
+        var warned = false
+        while !Task.isCancelled {
+            do {
+                try await beat()
+                warned = false
+            } catch {
+                if !warned { logger.debug("heartbeat not written", ["error": Logger.describe(error)]) }
+                warned = true
+            }
+            if !(await pause(interval)) { break }
+        }
+        daemonState.setPhase("stopped")
+        try? await beat()
+    }
+
+    func beat() async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let sources = String(decoding: try encoder.encode(daemonState.sources), as: UTF8.self)
+        let host = ProcessInfo.processInfo.hostName
+        let pid = Int(getpid())
+        let instance = self.instance
+        let startedAt = self.startedAt
+        let phase = daemonState.phase
+        let version = daemonState.ruleSetVersion
+        let status = daemonState.summary
+        _ = try await client.withConnection { connection in
+            try connection.execute("""
+                INSERT INTO chorus.daemon_instances (instance, host, pid, started_at, heartbeat_at, phase, ruleset_version, status, sources)
+                VALUES (\(instance), \(host), \(pid), \(startedAt), now(), \(phase), \(version), \(status), \(sources)::jsonb)
+                ON CONFLICT (instance) DO UPDATE SET heartbeat_at = now(), phase = EXCLUDED.phase,
+                    ruleset_version = EXCLUDED.ruleset_version, status = EXCLUDED.status, sources = EXCLUDED.sources
+                """)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ChorusCore
+import ChorusFeeds
+import Foundation
+import Postgres
+import Synchronization
+
+/// What a reload may change, loaded and validated together: the configuration, the rule set and the kind
+/// tables the parsers use.
+struct DaemonSettings: Sendable {
+    var configuration: ChorusConfiguration
+    var ruleSet: RuleSet
+    var kinds: KindMapping
+}
+
+/// The settings in force; a reload swaps them in one step, so a delivery is drafted with one set only.
+final class SettingsBox: Sendable {
+    private let value: Mutex<DaemonSettings>
+
+    init(_ settings: DaemonSettings) { value = Mutex(settings) }
+
+    var current: DaemonSettings { value.withLock { $0 } }
+
+    func replace(with settings: DaemonSettings) { value.withLock { $0 = settings } }
+}
+
+/// Makes the ``Source`` a configuration entry describes, positioned at its committed cursor.
+enum SourceFactory {
+    static func make(
+        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, conninfo: String
+    ) throws -> any Source {
+        let parser = FeedParser(options: ParserOptions(kinds: kinds, source: source.name, defaultCountries: source.defaultCountries))
+        let format = source.format.flatMap(FeedFormat.init(rawValue:))
+        let interval = source.pollInterval
+        switch source.kind {
+        case .file:
+            return try FileSource(name: source.name, path: location ?? "", parser: parser, format: format ?? .jsonl,
+                                  cursor: cursor, pollInterval: interval ?? .seconds(1))
+        case .spool:
+            return try SpoolSource(name: source.name, directory: URL(fileURLWithPath: location ?? "", isDirectory: true),
+                                   parser: parser, format: format ?? .auto, cursor: cursor, pollInterval: interval ?? .seconds(1))
+        case .http:
+            guard let text = location, let url = URL(string: text) else {
+                throw SourceError.configuration(source: source.name, detail: "'\(location ?? "")' is not a URL")
+            }
+            return try HTTPSource(name: source.name, configuration: .init(url: url, interval: interval ?? .seconds(60)),
+                                  parser: parser, format: format ?? .auto, cursor: cursor)
+        case .inbox:
+            // Progress lives in the inbox table itself (processed_at); the cursor is informational.
+            return InboxSource(name: source.name, client: PostgresClient(conninfo: conninfo, label: "inbox.\(source.name)"),
+                               parser: parser, pollInterval: interval ?? .seconds(5))
+        }
+    }
+
+    /// Releases what the source holds (an inotify watch, an open file).
+    static func close(_ source: any Source) async {
+        switch source {
+        case let file as FileSource: await file.close()
+        case let spool as SpoolSource: await spool.close()
+        case let http as HTTPSource: await http.close()
+        case let inbox as InboxSource: try? await inbox.release()
+        default: break
+        }
+    }
+}
