@@ -26,7 +26,6 @@ enum PostgresBatchBench {
                         INSERT INTO bench_rows (id, source, name, payload)
                         SELECT * FROM unnest(\(Array(ids[range])), \(Array(sources[range])), \(Array(names[range])),
                                              \(payloads[range].map(PostgresJSONText.init)))
-                        ON CONFLICT DO NOTHING
                         """)
                 }
             }

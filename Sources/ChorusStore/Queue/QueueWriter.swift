@@ -49,23 +49,30 @@ private struct WriteRun {
 
     mutating func write(_ batch: QueueBatch) throws {
         let rows = try insertEvents(batch)
-        try lockCorrelationKeys(batch.events.flatMap(\.plans))
-        for (index, planned) in batch.events.enumerated() {
-            guard let eventRow = rows[index] else { continue }
-            for plan in planned.plans {
-                if !pendingKeys.isDisjoint(with: Self.keys(of: plan)) { try flushNewBundles() }
-                let existing = try findBundle(for: plan, event: planned.event)
-                switch (planned.event.msgType, existing) {
-                case (.cancel, nil):
-                    continue
-                case (.cancel, let bundle?):
-                    try cancel(bundle: bundle, eventRow: eventRow, reason: "event \(planned.event.id) cancelled it")
-                case (_, nil):
-                    pendingBundles.append((plan, eventRow))
-                    pendingKeys.formUnion(Self.keys(of: plan))
-                case (let type, let bundle?):
-                    try continueStory(bundle: bundle, plan: plan, eventRow: eventRow, role: type == .update ? "update" : "correlated")
-                }
+        let work = batch.events.enumerated().flatMap { index, planned in
+            rows[index] == nil ? [] : planned.plans.map { (plan: $0, event: planned.event, eventRow: rows[index] ?? 0) }
+        }
+        try lockCorrelationKeys(work.map(\.plan))
+        // One lookup for the whole batch; a plan that meets a bundle opened earlier in this batch looks again
+        // once that bundle is written.
+        let found = try findBundles(for: work.map { ($0.plan, $0.event) })
+        for (index, item) in work.enumerated() {
+            var existing = found[index]
+            if !pendingKeys.isDisjoint(with: Self.keys(of: item.plan)) {
+                try flushNewBundles()
+                existing = try findBundles(for: [(item.plan, item.event)]).first ?? nil
+            }
+            switch (item.event.msgType, existing) {
+            case (.cancel, nil):
+                continue
+            case (.cancel, let bundle?):
+                try cancel(bundle: bundle, eventRow: item.eventRow, reason: "event \(item.event.id) cancelled it")
+            case (_, nil):
+                pendingBundles.append((item.plan, item.eventRow))
+                pendingKeys.formUnion(Self.keys(of: item.plan))
+            case (let type, let bundle?):
+                try continueStory(bundle: bundle, plan: item.plan, eventRow: item.eventRow,
+                                  role: type == .update ? "update" : "correlated")
             }
         }
         try insertRejections(batch)
@@ -144,27 +151,53 @@ private struct WriteRun {
         lockedKeys.formUnion(keys)
     }
 
-    /// The bundle the plan's event belongs to: the one its references were drafted into, else the one of its
-    /// incident, else one with its suppression key inside the rule's window.
-    private func findBundle(for plan: BundlePlan, event: Event) throws -> Int? {
-        if !event.references.isEmpty {
-            let referenced = try connection.query("""
-                SELECT b.id FROM chorus.events e
-                JOIN chorus.bundle_events be ON be.event_id = e.id
-                JOIN chorus.bundles b ON b.id = be.bundle_id
-                WHERE e.event_id = ANY(\(event.references)) AND b.rule_id = \(plan.ruleID) AND b.is_drill = \(plan.isDrill)
-                ORDER BY b.created_at DESC, b.id DESC LIMIT 1
-                """).first
-            if let referenced { return try referenced.decode("id", as: Int.self) }
+    /// For each plan, the bundle its event belongs to: the one its references were drafted into, else the one
+    /// of its incident, else one with its suppression key inside the rule's window; `nil` when there is none.
+    ///
+    /// Three set-wise joins (equality joins the planner serves from the indexes) rather than a correlated
+    /// lookup per plan: one batch costs three statements whatever its size.
+    private func findBundles(for plans: [(plan: BundlePlan, event: Event)]) throws -> [Int?] {
+        guard !plans.isEmpty else { return [] }
+        let rules = plans.map(\.plan.ruleID)
+        let drills = plans.map(\.plan.isDrill)
+        func bundles(_ result: QueryResult) throws -> [Int: Int] {
+            var byPosition: [Int: Int] = [:]
+            for row in result.rows { byPosition[try row.decode("position", as: Int.self)] = try row.decode("id", as: Int.self) }
+            return byPosition
         }
-        return try connection.query("""
-            SELECT id FROM chorus.bundles
-            WHERE rule_id = \(plan.ruleID) AND is_drill = \(plan.isDrill)
-              AND (incident_key = \(plan.incidentKey)
-                   OR (suppression_key = \(plan.suppression.key)
-                       AND created_at > now() - make_interval(secs => \(Double(plan.suppression.windowSeconds)))))
-            ORDER BY created_at DESC, id DESC LIMIT 1
-            """).first?.decode("id", as: Int.self)
+        var referenced: [Int: Int] = [:]
+        if plans.contains(where: { !$0.event.references.isEmpty }) {
+            let references = try plans.map { item in
+                PostgresJSONText(String(decoding: try JSONEncoder().encode(item.event.references), as: UTF8.self))
+            }
+            referenced = try bundles(connection.query("""
+                SELECT DISTINCT ON (p.position) p.position, b.id
+                FROM unnest(\(rules), \(drills), \(references)) WITH ORDINALITY AS p(rule_id, is_drill, refs, position)
+                CROSS JOIN LATERAL jsonb_array_elements_text(p.refs) AS r(event_id)
+                JOIN chorus.events e ON e.event_id = r.event_id
+                JOIN chorus.bundle_events be ON be.event_id = e.id
+                JOIN chorus.bundles b ON b.id = be.bundle_id AND b.rule_id = p.rule_id AND b.is_drill = p.is_drill
+                ORDER BY p.position, b.created_at DESC, b.id DESC
+                """))
+        }
+        let byIncident = try bundles(connection.query("""
+            SELECT DISTINCT ON (p.position) p.position, b.id
+            FROM unnest(\(rules), \(drills), \(plans.map(\.plan.incidentKey))) WITH ORDINALITY AS p(rule_id, is_drill, incident_key, position)
+            JOIN chorus.bundles b ON b.rule_id = p.rule_id AND b.incident_key = p.incident_key AND b.is_drill = p.is_drill
+            ORDER BY p.position, b.created_at DESC, b.id DESC
+            """))
+        let bySuppression = try bundles(connection.query("""
+            SELECT DISTINCT ON (p.position) p.position, b.id
+            FROM unnest(\(rules), \(drills), \(plans.map(\.plan.suppression.key)),
+                        \(plans.map { Double($0.plan.suppression.windowSeconds) }))
+                 WITH ORDINALITY AS p(rule_id, is_drill, suppression_key, window_seconds, position)
+            JOIN chorus.bundles b ON b.rule_id = p.rule_id AND b.suppression_key = p.suppression_key AND b.is_drill = p.is_drill
+                 AND b.created_at > now() - make_interval(secs => p.window_seconds)
+            ORDER BY p.position, b.created_at DESC, b.id DESC
+            """))
+        return (1...plans.count).map { position in
+            referenced[position] ?? byIncident[position] ?? bySuppression[position]
+        }
     }
 
     // MARK: New bundles
@@ -188,7 +221,6 @@ private struct WriteRun {
                  WITH ORDINALITY AS p(rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill,
                                       release_policy, not_before, expires_at, position)
             ORDER BY p.position
-            ON CONFLICT (event_id, rule_id) DO NOTHING
             RETURNING id, event_id, rule_id
             """)
         var bundleByKey: [String: Int] = [:]
@@ -206,14 +238,23 @@ private struct WriteRun {
             INSERT INTO chorus.bundle_events (bundle_id, event_id, role)
             SELECT * FROM unnest(\(opened.map(\.bundle)), \(opened.map(\.eventRow)), \(opened.map { _ in "opened" }))
             """)
-        try insertDrafts(opened.flatMap { item in item.plan.drafts.map { (item.bundle, item.eventRow, item.plan, $0) } })
+        // New bundles' drafts cannot meet existing rows; a slot a rule names twice is drafted once.
+        var slots: Set<String> = []
+        let drafts = opened.flatMap { item in item.plan.drafts.map { (item.bundle, item.eventRow, item.plan, $0) } }
+            .filter { slots.insert("\($0.0)|\($0.3.participant)|\($0.3.channel.rawValue)|\($0.3.language)").inserted }
+        try insertDrafts(drafts, mayMeetExistingRows: false)
         try insertActionItems(opened.flatMap { item in item.plan.actionItems.map { (item.bundle, item.plan.isDrill, $0) } })
         summary.bundlesOpened += opened.map(\.bundle)
         summary.bundlesTouched.formUnion(opened.map(\.bundle))
     }
 
-    private mutating func insertDrafts(_ drafts: [(bundle: Int, eventRow: Int, plan: BundlePlan, draft: Draft)]) throws {
+    /// Inserts drafts with their 'drafted' audit rows. `ON CONFLICT DO NOTHING` (a speculative insertion,
+    /// markedly slower) only where a row may already exist: when a bundle's story continues.
+    private mutating func insertDrafts(
+        _ drafts: [(bundle: Int, eventRow: Int, plan: BundlePlan, draft: Draft)], mayMeetExistingRows: Bool
+    ) throws {
         guard !drafts.isEmpty else { return }
+        let conflictClause = mayMeetExistingRows ? "ON CONFLICT DO NOTHING" : ""
         summary.draftsCreated += try connection.execute("""
             WITH inserted AS (
                 INSERT INTO chorus.drafts (bundle_id, event_id, participant, channel, language, text, state,
@@ -224,7 +265,7 @@ private struct WriteRun {
                                      \(drafts.map(\.draft.length)), \(drafts.map(\.draft.limit)),
                                      \(PostgresNullableArray(drafts.map(\.draft.problem))), \(drafts.map(\.draft.isDrill)),
                                      \(drafts.map(\.plan.ruleSetVersion)))
-                ON CONFLICT DO NOTHING
+                \(unescaped: conflictClause)
                 RETURNING id, bundle_id, text, problem
             )
             INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, after_text)
@@ -294,7 +335,7 @@ private struct WriteRun {
                 """)
         }
         try flag(drafts: flagged, bundle: bundle, reason: "event \(plan.eventID) updated the facts after approval")
-        try insertDrafts(replacements)
+        try insertDrafts(replacements, mayMeetExistingRows: true)
         try insertActionItems(plan.actionItems.map { (bundle, plan.isDrill, $0) })
         try connection.execute("UPDATE chorus.bundles SET updated_at = now() WHERE id = \(bundle)")
         summary.bundlesTouched.insert(bundle)
