@@ -27,7 +27,8 @@ let package = Package(
         // The daemon: configuration, services, signals, sd_notify, logging.
         .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "Postgres"]),
         // The command tree.
-        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"]),
+        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
+                resources: [.copy("Resources")]),
         .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
