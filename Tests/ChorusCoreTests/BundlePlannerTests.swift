@@ -106,6 +106,16 @@ struct BundlePlannerTests {
         #expect(first.release.expiresAt == now.addingTimeInterval(36 * 3600))
     }
 
+    @Test func aCancelDraftsNothingButKeepsTheKeys() throws {
+        let set = try Self.shipped()
+        let rule = try #require(set.rule(id: "deadly-attack"))
+        let cancel = Event(id: "c1", kind: "terror_attack", msgType: .cancel, references: ["a1"], countries: ["IL"], fatalities: 4)
+        let plan = BundlePlanner.plan(event: cancel, rule: rule, ruleSet: set, now: Date())
+        #expect(plan.drafts.isEmpty && plan.actionItems.isEmpty)
+        #expect(plan.incidentKey == "a1")
+        #expect(plan.msgType == .cancel)
+    }
+
     @Test func sunsetAndDuskAreWhereTheAlmanacPutsThem() throws {
         let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
         let gate = Event.Location(lat: 52.5163, lon: 13.3777)
