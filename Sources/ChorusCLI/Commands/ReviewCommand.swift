@@ -185,6 +185,8 @@ struct ReviewApproveCommand: ChorusCommand {
                     var line = "bundle \(id): approved \(approved.count) draft\(approved.count == 1 ? "" : "s")"
                     let waiting = before.filter { $0.state == "needs_edit" }.map { "d\($0.id)" }
                     if !waiting.isEmpty { line += "; \(waiting.joined(separator: " ")) need\(waiting.count == 1 ? "s" : "") an edit first" }
+                    let yours = before.filter { $0.state == "pending" && !approved.contains($0.id) }.map { "d\($0.id)" }
+                    if !yours.isEmpty { line += "; \(yours.joined(separator: " ")): you edited, another reviewer must approve" }
                     lines.append(line)
                 case .draft(let id, let version):
                     try store.approve(draft: id, expectedVersion: version, note: note)

@@ -5,8 +5,9 @@ extension Migrations {
     ///
     /// Errors the workflow raises (SQLSTATE class `CH`, documented in docs/REVIEW.md):
     /// `CH001` the draft changed since it was shown (its version differs), `CH002` the draft's state does not
-    /// allow the action, `CH003` whoever last edited a draft may not approve it, `CH004` a drill draft can
-    /// never be released; `42501` a change only the review functions may make; `22023` a bad argument.
+    /// allow the action, `CH003` whoever last edited a draft may not approve it; `42501` a change only the
+    /// review functions may make; `22023` a bad argument. A drill draft's release is refused by migration 1's
+    /// CHECK constraint `drill_drafts_are_never_released` (`23514`), for every role, triggers or not.
     static let reviewWorkflow = Migration(version: 2, name: "review_workflow", sql: """
         -- Every change to a draft bumps its version: the optimistic-concurrency token a reviewer's client
         -- passes back ("approve what I was shown"). `revision` counts only the text's edits.
@@ -86,8 +87,9 @@ extension Migrations {
             END IF;
             IF NEW.state IS DISTINCT FROM OLD.state THEN
                 IF NEW.state = 'released' AND OLD.is_drill THEN
-                    RAISE EXCEPTION 'draft % is a drill draft: a drill can never be released', OLD.id
-                        USING ERRCODE = 'CH004';
+                    -- The CHECK constraint drill_drafts_are_never_released refuses it (23514), whoever asks,
+                    -- even with this trigger disabled: one refusal, one SQLSTATE.
+                    RETURN NEW;
                 END IF;
                 allowed := CASE OLD.state
                     WHEN 'pending' THEN NEW.state IN ('approved', 'rejected', 'needs_edit', 'superseded', 'withdrawn', 'expired')

@@ -11,8 +11,8 @@ public struct ReviewError: Error, Sendable, CustomStringConvertible {
         case notAllowedInState = "CH002"
         /// `CH003`: whoever last edited a draft may not approve it.
         case selfApproval = "CH003"
-        /// `CH004`: a drill draft can never be released.
-        case drillRelease = "CH004"
+        /// `23514` on the constraint `drill_drafts_are_never_released`: a drill draft can never be released.
+        case drillRelease = "drill"
         /// `42501`: the role may not do this (only the review functions approve, reject, edit or release).
         case notPermitted = "42501"
         /// `22023`: a bad argument (an empty reason or text, an unknown draft).

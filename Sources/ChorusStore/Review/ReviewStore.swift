@@ -131,11 +131,13 @@ public struct ReviewStore {
         }
     }
 
-    /// Approves every pending draft of a bundle; returns their ids. Drafts that need an edit are left as
-    /// they are. Call it inside a transaction for all or nothing.
+    /// Approves every pending draft of a bundle that the session user did not edit last; returns their ids.
+    /// Drafts that need an edit, and those the session user edited (another reviewer must approve them),
+    /// are left as they are. Call it inside a transaction for all or nothing.
     @discardableResult
     public func approve(bundle: Int, note: String?) throws -> [Int] {
-        let pending = try drafts(bundle: bundle).filter { $0.state == "pending" }
+        let me = try connection.query("SELECT session_user::text AS me").first?.decode("me", as: String.self)
+        let pending = try drafts(bundle: bundle).filter { $0.state == "pending" && $0.lastEditedBy != me }
         for draft in pending { try approve(draft: draft.id, expectedVersion: draft.version, note: note) }
         return pending.map(\.id)
     }
