@@ -187,6 +187,32 @@ struct ReviewCommandTests {
         #expect(CommandLineTests.run(["help"] + arguments.dropLast()).1 == output)
     }
 
+    @Test func watchShowsChangedBundlesAsTheyHappen() throws {
+        let bundle = try #require(try drill().first)
+        let result = Mutex<ChorusProcess.Outcome?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let arguments = ["review", "watch", "--json", "--exit-after", "1", "--database", database]
+        Thread.detachNewThread {
+            let outcome = try? ChorusProcess.run(arguments, timeout: 60)
+            result.withLock { $0 = outcome }
+            finished.signal()
+        }
+        // The watcher may not be listening yet: approve once, then keep nudging until it has seen a change.
+        let draft = try #require(try pendingDrafts(bundle).first)
+        #expect(try chorus(["review", "approve", "d\(draft.id)"]).status == 0)
+        let nudger = try Connection(database)
+        while finished.wait(timeout: .now() + 0.3) == .timedOut {
+            _ = try nudger.query("SELECT pg_notify('chorus_review', \(String(bundle)))")
+        }
+        let outcome = try #require(result.withLock { $0 })
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first == #"{"listening":true}"#)
+        let shown = try json(try #require(lines.last))
+        #expect(shown["id"] as? Int == bundle)
+        #expect((shown["draftStates"] as? [String: Int])?["approved"] == 1)
+    }
+
     @Test func badIDsAreUsageErrors() throws {
         #expect(try ChorusProcess.run(["review", "show", "x12"]).status == 64)
         #expect(try ChorusProcess.run(["review", "edit", "12", "--text", "t"]).status == 64)

@@ -54,6 +54,15 @@ struct ReviewWorkflowTests {
         #expect(row.note == "checked the facts")
     }
 
+    @Test func everyReviewActionNotifiesTheReviewChannel() throws {
+        let listener = try Connection(fixture.conninfo)
+        try listener.listen(QueueWriter.notificationChannel)
+        let draft = try firstPending(fixture.liveBundle)
+        try alice.reject(draft: draft.id, expectedVersion: draft.version, reason: "not our tone")
+        let notifications = try listener.waitForNotifications(timeout: .seconds(5))
+        #expect(notifications.contains { $0.payload.split(separator: ",").contains(Substring(String(fixture.liveBundle))) })
+    }
+
     @Test func twoReviewersApprovingTheSameDraftAtOnce() throws {
         let draft = try firstPending(fixture.liveBundle)
         let outcomes = Outcomes()
