@@ -90,10 +90,24 @@ struct OutboxCommandTests {
         #expect(try attempts(draft).map(\.attempt) == [1, 2, 3])
         #expect(try attempts(draft).map(\.succeeded) == [false, false, true])
 
-        // Delivered once: a second run sends nothing.
-        let again = try chorus(["outbox", "--deliver", "--webhook", "il-mfa=\(server.url)"])
+        // Delivered once: a second run (the webhook from the configuration file this time) sends nothing.
+        let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-outbox")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("chorus.json5")
+        try Data("{ webhooks: { 'il-mfa': '\(server.url)' }, }\n".utf8).write(to: config)
+        let again = try chorus(["outbox", "--deliver", "--config", config.path])
         #expect(again.status == 0, "\(again.standardError)")
         #expect(server.requests.count == 3)
+    }
+
+    @Test func aWebhookThatIsNotHTTPIsABadConfiguration() throws {
+        let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-outbox")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("chorus.json5")
+        try Data("{ webhooks: { 'il-mfa': 'file:///etc/passwd' } }\n".utf8).write(to: config)
+        let outcome = try chorus(["outbox", "--deliver", "--config", config.path])
+        #expect(outcome.status == 78)
+        #expect(outcome.standardError.contains("webhooks.il-mfa"))
     }
 
     @Test func aDeliveryThatKeepsFailingIsGivenUpWithExit75() throws {
