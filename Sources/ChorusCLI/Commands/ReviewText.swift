@@ -90,31 +90,33 @@ struct ReviewText {
         line("")
         line(bold("Drafts"))
         var participant = ""
-        var channel = ""
-        let labelWidth = 4
         let replacedStates: Set<String> = ["superseded", "withdrawn", "rejected", "expired"]
-        for draft in detail.drafts where !replacedStates.contains(draft.state) || detail.draftId != nil {
-            if draft.participant != participant {
-                participant = draft.participant
-                channel = ""
+        let shown = detail.drafts.filter { !replacedStates.contains($0.state) || detail.draftId != nil }
+        // Groups of one participant's drafts on one channel, in order: their languages side by side.
+        var groups: [[DraftRecord]] = []
+        for draft in shown {
+            if let last = groups.last?.last, last.participant == draft.participant, last.channel == draft.channel {
+                groups[groups.count - 1].append(draft)
+            } else {
+                groups.append([draft])
+            }
+        }
+        for group in groups {
+            guard let first = group.first else { continue }
+            if first.participant != participant {
+                participant = first.participant
                 line("  " + bold(participant))
             }
-            if draft.channel != channel {
-                channel = draft.channel
-                line("    " + underline(channel))
+            line("    " + underline(first.channel))
+            let gap = 3
+            let columnWidth = (width - 6 - gap * (group.count - 1)) / group.count
+            if group.count > 1, columnWidth >= 28 {
+                sideBySide(group, columnWidth: columnWidth, gap: gap)
+                continue
             }
-            let length = "\(draft.weightedLength)/\(draft.limit)"
-            let over = draft.weightedLength > draft.limit
-            let head = "      \(draft.language.padding(labelWidth))d\(draft.id)@\(draft.version)  r\(draft.revision)  "
-                + stateLabel(draft.state) + "  " + (over ? paint(length, "31") : length)
-                + (draft.lastEditedBy.map { "  edited by \($0)" } ?? "") + (draft.approvedBy.map { "  approved by \($0)" } ?? "")
-            line(head)
-            let indent = String(repeating: " ", count: 6 + labelWidth)
-            for textLine in wrap(draft.text, width: max(20, width - indent.count)) {
-                line(indent + isolate(textLine, rtl: draft.direction == "rtl"))
+            for draft in group {
+                line("      " + cell(draft, width: max(20, width - 6)).map(\.text).joined(separator: "\n      "))
             }
-            if let problem = draft.problem { line(indent + paint("! \(problem)", "31")) }
-            if let flag = draft.flag { line(indent + paint("⚑ \(flag)", "31")) }
         }
         let replaced = detail.drafts.filter { replacedStates.contains($0.state) }
         if detail.draftId == nil, !replaced.isEmpty {
@@ -130,6 +132,45 @@ struct ReviewText {
                 if let before = row.beforeText { line("      before: " + isolate(before, rtl: nil)) }
                 if let after = row.afterText { line("      after:  " + isolate(after, rtl: nil)) }
             }
+        }
+    }
+
+    /// One draft as lines of at most `width` visible characters: its header, its text (isolated), its problems.
+    func cell(_ draft: DraftRecord, width: Int) -> [(visible: Int, text: String)] {
+        let length = "\(draft.weightedLength)/\(draft.limit)"
+        let over = draft.weightedLength > draft.limit
+        var lines: [(visible: Int, text: String)] = []
+        let head = "\(draft.language)  d\(draft.id)@\(draft.version)  r\(draft.revision)"
+        lines.append((head.count, bold(head)))
+        let status = "\(draft.state)  \(length)"
+        lines.append((status.count, stateLabel(draft.state) + "  " + (over ? paint(length, "31") : length)))
+        for who in [draft.lastEditedBy.map { "edited by \($0)" }, draft.approvedBy.map { "approved by \($0)" }].compactMap({ $0 }) {
+            lines.append((who.count, dim(who)))
+        }
+        for textLine in wrap(draft.text, width: width) {
+            lines.append((textLine.count, isolate(textLine, rtl: draft.direction == "rtl")))
+        }
+        for note in [draft.problem.map { "! \($0)" }, draft.flag.map { "⚑ \($0)" }].compactMap({ $0 }) {
+            for noteLine in wrap(note, width: width) { lines.append((noteLine.count, paint(noteLine, "31"))) }
+        }
+        return lines
+    }
+
+    /// Drafts in columns, one a language, each `columnWidth` wide.
+    func sideBySide(_ drafts: [DraftRecord], columnWidth: Int, gap: Int) {
+        let cells = drafts.map { cell($0, width: columnWidth) }
+        let height = cells.map(\.count).max() ?? 0
+        for row in 0..<height {
+            var text = "      "
+            for (index, cell) in cells.enumerated() {
+                let piece: (visible: Int, text: String) = row < cell.count ? cell[row] : (0, "")
+                text += piece.text
+                if index < cells.count - 1 {
+                    text += String(repeating: " ", count: max(0, columnWidth - piece.visible) + gap)
+                }
+            }
+            while text.hasSuffix(" ") { text.removeLast() }
+            line(text)
         }
     }
 
@@ -225,11 +266,5 @@ struct ReviewText {
             if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 20 { return Int(size.ws_col) }
         }
         return 100
-    }
-}
-
-extension String {
-    fileprivate func padding(_ length: Int) -> String {
-        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
     }
 }
