@@ -213,6 +213,33 @@ struct ReviewCommandTests {
         #expect((shown["draftStates"] as? [String: Int])?["approved"] == 1)
     }
 
+    @Test func editOpensTheEditorAndDrillTakesAnEventFile() throws {
+        let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-review")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // An event file (native JSON Lines, status actual): the drill makes it an exercise.
+        let event = #"{"id":"evt-1","kind":"terror_attack","status":"actual","msgType":"alert","countries":["IL"],"place":"Jerusalem","severity":"severe","certainty":"observed","fatalities":4,"injured":17,"occurredAt":"2017-01-08T11:30:00Z","sentAt":"2017-01-08T11:45:00Z"}"#
+        let file = directory.appendingPathComponent("event.jsonl")
+        try Data((event + "\n").utf8).write(to: file)
+        let drilled = try chorus(["drill", "--event", file.path, "--rules", Self.rules, "--json"])
+        #expect(drilled.status == 0, "\(drilled.standardError)")
+        let line = try #require(drilled.standardOutput.split(separator: "\n").last.map(String.init))
+        let bundle = try #require((try json(line)["bundles"] as? [Int])?.first)
+        let listed = try json(try chorus(["review", "list", "--drill", "--json"]).standardOutput)["bundles"] as? [[String: Any]]
+        #expect(listed?.contains { $0["id"] as? Int == bundle } == true)
+
+        // $EDITOR edits the file it is given; the new text is measured again.
+        let draft = try #require(try pendingDrafts(bundle).first)
+        let script = directory.appendingPathComponent("editor.sh")
+        try Data("#!/bin/sh\nprintf '%s\\n' 'Edited in an editor: solidarity.' > \"$1\"\n".utf8).write(to: script)
+        chmod(script.path, 0o755)
+        let edited = try ChorusProcess.run(["review", "edit", "d\(draft.id)", "--database", database],
+                                           environment: ["EDITOR": script.path, "NO_COLOR": "1"])
+        #expect(edited.status == 0, "\(edited.standardError)")
+        #expect(edited.standardOutput.contains("revision 2, pending, 32/"))
+        let shown = try json(try chorus(["review", "show", "d\(draft.id)", "--json"]).standardOutput)
+        #expect((shown["drafts"] as? [[String: Any]])?.first?["text"] as? String == "Edited in an editor: solidarity.")
+    }
+
     @Test func badIDsAreUsageErrors() throws {
         #expect(try ChorusProcess.run(["review", "show", "x12"]).status == 64)
         #expect(try ChorusProcess.run(["review", "edit", "12", "--text", "t"]).status == 64)
