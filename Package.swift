@@ -27,7 +27,8 @@ let package = Package(
         // The daemon: configuration, services, signals, sd_notify, logging.
         .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "Postgres"]),
         // The command tree.
-        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"]),
+        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
+                resources: [.copy("Resources")]),
         .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
         // The benchmark of PRODUCT.md §9 (run it in release mode).
         .executableTarget(
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusStoreTests", dependencies: ["ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
+        .testTarget(name: "ChorusServiceTests", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCLITests", dependencies: ["ChorusCLI", "Postgres", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

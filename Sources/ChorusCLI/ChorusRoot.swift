@@ -13,6 +13,7 @@ public struct ChorusRoot: ChorusCommand {
         reviewer's approval.
         """,
         // In the order of PRODUCT.md §3.
-        subcommands: [RunCommand.self, MigrateCommand.self, RulesCommand.self, IngestCommand.self, StatusCommand.self]
+        subcommands: [RunCommand.self, MigrateCommand.self, RulesCommand.self, IngestCommand.self, DrillCommand.self,
+                      ReviewCommand.self, OutboxCommand.self, StatusCommand.self, DemoCommand.self]
     )
 }

@@ -75,7 +75,6 @@ struct IngestCommandTests {
     }
 
     @Test(arguments: [
-        (["ingest", "x.xml"], "Error: --dry-run is required for now: feeding the queue arrives with 'chorus run'"),
         (["ingest", "--dry-run"], "Error: missing expected argument '<file>'"),
         (["ingest", "x", "--dry-run", "--format", "rss"], "Error: invalid value 'rss' for '--format <format>'"),
         (["ingest", "x", "--dry-run", "--country", "Israel"], "Error: invalid value 'Israel' for '--country <code>': not an ISO 3166-1 alpha-2 code"),

@@ -106,6 +106,16 @@ struct BundlePlannerTests {
         #expect(first.release.expiresAt == now.addingTimeInterval(36 * 3600))
     }
 
+    @Test func aCancelDraftsNothingButKeepsTheKeys() throws {
+        let set = try Self.shipped()
+        let rule = try #require(set.rule(id: "deadly-attack"))
+        let cancel = Event(id: "c1", kind: "terror_attack", msgType: .cancel, references: ["a1"], countries: ["IL"], fatalities: 4)
+        let plan = BundlePlanner.plan(event: cancel, rule: rule, ruleSet: set, now: Date())
+        #expect(plan.drafts.isEmpty && plan.actionItems.isEmpty)
+        #expect(plan.incidentKey == "a1")
+        #expect(plan.msgType == .cancel)
+    }
+
     @Test func sunsetAndDuskAreWhereTheAlmanacPutsThem() throws {
         let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
         let gate = Event.Location(lat: 52.5163, lon: 13.3777)
@@ -134,5 +144,37 @@ struct BundlePlannerTests {
                         senders: [RuleSender(participant: "p", channels: [], languages: [])], skipsAffectedSenders: true,
                         templates: templates, gestures: [], release: ReleaseSettings(), suppression: SuppressionSettings(), file: "")
         return (RuleSet(rules: [rule], participants: ["p": participant], landmarks: [:]), rule)
+    }
+}
+
+/// The shipped texts must fit every channel for every country their rule covers, with long values.
+struct ShippedRuleFitTests {
+    static func cases() throws -> [(String, String)] {
+        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        return set.rules.flatMap { rule in
+            Set(rule.conditions.flatMap { $0.countries ?? [] }).sorted().map { (rule.id, $0) }
+        }
+    }
+
+    @Test func everyRuleCoversSomeCountries() throws {
+        #expect(try Self.cases().count > 20)
+    }
+
+    @Test(arguments: try ShippedRuleFitTests.cases())
+    func draftsFitForEveryCoveredCountry(ruleID: String, country: String) throws {
+        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let rule = try #require(set.rule(id: ruleID))
+        let kind = rule.conditions.first?.kinds?.sorted().first ?? "other"
+        for status in [Event.Status.actual, .exercise] {
+            // A long place, a long date (30 September), double-digit magnitude text: the worst that is likely.
+            let event = Event(id: "fit", kind: kind, status: status, occurredAt: RFC3339.parse("2024-09-30T21:30:00Z"),
+                              countries: [country], place: "Armon Hanatziv promenade, East Talpiot, Jerusalem",
+                              alertLevel: .red, magnitude: 7.8, fatalities: 12, injured: 40)
+            let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_727_740_000))
+            #expect(!plan.drafts.isEmpty || rule.senders.allSatisfy { set.participants[$0.participant]?.country == country })
+            for draft in plan.drafts {
+                #expect(draft.state == .pending, "\(ruleID) \(country) \(draft.participant) \(draft.channel) \(draft.language): \(draft.problem ?? "") \(draft.text)")
+            }
+        }
     }
 }

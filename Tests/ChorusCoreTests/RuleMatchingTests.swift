@@ -128,14 +128,21 @@ struct RuleMatchingTests {
     @Test(arguments: [UInt64(1), 2, 3, 2017])
     func indexedMatchingEqualsBruteForce(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
-        let rules = (0..<400).map { RandomRules.rule($0, &random) }
+        let rules = (0..<300).map { RandomRules.rule($0, &random) }
         let set = RuleSet(rules: rules, participants: [:], landmarks: [:])
         var matched = 0
-        for index in 0..<2500 {
+        for index in 0..<2000 {
             let event = RandomRules.event(index, &random)
             let indexed = set.match(event).map { "\($0.rule.id)/\($0.alternative)" }
             let brute = set.matchWithoutIndex(event).map { "\($0.rule.id)/\($0.alternative)" }
-            #expect(indexed == brute, "seed \(seed), event \(index): \(event)")
+            // Issues are recorded only on a mismatch: an expectation a case would cost more than the matching.
+            if indexed != brute { Issue.record("seed \(seed), event \(index): indexed \(indexed), brute force \(brute): \(event)") }
+            // The reasons agree with the decision.
+            for rule in rules.prefix(20) {
+                for conditions in rule.conditions where (conditions.explain(event) != nil) != conditions.matches(event) {
+                    Issue.record("seed \(seed), event \(index): explain and matches disagree on \(rule.id)")
+                }
+            }
             matched += indexed.count
         }
         #expect(matched > 1000, "the random vocabulary should produce many matches")

@@ -1,24 +1,27 @@
 import ChorusCore
 import ChorusFeeds
+import ChorusService
+import ChorusStore
 import Foundation
 
-/// `chorus ingest FILE...|- [--format F] [--source NAME] --dry-run [--json]`: run documents through the
-/// parsers and print the normalized events (PRODUCT.md §3).
-///
-/// Feeding the pipeline (writing to the queue) arrives with the daemon; until then `--dry-run` is required,
-/// so that no one mistakes a parse for an ingest.
+/// `chorus ingest FILE...|- [--format F] [--source NAME] [--dry-run] [--json]`: run documents through the
+/// pipeline once — parse, match, draft, and queue in one transaction, as the daemon does — or, with
+/// `--dry-run`, only parse and print the normalized events (PRODUCT.md §3).
 struct IngestCommand: ChorusCommand {
     static let spec = CommandSpec(
         name: "ingest",
-        abstract: "Run feed documents through the parsers and print the normalized events.",
+        abstract: "Run feed documents through the pipeline into the review queue, once.",
         discussion: """
         Reads each FILE (or standard input for -), detects its format from the content unless --format \
-        names it, and prints every accepted event. Each rejected document or item is reported on \
-        standard error as 'chorus: rejected FILE[#ITEM]: reason'; the other items go on.
+        names it, matches every accepted event against the rules, drafts the bundles and queues them \
+        with the events in one transaction, then prints what was queued. Events already queued (same \
+        source, id and version) are skipped, so ingesting a file twice drafts nothing new. Each rejected \
+        document or item is reported on standard error as 'chorus: rejected FILE[#ITEM]: reason' and \
+        kept in the rejected-input table; the other items go on.
+        With --dry-run, only parses: prints every accepted event and touches no database.
         Exit status: 0 when everything was accepted, 65 when anything was rejected.
-        For now --dry-run is required: writing the events into the queue arrives with 'chorus run'.
         """,
-        usage: "<file> ... --dry-run [--format <format>] [--source <name>] [--country <code> ...] [--max-bytes <n>] [--json] [--rules <dir>]",
+        usage: "<file> ... [--dry-run] [--format <format>] [--source <name>] [--country <code> ...] [--max-bytes <n>] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]",
         arguments: [
             ArgumentSpec("file", help: "Documents to read; - reads standard input.", isRepeating: true),
         ],
@@ -30,11 +33,16 @@ struct IngestCommand: ChorusCommand {
             .option("country", value: "code", help: "Country (ISO alpha-2) for events whose document names none.",
                     repeating: true),
             .option("max-bytes", value: "n", help: "Largest document accepted, in bytes (default: 10485760)."),
-            .flag("dry-run", help: "Parse and print only; touch no database. Required for now."),
+            .flag("dry-run", help: "Parse and print the normalized events only; touch no database."),
             .json,
             .rules,
+            .config,
+            .database,
         ]
     )
+
+    /// The source name events are queued under when `--source` is not given.
+    static let defaultSource = "ingest"
 
     let files: [String]
     let format: FeedFormat
@@ -43,6 +51,8 @@ struct IngestCommand: ChorusCommand {
     let maximumBytes: Int
     let json: Bool
     let rulesDirectory: String?
+    let dryRun: Bool
+    let global: GlobalOptions
 
     init(_ arguments: ParsedArguments) throws {
         files = arguments.arguments("file")
@@ -59,13 +69,13 @@ struct IngestCommand: ChorusCommand {
             ?? ParserOptions.defaultMaximumDocumentBytes
         json = arguments.flag("json")
         rulesDirectory = arguments.value("rules")
-        guard arguments.flag("dry-run") else {
-            throw UsageError("--dry-run is required for now: feeding the queue arrives with 'chorus run'")
-        }
+        dryRun = arguments.flag("dry-run")
+        global = GlobalOptions(arguments)
         if files.filter({ $0 == "-" }).count > 1 { throw UsageError("standard input (-) can be read only once") }
     }
 
     func run(_ context: CommandContext) throws {
+        guard dryRun else { return try queue(context) }
         let kindsURL = context.url(forPath: rulesDirectory ?? "Rules").appendingPathComponent("kinds.json5")
         let kinds: KindMapping
         do {
@@ -101,6 +111,77 @@ struct IngestCommand: ChorusCommand {
             }
             accepted += result.events.count
             rejected += result.rejections.count
+        }
+        if rejected > 0 {
+            throw CommandError(.dataError, "\(rejected) rejected, \(accepted) accepted")
+        }
+    }
+
+    /// Without `--dry-run`: the pipeline once, into the queue.
+    private func queue(_ context: CommandContext) throws {
+        let rules = try global.rulesDirectory(context)
+        let ruleSet: RuleSet
+        do {
+            ruleSet = try RuleSet.load(from: rules)
+        } catch {
+            throw CommandError(.dataError, "the rules in \(rules.path) are invalid:\n"
+                               + error.diagnostics.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        let kinds: KindMapping
+        do {
+            kinds = try KindMapping.load(from: rules.appendingPathComponent("kinds.json5"))
+        } catch {
+            throw CommandError(.configuration, "\(error)")
+        }
+        let parser = FeedParser(options: ParserOptions(
+            kinds: kinds, source: source, defaultCountries: countries, maximumDocumentBytes: maximumBytes))
+        var documents: [OneShotIngest.Document] = []
+        for file in files {
+            switch read(file, context: context) {
+            case .success(let data):
+                documents.append(.init(origin: file, data: data, result: parser.parse(data, format: format)))
+            case .failure(let problem):
+                documents.append(.init(origin: file, data: Data(), result: ParseResult(rejections: [Rejection(reason: problem.reason)])))
+            }
+        }
+        let location = try global.databaseLocation(context)
+        let connection = try location.connect()
+        let migrator = Migrator()
+        let version = try migrator.appliedMigrations(connection).last?.version ?? 0
+        if version < migrator.latestVersion {
+            throw SchemaError.behind(database: version, required: migrator.latestVersion)
+        }
+        if version > migrator.latestVersion {
+            throw SchemaError.newerThanThisBuild(database: version, known: migrator.latestVersion)
+        }
+        let summary = try OneShotIngest(source: source ?? Self.defaultSource, ruleSet: ruleSet).run(documents, on: connection)
+        var rejected = 0
+        for document in documents {
+            for rejection in document.result.rejections {
+                let item = rejection.item.map { "#\(Self.oneLine($0))" } ?? ""
+                context.printError("chorus: rejected \(document.origin)\(item): \(Self.oneLine(rejection.reason))")
+                rejected += 1
+            }
+        }
+        let accepted = documents.reduce(0) { $0 + $1.result.events.count }
+        if json {
+            let report: [String: Int] = [
+                "eventsAccepted": accepted, "eventsQueued": summary.eventsRecorded, "eventsAlreadyQueued": summary.eventsAlreadyKnown,
+                "bundlesOpened": summary.bundlesOpened.count, "bundlesTouched": summary.bundlesTouched.count,
+                "draftsCreated": summary.draftsCreated, "draftsSuperseded": summary.draftsSuperseded,
+                "draftsWithdrawn": summary.draftsWithdrawn, "draftsFlagged": summary.draftsFlagged,
+                "rejected": rejected,
+            ]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            context.print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            context.print("Queued \(summary.eventsRecorded) events (\(summary.eventsAlreadyKnown) already queued) from "
+                          + "\(files.count) \(files.count == 1 ? "document" : "documents") as source '\(source ?? Self.defaultSource)'.")
+            context.print("Bundles: \(summary.bundlesOpened.count) opened, \(summary.bundlesTouched.count) opened or changed; "
+                          + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
+                          + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged.")
+            context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs). Rule set \(ruleSet.version.prefix(12)).")
         }
         if rejected > 0 {
             throw CommandError(.dataError, "\(rejected) rejected, \(accepted) accepted")

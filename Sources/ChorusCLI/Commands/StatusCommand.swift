@@ -9,9 +9,11 @@ struct StatusCommand: ChorusCommand {
         name: "status",
         abstract: "Show the database, the schema version, the sources and the queue.",
         discussion: """
-        Reports where the database is and whether it answers, the schema version, each source's cursor, \
-        the queue's drafts by state and the rejected inputs. Starts nothing: an embedded cluster that is \
-        not running is reported as such. Exits 69 when the database cannot be reached.
+        Reports where the database is and whether it answers, the schema version, the running daemons \
+        (which instance works which source, its rule-set version, what it last said and its last errors), \
+        each source's cursor and lag, the queue's drafts by state and the rejected inputs. Starts nothing: \
+        an embedded cluster that is not running is reported as such. Exits 69 when the database cannot be \
+        reached.
         """,
         options: [.config, .database, .json]
     )
@@ -83,6 +85,28 @@ struct StatusReport: Encodable {
         var lagSeconds: Double
     }
 
+    /// A `chorus run` instance, from its heartbeat row (migration 3).
+    struct Daemon: Encodable {
+        struct SourceState: Codable {
+            var role: String
+            var eventsQueued: Int
+            var lastCommitAt: String?
+            var lastError: String?
+            /// What is waiting to be read, in ``backlogUnit`` (bytes of a file, files in a spool, inbox rows).
+            var backlog: Int?
+            var backlogUnit: String?
+        }
+
+        var instance: String
+        var phase: String
+        var heartbeatAgeSeconds: Double
+        /// Whether it has been heard from recently (a dead daemon's row stays behind).
+        var alive: Bool
+        var ruleSetVersion: String
+        var status: String
+        var sources: [String: SourceState]
+    }
+
     struct Queue: Encodable {
         var bundles: Int
         var drafts: [String: Int]
@@ -92,6 +116,7 @@ struct StatusReport: Encodable {
 
     var database: Database
     var schema: Schema?
+    var daemons: [Daemon]?
     var sources: [Source]?
     var queue: Queue?
 
@@ -104,6 +129,24 @@ struct StatusReport: Encodable {
         schema = Schema(version: applied.last?.version ?? 0, latest: migrator.latestVersion,
                         migrations: applied.map { "\($0.version) \($0.name)" })
         guard let version = applied.last?.version, version >= 1 else { return }
+        if version >= 3 {
+            let decoder = JSONDecoder()
+            daemons = try connection.query("""
+                SELECT instance, phase, extract(epoch FROM now() - heartbeat_at)::float8 AS age, ruleset_version,
+                       status, sources::text AS sources
+                FROM chorus.daemon_instances
+                WHERE heartbeat_at > now() - interval '1 day'
+                ORDER BY heartbeat_at DESC
+                """).rows.map { row in
+                let age: Double = try row.decode("age")
+                let phase: String = try row.decode("phase")
+                let sources = (try? decoder.decode([String: Daemon.SourceState].self,
+                                                   from: Data(try row.decode("sources", as: String.self).utf8))) ?? [:]
+                return Daemon(instance: try row.decode("instance"), phase: phase, heartbeatAgeSeconds: age,
+                              alive: phase != "stopped" && age < 15, ruleSetVersion: try row.decode("ruleset_version"),
+                              status: try row.decode("status"), sources: sources)
+            }
+        }
         sources = try connection.query("""
             SELECT source, updated_at, extract(epoch FROM now() - updated_at)::float8 AS lag
             FROM chorus.source_cursors ORDER BY source
@@ -138,6 +181,21 @@ struct StatusReport: Encodable {
             } else {
                 let state = schema.version == schema.latest ? "up to date" : "this chorus knows \(schema.latest); run 'chorus migrate'"
                 lines.append("Schema:    version \(schema.version) (\(state))")
+            }
+        }
+        if let daemons {
+            let alive = daemons.filter(\.alive)
+            lines.append(alive.isEmpty ? "Daemons:   none running" : "Daemons:")
+            for daemon in alive {
+                lines.append("  \(daemon.instance): \(daemon.phase), rules \(daemon.ruleSetVersion.prefix(12)), "
+                             + "heard from \(Int(daemon.heartbeatAgeSeconds)) s ago")
+                lines.append("    \(daemon.status)")
+                for (name, source) in daemon.sources.sorted(by: { $0.key < $1.key }) {
+                    var line = "    \(name): \(source.role), \(source.eventsQueued) events queued"
+                    if let backlog = source.backlog { line += ", backlog \(backlog) \(source.backlogUnit ?? "")" }
+                    if let error = source.lastError { line += "; last error: \(error)" }
+                    lines.append(line)
+                }
             }
         }
         if let sources {

@@ -5,11 +5,14 @@ import Foundation
 public enum BundlePlanner {
     /// Plans the bundle `rule` drafts for `event`, as of `now`.
     ///
+    /// A cancel drafts nothing: its plan only carries the keys the store needs to withdraw the bundle.
+    ///
     /// Never throws: a draft whose template cannot be rendered, or that is over its channel's limit, is
     /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, language and channel).
     public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> BundlePlan {
         var drafts: [Draft] = []
-        for sender in rule.senders {
+        let isCancel = event.msgType == .cancel
+        for sender in rule.senders where !isCancel {
             guard let participant = ruleSet.participants[sender.participant] else { continue }
             if rule.skipsAffectedSenders && event.countries.contains(participant.country) { continue }
             if let host = participant.host, !event.countries.contains(host) { continue }
@@ -39,7 +42,7 @@ public enum BundlePlanner {
             suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
             release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
                                  expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval)),
-            drafts: drafts, actionItems: actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now), draftedAt: now)
+            drafts: drafts, actionItems: isCancel ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now), draftedAt: now)
     }
 
     /// The bundles of every rule `event` matches.

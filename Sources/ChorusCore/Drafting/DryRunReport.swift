@@ -70,6 +70,10 @@ public struct DryRunReport: Sendable, Hashable, Codable {
                 out += "  bundle: incident \(bundle.incidentKey)\(bundle.isDrill ? ", DRILL" : ""); release \(bundle.release.policy.rawValue), "
                 out += "not before \(RFC3339.format(bundle.release.notBefore)), expires \(RFC3339.format(bundle.release.expiresAt))\n"
                 out += "  suppression: \(bundle.suppression.key) until \(RFC3339.format(bundle.suppression.until))\n"
+                if bundle.msgType == .cancel {
+                    out += "  cancels: withdraws the pending drafts of incident \(bundle.incidentKey), flags approved ones\n"
+                    continue
+                }
                 out += "  drafts (\(bundle.drafts.count)):\n"
                 for draft in bundle.drafts {
                     out += "    \(draft.participant) \(draft.channel.rawValue) \(draft.language) \(draft.handle)  \(draft.length)/\(draft.limit)"

@@ -184,8 +184,26 @@ public struct RuleConditions: Sendable, Hashable {
         self.tags = tags
     }
 
-    /// Whether every condition holds for `event` (the unindexed, reference semantics).
-    public func matches(_ event: Event) -> Bool { explain(event) != nil }
+    /// Whether every condition holds for `event`: the plain reading of PRODUCT.md §5, which the index's
+    /// compiled conditions are tested against.
+    public func matches(_ event: Event) -> Bool {
+        if let kinds, !kinds.contains(event.kind) { return false }
+        if let countries, !event.countries.contains(where: countries.contains) { return false }
+        if let places {
+            guard let place = event.place?.lowercased(), places.contains(where: { place.contains($0) }) else { return false }
+        }
+        if !statuses.contains(event.status) { return false }
+        if let severities, !severities.contains(event.severity) { return false }
+        if let certainties, !certainties.contains(event.certainty) { return false }
+        if let alertLevels {
+            guard let level = event.alertLevel, alertLevels.contains(level) else { return false }
+        }
+        if let fatalities, !fatalities.contains(event.fatalities.map(Double.init)) { return false }
+        if let injured, !injured.contains(event.injured.map(Double.init)) { return false }
+        if let magnitude, !magnitude.contains(event.magnitude) { return false }
+        if let tags, !event.tags.contains(where: tags.contains) { return false }
+        return true
+    }
 
     /// Why the conditions hold for `event`, one line a condition, or `nil` when one does not.
     public func explain(_ event: Event) -> [String]? {

@@ -10,6 +10,15 @@ import Foundation
 /// initializer and the source goes on right after the last committed document: nothing is read twice,
 /// nothing is skipped.
 ///
+/// ```swift
+/// let source = try FileSource(name: "desk", path: "/var/spool/chorus/events.jsonl", parser: parser,
+///                             cursor: storedCursor)
+/// while let delivery = try await source.next() {
+///     try store.write(delivery.result, rejectedDocument: delivery.document, cursor: delivery.cursor)  // one transaction
+///     try await source.acknowledge(delivery)
+/// }
+/// ```
+///
 /// Sources are actors. Their blocking work (file reads, directory listings, renames) runs on a serial
 /// `DispatchQueue` of their own (``BlockingQueue``), never on Swift's cooperative thread pool, and waiting
 /// for more input is inotify (through a `DispatchSource`) or a timer — never a busy loop and never a

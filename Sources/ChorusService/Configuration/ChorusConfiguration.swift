@@ -13,6 +13,8 @@ public struct ChorusConfiguration: Sendable, Equatable {
     public var sources: [SourceConfiguration]
     /// Group commit limits of the daemon's pipeline.
     public var batch: BatchConfiguration
+    /// Webhooks of the outbox: participant id → URL (http or https) that released drafts are POSTed to.
+    public var webhooks: [String: String] = [:]
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 
@@ -98,7 +100,7 @@ public struct ChorusConfiguration: Sendable, Equatable {
 
 extension ChorusConfiguration: Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, rules, sources, batch
+        case database, rules, sources, batch, webhooks
     }
 
     private struct AnyKey: CodingKey {
@@ -125,5 +127,10 @@ extension ChorusConfiguration: Decodable {
                   rules: try container.decodeIfPresent(String.self, forKey: .rules),
                   sources: sources,
                   batch: try container.decodeIfPresent(BatchConfiguration.self, forKey: .batch) ?? BatchConfiguration())
+        webhooks = try container.decodeIfPresent([String: String].self, forKey: .webhooks) ?? [:]
+        for (participant, url) in webhooks.sorted(by: { $0.key < $1.key })
+        where URL(string: url).flatMap(\.scheme).map({ !["http", "https"].contains($0) }) ?? true {
+            throw ConfigurationError(file: nil, "webhooks.\(participant): '\(url)' is not an http or https URL")
+        }
     }
 }

@@ -112,6 +112,7 @@ final class SourceLocks: Service, Sendable {
                     }
                     connection = try Connection(conninfo)
                     backoff.reset()
+                    daemonState.setDatabaseError(nil)
                     if reportedDown { logger.notice("database reachable again") }
                     reportedDown = false
                 }

@@ -81,6 +81,7 @@ struct SourceWorker: Sendable {
     }
 
     private func work(_ feed: any Source, epoch: UInt64, backoff: inout Backoff) async -> Outcome {
+        var lastStatus = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled {
             let delivery: SourceDelivery
             do {
@@ -131,6 +132,16 @@ struct SourceWorker: Sendable {
                 // Committed but not acknowledged (a spool file not moved): the cursor lists it, so a restart
                 // finishes the move without delivering it again.
                 return .failed(error)
+            }
+            // The backlog for `chorus status`, at most every two seconds (a spool lists its directory).
+            if lastStatus.duration(to: .now) > .seconds(2) {
+                lastStatus = .now
+                let status = await feed.status()
+                environment.daemonState.updateSource(source.name) { state in
+                    state.backlog = status.backlog
+                    state.backlogUnit = status.backlogUnit
+                    if let error = status.lastError { state.lastError = error }
+                }
             }
         }
         return .cancelled

@@ -3,5 +3,7 @@ public enum Migrations {
     /// Every migration, in order.
     public static let all: [Migration] = [
         initialSchema,
+        reviewWorkflow,
+        daemonInstances,
     ]
 }

@@ -1,0 +1,60 @@
+-- Chorus: the database roles of PRODUCT.md §7. Idempotent: run it again after every `chorus migrate`
+-- (new tables need their grants), as the schema's owner or a superuser:
+--
+--     psql -v ON_ERROR_STOP=1 -d chorus -f Deploy/roles.sql
+--
+-- chorus_daemon   the pipeline (`chorus run`, `chorus ingest`, `chorus drill`): writes events, rejected inputs,
+--                 cursors, bundles, drafts, action items and their audit rows, claims inbox rows, records
+--                 webhook deliveries, and applies the release policy (chorus.release_due()). It cannot
+--                 approve, reject, edit or release a particular draft: the review functions are not granted
+--                 to it, and the guard trigger on chorus.drafts refuses those moves from anyone but the owner.
+-- chorus_reviewer reviewers: read everything, act only through chorus.approve_draft, chorus.reject_draft,
+--                 chorus.edit_draft (and release_due/expire_due). No INSERT, UPDATE or DELETE on any table.
+--
+-- Both are NOLOGIN groups: give each person or service a LOGIN role that is a member, e.g.
+--     CREATE ROLE alice LOGIN IN ROLE chorus_reviewer;
+-- The audit records the session user (alice), never the group. Migrate as the owner, not as either role.
+
+DO $$
+BEGIN
+    CREATE ROLE chorus_daemon NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL; -- exists already (or another session created it a moment ago)
+END
+$$;
+
+DO $$
+BEGIN
+    CREATE ROLE chorus_reviewer NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+END
+$$;
+
+GRANT USAGE ON SCHEMA chorus TO chorus_daemon, chorus_reviewer;
+GRANT SELECT ON ALL TABLES IN SCHEMA chorus TO chorus_daemon, chorus_reviewer;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA chorus TO chorus_daemon;
+
+-- The daemon: what the pipeline writes (QueueWriter), column by column where it only updates a few.
+GRANT INSERT ON chorus.events, chorus.rejected_inputs, chorus.bundle_events, chorus.action_items,
+    chorus.bundles, chorus.drafts, chorus.outbox_deliveries TO chorus_daemon;
+GRANT INSERT, UPDATE ON chorus.source_cursors TO chorus_daemon;
+GRANT UPDATE (flag, updated_at) ON chorus.bundles TO chorus_daemon;
+GRANT UPDATE (state, flag, updated_at) ON chorus.drafts TO chorus_daemon;
+GRANT UPDATE (state) ON chorus.action_items TO chorus_daemon;
+GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
+-- Audit rows without `actor` and `at`: the database writes those (the session user, the clock).
+GRANT INSERT (bundle_id, draft_id, action, note, before_text, after_text) ON chorus.review_audit TO chorus_daemon;
+GRANT EXECUTE ON FUNCTION chorus.release_due(bigint), chorus.expire_due(), chorus.clear_drills(interval)
+    TO chorus_daemon;
+
+-- Reviewers: the review functions only.
+GRANT EXECUTE ON FUNCTION chorus.approve_draft(bigint, integer, text), chorus.reject_draft(bigint, integer, text),
+    chorus.edit_draft(bigint, integer, text, integer, text), chorus.release_due(bigint), chorus.expire_due()
+    TO chorus_reviewer;
+
+-- Make sure neither role holds more than the above from an earlier version of this file.
+REVOKE EXECUTE ON FUNCTION chorus.approve_draft(bigint, integer, text), chorus.reject_draft(bigint, integer, text),
+    chorus.edit_draft(bigint, integer, text, integer, text) FROM chorus_daemon;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA chorus FROM chorus_reviewer;
+REVOKE DELETE, TRUNCATE ON ALL TABLES IN SCHEMA chorus FROM chorus_daemon;

@@ -1,0 +1,393 @@
+import ChorusCore
+import ChorusService
+import ChorusStore
+import Foundation
+import Postgres
+
+/// `chorus review`: the queue, and the decisions reviewers make on it (PRODUCT.md §3).
+struct ReviewCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "review",
+        abstract: "Review the queue: list, show, approve, reject, edit, watch.",
+        discussion: """
+        Every decision goes through the database's review functions, which check it whoever you are and \
+        record you (the PostgreSQL session user) in the audit trail. IDs: a number is a bundle (12), a d \
+        prefix is a draft (d12); d12@3 is draft 12 as you were shown it at version 3 — if it changed since, \
+        the approval fails with exit 75. See docs/REVIEW.md.
+        """,
+        subcommands: [ReviewListCommand.self, ReviewShowCommand.self, ReviewApproveCommand.self,
+                      ReviewRejectCommand.self, ReviewEditCommand.self, ReviewWatchCommand.self]
+    )
+}
+
+/// A bundle or a draft named on the command line: `12`, `b12`, `d12`, `d12@3`.
+enum ReviewTarget: Equatable, CustomStringConvertible {
+    case bundle(Int)
+    case draft(Int, version: Int?)
+
+    init(parsing text: String) throws {
+        let invalid = UsageError("invalid ID '\(text)': a bundle is a number (12), a draft d12 or d12@VERSION")
+        if text.hasPrefix("d") {
+            let parts = text.dropFirst().split(separator: "@", omittingEmptySubsequences: false)
+            guard let id = parts.first.flatMap({ Int($0) }), id > 0, parts.count <= 2 else { throw invalid }
+            var version: Int?
+            if parts.count == 2 {
+                guard let value = Int(parts[1]), value > 0 else { throw invalid }
+                version = value
+            }
+            self = .draft(id, version: version)
+        } else {
+            guard let id = Int(text.hasPrefix("b") ? String(text.dropFirst()) : text), id > 0 else { throw invalid }
+            self = .bundle(id)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .bundle(let id): "bundle \(id)"
+        case .draft(let id, _): "draft d\(id)"
+        }
+    }
+}
+
+/// What every review command shares: where the database is, and the connection.
+struct ReviewDatabase {
+    let global: GlobalOptions
+
+    init(_ arguments: ParsedArguments) {
+        global = GlobalOptions(arguments)
+    }
+
+    func connect(_ context: CommandContext) throws -> Connection {
+        try global.databaseLocation(context).connect()
+    }
+
+    static let options: [OptionSpec] = [.config, .database]
+}
+
+struct ReviewListCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "list",
+        abstract: "The queue, newest bundle first, with its drafts' states.",
+        discussion: """
+        By default the bundles with drafts awaiting a reviewer (pending or needs_edit), 50 at most. Drill \
+        bundles are listed apart, after the live ones; --drill shows only drills, --no-drill only live bundles.
+        """,
+        options: [
+            .option("status", value: "state", help: "pending (default; includes needs_edit), needs_edit, approved, released, rejected, superseded, withdrawn, expired or all."),
+            .flag("drill", help: "Only drill bundles."),
+            .flag("no-drill", help: "Only live bundles."),
+            .option("limit", value: "n", help: "At most this many bundles (default: 50; 0 for all)."),
+            .json,
+        ] + ReviewDatabase.options
+    )
+
+    let database: ReviewDatabase
+    let filter: ReviewFilter
+    let json: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        database = ReviewDatabase(arguments)
+        let status = arguments.value("status") ?? "pending"
+        guard status == "all" || ReviewFilter.states.contains(status) else {
+            throw UsageError("invalid value '\(status)' for '--status <state>'")
+        }
+        if arguments.flag("drill") && arguments.flag("no-drill") { throw UsageError("--drill and --no-drill exclude each other") }
+        let drill: Bool? = arguments.flag("drill") ? true : arguments.flag("no-drill") ? false : nil
+        let limit = try arguments.value("limit", as: "n") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 50
+        filter = ReviewFilter(state: status == "all" ? nil : status, drill: drill, limit: limit)
+        json = arguments.flag("json")
+    }
+
+    func run(_ context: CommandContext) throws {
+        let store = ReviewStore(connection: try database.connect(context))
+        let bundles = try store.list(filter)
+        if json {
+            context.print(try ReviewJSON.text(ReviewListOutput(bundles: bundles)))
+            return
+        }
+        ReviewText(context: context).list(bundles, filter: filter)
+    }
+}
+
+/// What `review list --json` prints.
+struct ReviewListOutput: Codable {
+    var bundles: [BundleSummary]
+}
+
+struct ReviewShowCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "show",
+        abstract: "One bundle (or draft): every draft side by side, the event, the action items, the audit trail.",
+        arguments: [ArgumentSpec("id", help: "A bundle (12) or a draft (d12).")],
+        options: [.json] + ReviewDatabase.options
+    )
+
+    let database: ReviewDatabase
+    let target: ReviewTarget
+    let json: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        database = ReviewDatabase(arguments)
+        target = try ReviewTarget(parsing: arguments.argument("id") ?? "")
+        json = arguments.flag("json")
+    }
+
+    func run(_ context: CommandContext) throws {
+        let store = ReviewStore(connection: try database.connect(context))
+        let detail: BundleDetail
+        switch target {
+        case .bundle(let id): detail = try store.bundle(id)
+        case .draft(let id, _): detail = try store.draftDetail(id)
+        }
+        if json {
+            context.print(try ReviewJSON.text(detail))
+        } else {
+            ReviewText(context: context).show(detail)
+        }
+    }
+}
+
+struct ReviewApproveCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "approve",
+        abstract: "Approve drafts, or every pending draft of bundles.",
+        discussion: """
+        All or nothing: the IDs are approved in one transaction. A draft named as d12@VERSION is approved only \
+        if it is still the version you were shown; otherwise nothing is approved and the exit status is 75. \
+        Whoever last edited a draft cannot approve it. Approving may release the bundle, by its policy.
+        """,
+        arguments: [ArgumentSpec("id", help: "Bundles (12) or drafts (d12, d12@VERSION).", isRepeating: true)],
+        options: [.option("note", value: "text", help: "A note for the audit trail.")] + ReviewDatabase.options
+    )
+
+    let database: ReviewDatabase
+    let targets: [ReviewTarget]
+    let note: String?
+
+    init(_ arguments: ParsedArguments) throws {
+        database = ReviewDatabase(arguments)
+        targets = try arguments.arguments("id").map(ReviewTarget.init(parsing:))
+        note = arguments.value("note")
+    }
+
+    func run(_ context: CommandContext) throws {
+        let connection = try database.connect(context)
+        let lines = try connection.transaction { transaction -> [String] in
+            let store = ReviewStore(connection: transaction)
+            var lines: [String] = []
+            for target in targets {
+                switch target {
+                case .bundle(let id):
+                    let before = try store.drafts(bundle: id)
+                    if before.isEmpty { throw ReviewError(.notFound, "there is no bundle \(id)") }
+                    let approved = try store.approve(bundle: id, note: note)
+                    var line = "bundle \(id): approved \(approved.count) draft\(approved.count == 1 ? "" : "s")"
+                    let waiting = before.filter { $0.state == "needs_edit" }.map { "d\($0.id)" }
+                    if !waiting.isEmpty { line += "; \(waiting.joined(separator: " ")) need\(waiting.count == 1 ? "s" : "") an edit first" }
+                    let yours = before.filter { $0.state == "pending" && !approved.contains($0.id) }.map { "d\($0.id)" }
+                    if !yours.isEmpty { line += "; \(yours.joined(separator: " ")): you edited, another reviewer must approve" }
+                    lines.append(line)
+                case .draft(let id, let version):
+                    try store.approve(draft: id, expectedVersion: version, note: note)
+                    lines.append("d\(id): approved")
+                }
+            }
+            return lines
+        }
+        let store = ReviewStore(connection: connection)
+        for line in lines { context.print(line) }
+        for target in targets {
+            let drafts: [DraftRecord]
+            switch target {
+            case .bundle(let id): drafts = try store.drafts(bundle: id)
+            case .draft(let id, _): drafts = [try store.draft(id)]
+            }
+            let released = drafts.filter { $0.state == "released" }
+            if !released.isEmpty, case .bundle(let id) = target {
+                context.print("bundle \(id): \(released.count) draft\(released.count == 1 ? "" : "s") released to the outbox")
+            } else if case .draft(let id, _) = target, released.first?.id == id {
+                context.print("d\(id): released to the outbox")
+            }
+        }
+    }
+}
+
+struct ReviewRejectCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "reject",
+        abstract: "Reject drafts, or every open draft of bundles.",
+        discussion: "All or nothing, like approve. A reason is required and goes into the audit trail.",
+        arguments: [ArgumentSpec("id", help: "Bundles (12) or drafts (d12, d12@VERSION).", isRepeating: true)],
+        options: [.option("reason", value: "text", help: "Why (required).")] + ReviewDatabase.options
+    )
+
+    let database: ReviewDatabase
+    let targets: [ReviewTarget]
+    let reason: String
+
+    init(_ arguments: ParsedArguments) throws {
+        database = ReviewDatabase(arguments)
+        targets = try arguments.arguments("id").map(ReviewTarget.init(parsing:))
+        guard let reason = arguments.value("reason"), !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw UsageError("--reason <text> is required")
+        }
+        self.reason = reason
+    }
+
+    func run(_ context: CommandContext) throws {
+        let connection = try database.connect(context)
+        let lines = try connection.transaction { transaction -> [String] in
+            let store = ReviewStore(connection: transaction)
+            return try targets.map { target in
+                switch target {
+                case .bundle(let id):
+                    let rejected = try store.reject(bundle: id, reason: reason)
+                    return "bundle \(id): rejected \(rejected.count) draft\(rejected.count == 1 ? "" : "s")"
+                case .draft(let id, let version):
+                    try store.reject(draft: id, expectedVersion: version, reason: reason)
+                    return "d\(id): rejected"
+                }
+            }
+        }
+        for line in lines { context.print(line) }
+    }
+}
+
+struct ReviewEditCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "edit",
+        abstract: "Write a new revision of a draft; it is measured against its channel's limit again.",
+        discussion: """
+        The new text comes from --text, from --file (- for standard input), or else from $EDITOR (then \
+        $VISUAL, then vi) opened on the current text. Over the limit, the draft goes to needs_edit. You \
+        cannot approve a draft you edited last: another reviewer must.
+        """,
+        arguments: [ArgumentSpec("id", help: "The draft (d12, or d12@VERSION to edit only what you were shown).")],
+        options: [
+            .option("text", value: "text", help: "The new text."),
+            .option("file", value: "file", help: "Read the new text from a file (- for standard input)."),
+            .option("note", value: "text", help: "A note for the audit trail."),
+        ] + ReviewDatabase.options
+    )
+
+    let database: ReviewDatabase
+    let draft: Int
+    let version: Int?
+    let text: String?
+    let file: String?
+    let note: String?
+
+    init(_ arguments: ParsedArguments) throws {
+        database = ReviewDatabase(arguments)
+        guard case .draft(let id, let version) = try ReviewTarget(parsing: arguments.argument("id") ?? "") else {
+            throw UsageError("edit takes a draft ID (d12), not a bundle")
+        }
+        draft = id
+        self.version = version
+        text = arguments.value("text")
+        file = arguments.value("file")
+        note = arguments.value("note")
+        if text != nil && file != nil { throw UsageError("--text and --file exclude each other") }
+    }
+
+    func run(_ context: CommandContext) throws {
+        let store = ReviewStore(connection: try database.connect(context))
+        let current = try store.draft(draft)
+        var newText: String
+        if let text {
+            newText = text
+        } else if let file {
+            let data = file == "-" ? try context.readStandardInput() : try Data(contentsOf: context.url(forPath: file))
+            newText = String(decoding: data, as: UTF8.self)
+        } else {
+            newText = try Self.editInEditor(current.text, context: context)
+        }
+        // A trailing newline from a file or an editor is not part of the message.
+        while newText.hasSuffix("\n") { newText.removeLast() }
+        let edited = try store.edit(draft: draft, expectedVersion: version ?? current.version, text: newText, note: note)
+        context.print("d\(edited.id)@\(edited.version): revision \(edited.revision), \(edited.state), \(edited.weightedLength)/\(edited.limit)"
+                      + (edited.problem.map { " — \($0)" } ?? ""))
+    }
+
+    /// Opens the user's editor on `text` in a temporary file and returns what was saved.
+    static func editInEditor(_ text: String, context: CommandContext) throws -> String {
+        let editor = [context.environment["EDITOR"], context.environment["VISUAL"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-edit-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("draft.txt")
+        try Data((text + "\n").utf8).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The editor command may carry arguments ("code --wait"); the file is passed as "$1", never spliced.
+        process.arguments = ["-c", editor + " \"$1\"", "chorus-edit", file.path]
+        process.environment = context.environment
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandError(.dataError, "the editor (\(editor)) exited with status \(process.terminationStatus); nothing changed")
+        }
+        return String(decoding: try Data(contentsOf: file), as: UTF8.self)
+    }
+}
+
+struct ReviewWatchCommand: ChorusCommand {
+    static let spec = CommandSpec(
+        name: "watch",
+        abstract: "Follow new and changed bundles as they happen (until Ctrl-C).",
+        discussion: """
+        Listens on the chorus_review channel, which the pipeline and every review action notify with the \
+        ids of the bundles they changed, and prints each bundle as it is now. With --json, one JSON object \
+        a line (the bundle as 'review list --json' has it).
+        """,
+        options: [
+            .json,
+            .option("exit-after", value: "n", help: "Exit after n notifications (for scripts and tests)."),
+        ] + ReviewDatabase.options
+    )
+
+    let database: ReviewDatabase
+    let json: Bool
+    let exitAfter: Int?
+
+    init(_ arguments: ParsedArguments) throws {
+        database = ReviewDatabase(arguments)
+        json = arguments.flag("json")
+        exitAfter = try arguments.value("exit-after", as: "n") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+    }
+
+    func run(_ context: CommandContext) throws {
+        let connection = try database.connect(context)
+        try connection.listen(QueueWriter.notificationChannel)
+        let store = ReviewStore(connection: connection)
+        let text = ReviewText(context: context)
+        if !json { context.printError("Watching the review queue (Ctrl-C to stop)…") }
+        // Say when the subscription is in place, so that a script can start acting.
+        if json { context.print(#"{"listening":true}"#) }
+        var seen = 0
+        var reconnects = connection.reconnectCount
+        while exitAfter.map({ seen < $0 }) ?? true {
+            let notifications = try connection.waitForNotifications(timeout: .seconds(30))
+            var ids: [Int] = []
+            for notification in notifications where notification.channel == QueueWriter.notificationChannel {
+                seen += 1
+                ids += notification.payload.split(separator: ",").compactMap { Int($0) }
+            }
+            if connection.reconnectCount != reconnects {
+                reconnects = connection.reconnectCount
+                if !json { context.printError("reconnected; notifications may have been missed") }
+            }
+            guard !notifications.isEmpty else { continue }
+            var unique: [Int] = []
+            for id in ids where !unique.contains(id) { unique.append(id) }
+            let bundles = try store.summaries(of: unique)
+            if json {
+                for bundle in bundles { context.print(try ReviewJSON.text(bundle, pretty: false)) }
+            } else {
+                if bundles.isEmpty { text.line("\(text.clock(Date()))  the queue changed") }
+                for bundle in bundles { text.watchLine(bundle) }
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import ChorusCore
+import Foundation
+import Postgres
+
+/// The review operations over one connection: what `chorus review`, `chorus outbox` and `chorus drill --clear`
+/// do. Every decision goes through the workflow functions of migration 2 (`chorus.approve_draft`, …), so the
+/// database checks it whoever calls, records the session user in the audit, and refuses illegal moves with a
+/// ``ReviewError``.
+public struct ReviewStore {
+    /// The connection, used on the caller's thread.
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    // MARK: Reading
+
+    /// The queue, newest bundle first.
+    public func list(_ filter: ReviewFilter = ReviewFilter()) throws -> [BundleSummary] {
+        let states: [String]? = filter.state.map { $0 == "pending" ? ["pending", "needs_edit"] : [$0] }
+        let rows = try connection.query("""
+            SELECT b.id FROM chorus.bundles b
+            WHERE (\(filter.drill)::boolean IS NULL OR b.is_drill = \(filter.drill))
+              AND (\(states)::text[] IS NULL
+                   OR EXISTS (SELECT 1 FROM chorus.drafts d WHERE d.bundle_id = b.id AND d.state = ANY(\(states))))
+            ORDER BY b.created_at DESC, b.id DESC
+            LIMIT \(filter.limit > 0 ? filter.limit : nil)
+            """).rows
+        return try summaries(of: try rows.map { try $0.decode("id", as: Int.self) })
+    }
+
+    /// Summaries of `ids`, in that order (ids that do not exist are left out).
+    public func summaries(of ids: [Int]) throws -> [BundleSummary] {
+        guard !ids.isEmpty else { return [] }
+        var byID: [Int: BundleSummary] = [:]
+        for row in try connection.query("""
+            SELECT b.id, b.rule_id, b.is_drill, b.release_policy, b.not_before, b.expires_at, b.flag, b.created_at, b.updated_at,
+                   e.payload::text AS payload,
+                   coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
+                       SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
+                   ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions
+            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id
+            WHERE b.id = ANY(\(ids))
+            """).rows {
+            let summary = BundleSummary(
+                id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
+                releasePolicy: try row.decode("release_policy"), notBefore: try row.decode("not_before"),
+                expiresAt: try row.decode("expires_at"), flag: try row.decode("flag"), createdAt: try row.decode("created_at"),
+                updatedAt: try row.decode("updated_at"),
+                event: Self.brief(try Self.event(try row.decode("payload"))),
+                draftStates: try JSONDecoder().decode([String: Int].self, from: Data(try row.decode("states", as: String.self).utf8)),
+                actionItems: try row.decode("actions"))
+            byID[summary.id] = summary
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// Everything about a bundle: every draft, the events, the action items and the audit trail.
+    public func bundle(_ id: Int) throws -> BundleDetail {
+        guard let summary = try summaries(of: [id]).first else { throw ReviewError(.notFound, "there is no bundle \(id)") }
+        let events = try connection.query("""
+            SELECT be.role, e.payload::text AS payload FROM chorus.bundle_events be JOIN chorus.events e ON e.id = be.event_id
+            WHERE be.bundle_id = \(id) ORDER BY (be.role = 'opened') DESC, e.id
+            """).rows.map { row in
+            BundleEventRecord(role: try row.decode("role"), event: try Self.event(try row.decode("payload")))
+        }
+        let actions = try connection.query("""
+            SELECT id, key, kind, summary, due_at, time_zone, state, is_drill FROM chorus.action_items
+            WHERE bundle_id = \(id) ORDER BY id
+            """).rows.map { row in
+            ActionItemRecord(id: try row.decode("id"), key: try row.decode("key"), kind: try row.decode("kind"),
+                             summary: try row.decode("summary"), dueAt: try row.decode("due_at"),
+                             timeZone: try row.decode("time_zone"), state: try row.decode("state"), isDrill: try row.decode("is_drill"))
+        }
+        return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try drafts(bundle: id),
+                            actionItems: actions, audit: try audit(bundle: id))
+    }
+
+    /// A draft's bundle, showing only that draft and its audit rows.
+    public func draftDetail(_ id: Int) throws -> BundleDetail {
+        let draft = try self.draft(id)
+        var detail = try bundle(draft.bundleId)
+        detail.draftId = id
+        detail.drafts = [draft]
+        detail.audit = detail.audit.filter { $0.draftId == id }
+        return detail
+    }
+
+    /// One draft.
+    public func draft(_ id: Int) throws -> DraftRecord {
+        guard let draft = try drafts(id: id, bundle: nil).first else { throw ReviewError(.notFound, "there is no draft \(id)") }
+        return draft
+    }
+
+    /// A bundle's drafts, by participant, channel and language (replaced ones after the live ones).
+    public func drafts(bundle: Int) throws -> [DraftRecord] {
+        try drafts(id: nil, bundle: bundle)
+    }
+
+    private func drafts(id: Int?, bundle: Int?) throws -> [DraftRecord] {
+        try connection.query("""
+            SELECT d.id, d.bundle_id, d.participant, d.channel, d.language, d.text, d.revision, d.version, d.state,
+                   d.weighted_length, d.length_limit, d.problem, d.is_drill, d.flag, d.last_edited_by, d.approved_by,
+                   d.approved_at, d.released_at, d.release_seq, d.created_at, d.updated_at
+            FROM chorus.drafts d
+            WHERE (\(id)::bigint IS NULL OR d.id = \(id)) AND (\(bundle)::bigint IS NULL OR d.bundle_id = \(bundle))
+            ORDER BY d.state IN ('superseded', 'withdrawn', 'rejected', 'expired'), d.participant, d.channel, d.language, d.id
+            """).rows.map(Self.draft(_:))
+    }
+
+    /// The audit trail of a bundle, oldest first.
+    public func audit(bundle: Int) throws -> [AuditRecord] {
+        try connection.query("""
+            SELECT id, draft_id, actor, action, note, before_text, after_text, at FROM chorus.review_audit
+            WHERE bundle_id = \(bundle) ORDER BY id
+            """).rows.map { row in
+            AuditRecord(id: try row.decode("id"), draftId: try row.decode("draft_id"), actor: try row.decode("actor"),
+                        action: try row.decode("action"), note: try row.decode("note"), beforeText: try row.decode("before_text"),
+                        afterText: try row.decode("after_text"), at: try row.decode("at"))
+        }
+    }
+
+    // MARK: Decisions
+
+    /// Approves a draft as the session user. `expectedVersion` is the version the reviewer was shown
+    /// (`nil`: whatever it is now). Releases the bundle when that makes it due.
+    public func approve(draft: Int, expectedVersion: Int?, note: String?) throws {
+        try ReviewError.mapping {
+            _ = try connection.query("SELECT chorus.approve_draft(\(draft), \(expectedVersion)::integer, \(note))")
+        }
+    }
+
+    /// Approves every pending draft of a bundle that the session user did not edit last; returns their ids.
+    /// Drafts that need an edit, and those the session user edited (another reviewer must approve them),
+    /// are left as they are. Call it inside a transaction for all or nothing.
+    @discardableResult
+    public func approve(bundle: Int, note: String?) throws -> [Int] {
+        let me = try connection.query("SELECT session_user::text AS me").first?.decode("me", as: String.self)
+        let pending = try drafts(bundle: bundle).filter { $0.state == "pending" && $0.lastEditedBy != me }
+        for draft in pending { try approve(draft: draft.id, expectedVersion: draft.version, note: note) }
+        return pending.map(\.id)
+    }
+
+    /// Rejects a draft; `reason` is required.
+    public func reject(draft: Int, expectedVersion: Int?, reason: String) throws {
+        try ReviewError.mapping {
+            _ = try connection.query("SELECT chorus.reject_draft(\(draft), \(expectedVersion)::integer, \(reason))")
+        }
+    }
+
+    /// Rejects every live, unreleased draft of a bundle; returns their ids. Call it inside a transaction for
+    /// all or nothing.
+    @discardableResult
+    public func reject(bundle: Int, reason: String) throws -> [Int] {
+        let open = try drafts(bundle: bundle).filter { ["pending", "needs_edit", "approved"].contains($0.state) }
+        for draft in open { try reject(draft: draft.id, expectedVersion: draft.version, reason: reason) }
+        return open.map(\.id)
+    }
+
+    /// A new revision of a draft's text, measured here as its channel counts (ChorusCore's `TextMeasure`);
+    /// the database puts it in `needs_edit` when it is over the limit. Returns the draft as it is now.
+    @discardableResult
+    public func edit(draft id: Int, expectedVersion: Int?, text: String, note: String? = nil) throws -> DraftRecord {
+        let current = try draft(id)
+        guard let channel = Channel(rawValue: current.channel) else {
+            throw ReviewError(.invalid, "draft \(id) is for an unknown channel '\(current.channel)'")
+        }
+        let length = channel.length(of: text)
+        try ReviewError.mapping {
+            _ = try connection.query("""
+                SELECT chorus.edit_draft(\(id), \(expectedVersion ?? current.version)::integer, \(text), \(length)::integer, \(note))
+                """)
+        }
+        return try draft(id)
+    }
+
+    // MARK: Release, expiry, outbox
+
+    /// Applies the release policies (and expiry) to every bundle; returns how many drafts were released.
+    /// The daemon calls this periodically.
+    @discardableResult
+    public func releaseDue() throws -> Int {
+        try ReviewError.mapping { try connection.query("SELECT chorus.release_due() AS n").first?.decode("n", as: Int.self) ?? 0 }
+    }
+
+    /// Expires every unreleased draft of bundles past their expiry; returns how many.
+    @discardableResult
+    public func expireDue() throws -> Int {
+        try ReviewError.mapping { try connection.query("SELECT chorus.expire_due() AS n").first?.decode("n", as: Int.self) ?? 0 }
+    }
+
+    /// Released drafts after `seq`, in release order.
+    public func outbox(after seq: Int = 0, limit: Int = 1000) throws -> [OutboxRecord] {
+        try connection.query("""
+            SELECT d.release_seq, d.id, d.bundle_id, b.rule_id, d.participant, d.channel, d.language, d.text, d.revision,
+                   d.approved_by, d.approved_at, d.released_at, e.payload::text AS payload
+            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id JOIN chorus.events e ON e.id = d.event_id
+            WHERE d.state = 'released' AND d.release_seq > \(seq)
+            ORDER BY d.release_seq LIMIT \(limit)
+            """).rows.map { row in
+            let seq: Int = try row.decode("release_seq")
+            let id: Int = try row.decode("id")
+            let revision: Int = try row.decode("revision")
+            let language: String = try row.decode("language")
+            return OutboxRecord(
+                seq: seq, draftId: id, bundleId: try row.decode("bundle_id"), ruleId: try row.decode("rule_id"),
+                participant: try row.decode("participant"), channel: try row.decode("channel"), language: language,
+                direction: LanguageSupport.isRightToLeft(language) ? "rtl" : "ltr", text: try row.decode("text"),
+                revision: revision, approvedBy: try row.decode("approved_by"), approvedAt: try row.decode("approved_at"),
+                releasedAt: try row.decode("released_at"), event: Self.brief(try Self.event(try row.decode("payload"))),
+                idempotencyKey: "chorus-draft-\(id)-r\(revision)")
+        }
+    }
+
+    /// Removes drill bundles created at least `olderThan` seconds ago, with everything that belongs to them;
+    /// returns how many bundles were removed.
+    @discardableResult
+    public func clearDrills(olderThan seconds: Double = 0) throws -> Int {
+        try ReviewError.mapping {
+            try connection.query("SELECT chorus.clear_drills(make_interval(secs => \(seconds))) AS n").first?.decode("n", as: Int.self) ?? 0
+        }
+    }
+
+    // MARK: Rows
+
+    static func draft(_ row: Row) throws -> DraftRecord {
+        let language: String = try row.decode("language")
+        return DraftRecord(
+            id: try row.decode("id"), bundleId: try row.decode("bundle_id"), participant: try row.decode("participant"),
+            channel: try row.decode("channel"), language: language,
+            direction: LanguageSupport.isRightToLeft(language) ? "rtl" : "ltr", text: try row.decode("text"),
+            revision: try row.decode("revision"), version: try row.decode("version"), state: try row.decode("state"),
+            weightedLength: try row.decode("weighted_length"), limit: try row.decode("length_limit"),
+            problem: try row.decode("problem"), isDrill: try row.decode("is_drill"), flag: try row.decode("flag"),
+            lastEditedBy: try row.decode("last_edited_by"), approvedBy: try row.decode("approved_by"),
+            approvedAt: try row.decode("approved_at"), releasedAt: try row.decode("released_at"),
+            releaseSeq: try row.decode("release_seq"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"))
+    }
+
+    static func event(_ payload: String) throws -> Event {
+        try JSONDecoder().decode(Event.self, from: Data(payload.utf8))
+    }
+
+    static func brief(_ event: Event) -> EventBrief {
+        EventBrief(id: event.id, source: event.source ?? "", kind: event.kind, status: event.status.rawValue,
+                   msgType: event.msgType.rawValue, countries: event.countries, place: event.place,
+                   occurredAt: event.occurredAt, fatalities: event.fatalities, injured: event.injured,
+                   headline: event.headline["en"] ?? event.headline.sorted { $0.key < $1.key }.first?.value)
+    }
+}

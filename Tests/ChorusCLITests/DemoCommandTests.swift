@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `chorus demo` end to end through the real binary: the whole story, and nothing left behind.
+struct DemoCommandTests {
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func theDemoTellsTheWholeStoryAndLeavesNothingRunning() throws {
+        let home = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-demo-home")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let outcome = try ChorusProcess.run(["demo"], environment: ["HOME": home.path, "NO_COLOR": "1"], directory: Self.repository)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let output = outcome.standardOutput
+        for expected in ["Applied migration 2: review_workflow", "[ÜBUNG]", "[תרגיל]", "[DRILL]", "[تمرين]",
+                         "Brandenburg Gate", "a drill is never released", "refused by the database: 23514",
+                         "The outbox is empty", "For demonstration only", "#1 ", "GDACS", "approved by demo_reviewer_anna"] {
+            #expect(output.contains(expected), "missing: \(expected)")
+        }
+        // It used a private cluster of its own, stopped it and removed its directory.
+        let removed = try #require(outcome.standardError.split(separator: "\n")
+            .first { $0.contains("stopped the private PostgreSQL and removed ") })
+        let directory = String(try #require(removed.components(separatedBy: "removed ").last))
+        #expect(!FileManager.default.fileExists(atPath: directory))
+        #expect(Self.processes(mentioning: directory).isEmpty)
+        // Nothing under the user's state directory: the demo never touches the real embedded database.
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent(".local/state/chorus").path))
+    }
+
+    /// Process ids whose command line mentions `text` (a server left running would name its data directory).
+    static func processes(mentioning text: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
+        }
+    }
+}
