@@ -4,17 +4,17 @@ import Postgres
 
 // chorus-bench: the figures of PRODUCT.md §9, each against a baseline measured in the same run.
 //
-//     swift run -c release chorus-bench [--quick] [--only matching,postgres,pipeline] [--rules DIR]
+//     swift run -c release chorus-bench [--quick] [--only matching,postgres,pipeline,daemon] [--rules DIR]
 //
 // Inputs are generated from fixed seeds; the database is a private cluster in a temporary directory,
 // durable (fsync on) like a production one, stopped and removed at the end.
 
 struct BenchOptions {
     var quick = false
-    var sections: Set<String> = ["matching", "postgres", "pipeline"]
+    var sections: Set<String> = ["matching", "postgres", "pipeline", "daemon"]
     var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
 
-    static let usage = "usage: chorus-bench [--quick] [--only matching,postgres,pipeline] [--rules DIR]"
+    static let usage = "usage: chorus-bench [--quick] [--only matching,postgres,pipeline,daemon] [--rules DIR]"
 
     init(_ arguments: [String]) throws {
         var words = arguments[...]
@@ -55,7 +55,7 @@ func runBenchmarks(_ options: BenchOptions) throws {
     if options.sections.contains("matching") {
         MatchingBench.run(quick: options.quick, into: &table)
     }
-    if options.sections.contains("postgres") || options.sections.contains("pipeline") {
+    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon"]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"))
@@ -73,6 +73,15 @@ func runBenchmarks(_ options: BenchOptions) throws {
         }
         if options.sections.contains("pipeline") {
             try PipelineBench.run(connection, rules: options.rules, quick: options.quick, into: &table)
+        }
+        if options.sections.contains("daemon") {
+            // The daemon gets a database of its own, so the figures above do not share tables with it.
+            try connection.execute("CREATE DATABASE chorus_daemon_bench")
+            try Migrator().migrate(try Connection(cluster.conninfo(database: "chorus_daemon_bench")))
+            let workspace = directory.appendingPathComponent("daemon", isDirectory: true)
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+            try DaemonBench.run(cluster: cluster, database: "chorus_daemon_bench", rules: options.rules.standardizedFileURL,
+                                workspace: workspace, quick: options.quick, into: &table)
         }
     }
     print(header.joined(separator: "\n") + "\n")
