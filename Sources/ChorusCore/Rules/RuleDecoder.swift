@@ -258,8 +258,8 @@ struct RuleDecoder {
                 continue
             }
             let used = forLanguage.byChannel[channel] != nil ? ownPath : defaultPath
-            let minimum = template.minimumLength(on: channel)
-            if minimum > channel.limit {
+            if !template.canFit(channel) {
+                let minimum = template.minimumLength(on: channel)
                 reader.report(templateNodes[used], used, "template cannot fit \(channel.rawValue): at least \(minimum) of \(channel.limit) even with the shortest values")
             }
         }

@@ -20,9 +20,9 @@ public enum RuleSetLoader {
         guard isDirectory.boolValue else {
             return (nil, [RuleDiagnostic(file: "", position: nil, path: "", message: "not a directory")])
         }
+        let base = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
         func read(_ relative: String) -> Data? {
-            let url = directory.appendingPathComponent(relative)
-            guard let data = fileManager.contents(atPath: url.path) else {
+            guard let data = fileManager.contents(atPath: base + relative) else {
                 state.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "", message: "cannot read the file"))
                 return nil
             }
