@@ -118,7 +118,7 @@ final class DemoCluster: @unchecked Sendable {
     /// A signal arrived: clean up and exit now, or, while the cluster is being created, as soon as it is up.
     func interrupted(by signal: Int32, context: CommandContext) {
         let starting = state.withLock { state -> Bool in
-            if state.starting { state.interruptedBy = signal }
+            state.interruptedBy = state.interruptedBy ?? signal
             return state.starting
         }
         guard !starting else { return }
@@ -129,13 +129,18 @@ final class DemoCluster: @unchecked Sendable {
     /// Stops the server at once and removes the directory; safe to call more than once and from the signal
     /// handler and the main thread at the same time: whoever comes second waits until it is done.
     func remove(context: CommandContext) {
-        state.withLock { state in
-            guard !state.removed else { return }
-            if postgres.isInitialized { try? postgres.stop(.immediate) }
-            try? FileManager.default.removeItem(at: directory)
-            context.printError("chorus demo: stopped the private PostgreSQL and removed \(directory.path)")
-            state.removed = true
+        let signal = state.withLock { state -> Int32? in
+            if !state.removed {
+                if postgres.isInitialized { try? postgres.stop(.immediate) }
+                try? FileManager.default.removeItem(at: directory)
+                context.printError("chorus demo: stopped the private PostgreSQL and removed \(directory.path)")
+                state.removed = true
+            }
+            return state.interruptedBy
         }
+        // The main thread lands here when the signal handler's cleanup broke its connection: end as the
+        // signal says, not with the error that the interruption caused.
+        if let signal { _exit(128 + signal) }
     }
 
     /// Lets the signal handlers reach the cluster once it exists.
