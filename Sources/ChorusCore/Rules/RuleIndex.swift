@@ -2,31 +2,33 @@
 /// and at the few rules constrained by neither, so rules for other kinds and countries cost nothing.
 /// Conditions are compiled to bit masks and plain bounds so that checking a candidate is cheap.
 struct RuleIndex: Sendable {
-    struct Entry: Sendable {
-        var rule: Int
-        var alternative: Int
-        var conditions: CompiledConditions
-    }
-
-    private var byKindAndCountry: [String: [String: [Entry]]] = [:]
-    private var byKind: [String: [Entry]] = [:]
-    private var byCountry: [String: [Entry]] = [:]
-    private var unconstrained: [Entry] = []
+    /// Every alternative of every rule, in (rule, alternative) order: a flat id is an index here.
+    private var conditions: [CompiledConditions] = []
+    private var ruleOf: [Int32] = []
+    private var alternativeOf: [Int32] = []
+    // Buckets hold flat ids, so that looking through one copies nothing but integers.
+    private var byKindAndCountry: [String: [String: [Int32]]] = [:]
+    private var byKind: [String: [Int32]] = [:]
+    private var byCountry: [String: [Int32]] = [:]
+    private var unconstrained: [Int32] = []
 
     init(_ rules: [Rule]) {
         for (ruleIndex, rule) in rules.enumerated() {
-            for (alternativeIndex, conditions) in rule.conditions.enumerated() {
+            for (alternativeIndex, alternative) in rule.conditions.enumerated() {
                 // The bucket an entry sits in guarantees its kind and country; the entry checks the rest.
-                let entry = Entry(rule: ruleIndex, alternative: alternativeIndex, conditions: CompiledConditions(conditions))
-                switch (conditions.kinds, conditions.countries) {
+                let id = Int32(conditions.count)
+                conditions.append(CompiledConditions(alternative))
+                ruleOf.append(Int32(ruleIndex))
+                alternativeOf.append(Int32(alternativeIndex))
+                switch (alternative.kinds, alternative.countries) {
                 case let (kinds?, countries?):
-                    for kind in kinds { for country in countries { byKindAndCountry[kind, default: [:]][country, default: []].append(entry) } }
+                    for kind in kinds { for country in countries { byKindAndCountry[kind, default: [:]][country, default: []].append(id) } }
                 case let (kinds?, nil):
-                    for kind in kinds { byKind[kind, default: []].append(entry) }
+                    for kind in kinds { byKind[kind, default: []].append(id) }
                 case let (nil, countries?):
-                    for country in countries { byCountry[country, default: []].append(entry) }
+                    for country in countries { byCountry[country, default: []].append(id) }
                 case (nil, nil):
-                    unconstrained.append(entry)
+                    unconstrained.append(id)
                 }
             }
         }
@@ -34,28 +36,32 @@ struct RuleIndex: Sendable {
 
     func match(_ event: Event, rules: [Rule]) -> [(rule: Int, alternative: Int)] {
         let facts = EventFacts(event)
-        var hits: [(rule: Int, alternative: Int)] = []
-        func consider(_ entries: [Entry]?) {
-            guard let entries else { return }
-            for entry in entries where entry.conditions.holds(facts, event) {
-                hits.append((entry.rule, entry.alternative))
+        var hits: [Int32] = []
+        conditions.withUnsafeBufferPointer { compiled in
+            func consider(_ ids: [Int32]?) {
+                guard let ids else { return }
+                for id in ids where compiled[Int(id)].holds(facts, event) { hits.append(id) }
             }
-        }
-        if !event.countries.isEmpty {
-            let forKind = byKindAndCountry[event.kind]
-            for country in event.countries {
-                if let forKind { consider(forKind[country]) }
-                consider(byCountry[country])
+            if !event.countries.isEmpty {
+                let forKind = byKindAndCountry[event.kind]
+                for country in event.countries {
+                    if let forKind { consider(forKind[country]) }
+                    consider(byCountry[country])
+                }
             }
+            consider(byKind[event.kind])
+            if !unconstrained.isEmpty { consider(unconstrained) }
         }
-        consider(byKind[event.kind])
-        consider(unconstrained)
-        guard hits.count > 1 else { return hits }
-        hits.sort { ($0.rule, $0.alternative) < ($1.rule, $1.alternative) }
-        var unique: [(rule: Int, alternative: Int)] = []
-        unique.reserveCapacity(hits.count)
-        for hit in hits where unique.last?.rule != hit.rule { unique.append(hit) }
-        return unique
+        if hits.count > 1 { hits.sort() }
+        // Flat ids are in (rule, alternative) order: the first hit of each rule is its first alternative that held.
+        var result: [(rule: Int, alternative: Int)] = []
+        result.reserveCapacity(hits.count)
+        var lastRule: Int32 = -1
+        for id in hits where ruleOf[Int(id)] != lastRule {
+            lastRule = ruleOf[Int(id)]
+            result.append((Int(lastRule), Int(alternativeOf[Int(id)])))
+        }
+        return result
     }
 }
 
