@@ -43,6 +43,8 @@ GRANT UPDATE (flag, updated_at) ON chorus.bundles TO chorus_daemon;
 GRANT UPDATE (state, flag, updated_at) ON chorus.drafts TO chorus_daemon;
 GRANT UPDATE (state) ON chorus.action_items TO chorus_daemon;
 GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
+-- Each `chorus run` instance's heartbeat row (migration 3), upserted every few seconds.
+GRANT INSERT, UPDATE ON chorus.daemon_instances TO chorus_daemon;
 -- Audit rows without `actor` and `at`: the database writes those (the session user, the clock).
 GRANT INSERT (bundle_id, draft_id, action, note, before_text, after_text) ON chorus.review_audit TO chorus_daemon;
 GRANT EXECUTE ON FUNCTION chorus.release_due(bigint), chorus.expire_due(), chorus.clear_drills(interval)

@@ -74,6 +74,18 @@ struct RuleCheckerTests {
         #expect(try RuleSet.load(from: directory).version == hash.hexDigest())
     }
 
+    @Test func aBrokenParticipantsFileIsOneProblemNotOneARule() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-broken-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for name in ["landmarks.json5", "rules"] {
+            try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        try "{ participants: [ { id: 'x' ".write(to: directory.appendingPathComponent("participants.json5"), atomically: true, encoding: .utf8)
+        let diagnostics = RuleSet.check(directory: directory)
+        #expect(diagnostics.map(\.description) == ["participants.json5:1:29: syntax error: unexpected end of file, expected ',' or '}'"])
+    }
+
     @Test func aMissingDirectoryIsAProblem() {
         let diagnostics = RuleSet.check(directory: URL(fileURLWithPath: "/nonexistent/rules"))
         #expect(diagnostics.count == 1)

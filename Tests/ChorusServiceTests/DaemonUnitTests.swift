@@ -13,12 +13,13 @@ struct DaemonUnitTests {
 
     @Test func sourcesAndBatchLimitsAreRead() throws {
         let configuration = try load("""
-            { sources: [ { name: "a", type: "file", location: "a.jsonl", pollInterval: "250ms" },
+            { sources: [ { name: "a", type: "file", location: "a.jsonl", pollInterval: "250ms", maxLines: 5000 },
                          { name: "b", type: "inbox", pollInterval: 2 } ],
               batch: { maxEvents: 100, maxDelay: "5ms" } }
             """)
         #expect(configuration.sources.count == 2)
         #expect(configuration.sources[0].pollInterval == .milliseconds(250))
+        #expect(configuration.sources[0].maximumLines == 5000)
         #expect(configuration.sources[1].pollInterval == .seconds(2))
         #expect(configuration.batch == BatchConfiguration(maximumEvents: 100, maximumDelay: .milliseconds(5)))
         // A relative location is relative to the configuration file.
@@ -34,6 +35,7 @@ struct DaemonUnitTests {
         (#"{ sources: [ { name: "a", type: "spool", location: "x", pollInterval: "soon" } ] }"#, "sources.a.pollInterval: expected a duration"),
         (#"{ sources: [ { name: "a", type: "spool", location: "x", format: "rss" } ] }"#, "sources.a.format: 'rss'"),
         (#"{ batch: { maxEvents: 0 } }"#, "batch.maxEvents"),
+        (#"{ sources: [ { name: "a", type: "spool", location: "x", maxLines: 10 } ] }"#, "sources.a.maxLines: only file sources"),
         (#"{ batch: { size: 10 } }"#, "batch.size: unknown field"),
     ])
     func mistakesAreNamed(text: String, message: String) {

@@ -219,6 +219,15 @@ struct ReviewWorkflowTests {
         // And no one can turn a drill into a live draft first.
         #expect(refusal { try fixture.owner.execute("UPDATE chorus.drafts SET is_drill = false WHERE id = \(draft.id)") } == .notAllowedInState)
         #expect(refusal { try fixture.owner.execute("UPDATE chorus.bundles SET is_drill = false WHERE id = \(fixture.drillBundle)") } == .notAllowedInState)
+        // Nor slip a live draft into a drill bundle.
+        #expect(refusal {
+            try fixture.owner.execute("""
+                INSERT INTO chorus.drafts (bundle_id, event_id, participant, channel, language, text, weighted_length,
+                                           length_limit, is_drill, ruleset_version)
+                SELECT bundle_id, event_id, 'someone', 'x', 'en', 'live text', 9, 280, false, ruleset_version
+                FROM chorus.drafts WHERE id = \(draft.id)
+                """)
+        } == .notAllowedInState)
         #expect(try alice.draft(draft.id).state == "approved")
     }
 

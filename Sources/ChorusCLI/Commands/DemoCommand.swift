@@ -48,11 +48,19 @@ struct DemoCommand: ChorusCommand {
 /// The demo's private cluster: a temporary directory, removed with the cluster at the end — also when the
 /// demo fails or is interrupted (SIGINT, SIGTERM, SIGHUP).
 final class DemoCluster: @unchecked Sendable {
-    // @unchecked: the signal sources are only kept alive here, never touched again; `isRemoved` is a Mutex.
+    // @unchecked: the signal sources are only kept alive here, never touched again; `state` is a Mutex.
     let postgres: EmbeddedPostgres
     let directory: URL
     private let signals: [any DispatchSourceSignal]
-    private let isRemoved = Mutex(false)
+    /// While the cluster is being created a signal is only recorded (removing the directory under `initdb`
+    /// would race with it); the main thread acts on it as soon as the cluster is up.
+    private struct State {
+        var starting = true
+        var interruptedBy: Int32?
+        var removed = false
+    }
+
+    private let state = Mutex(State())
 
     private init(postgres: EmbeddedPostgres, directory: URL, signals: [any DispatchSourceSignal]) {
         self.postgres = postgres
@@ -81,8 +89,8 @@ final class DemoCluster: @unchecked Sendable {
             let registered = DispatchSemaphore(value: 0)
             source.setRegistrationHandler { registered.signal() }
             source.setEventHandler {
-                holder.cluster?.remove(context: context)
-                _exit(128 + number)
+                guard let cluster = holder.cluster else { _exit(128 + number) }
+                cluster.interrupted(by: number, context: context)
             }
             source.resume()
             registered.wait()
@@ -96,19 +104,43 @@ final class DemoCluster: @unchecked Sendable {
             cluster.remove(context: context)
             throw error
         }
+        let pending = cluster.state.withLock { state -> Int32? in
+            state.starting = false
+            return state.interruptedBy
+        }
+        if let signal = pending {
+            cluster.remove(context: context)
+            _exit(128 + signal)
+        }
         return cluster
     }
 
-    /// Stops the server at once and removes the directory; safe to call more than once.
-    func remove(context: CommandContext) {
-        let first = isRemoved.withLock { removed in
-            defer { removed = true }
-            return !removed
+    /// A signal arrived: clean up and exit now, or, while the cluster is being created, as soon as it is up.
+    func interrupted(by signal: Int32, context: CommandContext) {
+        let starting = state.withLock { state -> Bool in
+            state.interruptedBy = state.interruptedBy ?? signal
+            return state.starting
         }
-        guard first else { return }
-        if postgres.isInitialized { try? postgres.stop(.immediate) }
-        try? FileManager.default.removeItem(at: directory)
-        context.printError("chorus demo: stopped the private PostgreSQL and removed \(directory.path)")
+        guard !starting else { return }
+        remove(context: context)
+        _exit(128 + signal)
+    }
+
+    /// Stops the server at once and removes the directory; safe to call more than once and from the signal
+    /// handler and the main thread at the same time: whoever comes second waits until it is done.
+    func remove(context: CommandContext) {
+        let signal = state.withLock { state -> Int32? in
+            if !state.removed {
+                if postgres.isInitialized { try? postgres.stop(.immediate) }
+                try? FileManager.default.removeItem(at: directory)
+                context.printError("chorus demo: stopped the private PostgreSQL and removed \(directory.path)")
+                state.removed = true
+            }
+            return state.interruptedBy
+        }
+        // The main thread lands here when the signal handler's cleanup broke its connection: end as the
+        // signal says, not with the error that the interruption caused.
+        if let signal { _exit(128 + signal) }
     }
 
     /// Lets the signal handlers reach the cluster once it exists.

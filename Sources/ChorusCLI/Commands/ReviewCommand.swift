@@ -204,7 +204,9 @@ struct ReviewApproveCommand: ChorusCommand {
             case .draft(let id, _): drafts = [try store.draft(id)]
             }
             let released = drafts.filter { $0.state == "released" }
-            if !released.isEmpty, case .bundle(let id) = target {
+            if drafts.first?.isDrill == true {
+                context.print("\(target): a drill — approved drafts are never released")
+            } else if !released.isEmpty, case .bundle(let id) = target {
                 context.print("bundle \(id): \(released.count) draft\(released.count == 1 ? "" : "s") released to the outbox")
             } else if case .draft(let id, _) = target, released.first?.id == id {
                 context.print("d\(id): released to the outbox")

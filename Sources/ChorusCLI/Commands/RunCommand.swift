@@ -54,7 +54,8 @@ struct RunCommand: ChorusCommand {
                 exit(0)
             }
         }
-        defer { handlers.cancel() }
+        // The handlers stay installed until the process exits: a late SIGTERM must not kill it mid-exit.
+        defer { withExtendedLifetime(handlers) {} }
 
         let file = try ChorusConfiguration.locate(
             option: global.config, environment: context.environment, workingDirectory: context.workingDirectory)
@@ -113,5 +114,4 @@ final class SignalHandlers {
         return SignalHandlers(sources: sources)
     }
 
-    func cancel() { sources.forEach { $0.cancel() } }
 }

@@ -20,18 +20,52 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
         case .graphemes:
             return text.count
         case .charactersWithShortURLs:
-            return Self.splitURLs(text).reduce(0) { $0 + ($1.isURL ? Self.urlWeight : $1.text.count) }
+            let scalars = Array(text.unicodeScalars)
+            return Self.pieces(scalars).reduce(0) { total, piece in
+                total + (piece.isURL ? Self.urlWeight : Self.string(scalars[piece.range]).count)
+            }
         case .twitterWeighted:
-            let normalized = text.precomposedStringWithCanonicalMapping
-            return Self.splitURLs(normalized).reduce(0) { $0 + ($1.isURL ? Self.urlWeight : Self.twitterWeight(of: $1.text)) }
+            let scalars = Array(Self.needsNormalization(text) ? text.precomposedStringWithCanonicalMapping.unicodeScalars : text.unicodeScalars)
+            return Self.pieces(scalars).reduce(0) { total, piece in
+                total + (piece.isURL ? Self.urlWeight : Self.twitterWeight(of: scalars[piece.range]))
+            }
+        }
+    }
+
+    /// A run of scalars: a URL or the text between URLs.
+    struct Piece {
+        var range: Range<Int>
+        var isURL: Bool
+    }
+
+    static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    /// Whether NFC could change `text`: only when it has a combining mark, Hangul jamo, or one of the few
+    /// other scalars that compose with what precedes them. Most drafts have none, and skip the work.
+    static func needsNormalization(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            let value = scalar.value
+            if value < 0x300 { return false }
+            if (0x1100...0x11FF).contains(value) || (0xAC00...0xD7A3).contains(value) { return true }
+            if [0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57,
+                0x0DCF, 0x0DDF, 0x102E, 0x1B35].contains(value) { return true }
+            return scalar.properties.canonicalCombiningClass != .notReordered
         }
     }
 
     /// twitter-text v3 weight of text without URLs.
-    static func twitterWeight(of text: Substring) -> Int {
+    static func twitterWeight(of scalars: ArraySlice<Unicode.Scalar>) -> Int {
+        // Emoji need grapheme clusters; text without any scalar from U+2000 up is weighed scalar by scalar.
+        guard scalars.contains(where: { $0.value >= 0x2000 }) else {
+            return scalars.reduce(0) { $0 + ($1.value <= 4351 ? 1 : 2) }
+        }
         var total = 0
-        for character in text {
-            if Self.isEmoji(character) {
+        for character in string(scalars) {
+            if isEmoji(character) {
                 total += 2
                 continue
             }
@@ -59,45 +93,70 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
         return scalars.contains { $0.value == 0x20E3 }
     }
 
-    /// A piece of text: a URL or the text between URLs.
-    struct Piece {
-        var text: Substring
-        var isURL: Bool
-    }
-
-    /// Splits text into URLs (`http://…`, `https://…`, `www.…`, up to the next white space) and the rest.
-    static func splitURLs(_ text: String) -> [Piece] {
+    /// Splits scalars into URLs (`http://…`, `https://…`, `www.…` at the start of a word, up to the next
+    /// white space, without trailing punctuation, with a dot in the host) and the text between them.
+    static func pieces(_ scalars: [Unicode.Scalar]) -> [Piece] {
         var pieces: [Piece] = []
-        var rest = text[...]
-        while let start = firstURLStart(in: rest) {
-            if start > rest.startIndex { pieces.append(Piece(text: rest[rest.startIndex..<start], isURL: false)) }
-            var end = start
-            while end < rest.endIndex, !rest[end].isWhitespace { end = rest.index(after: end) }
-            // Trailing punctuation belongs to the sentence, not the URL (as twitter-text decides).
-            while end > start, let last = rest[..<end].last, ".,;:!?)\"'»".contains(last) { end = rest.index(before: end) }
-            pieces.append(Piece(text: rest[start..<end], isURL: true))
-            rest = rest[end...]
+        var textStart = 0
+        var index = 0
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            let value = scalar.value
+            if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
+            return scalar.properties.isWhitespace
         }
-        if !rest.isEmpty { pieces.append(Piece(text: rest, isURL: false)) }
-        return pieces
-    }
-
-    private static func firstURLStart(in text: Substring) -> String.Index? {
-        var searchFrom = text.startIndex
-        while searchFrom < text.endIndex {
-            let candidates = ["https://", "http://", "www."].compactMap { text[searchFrom...].range(of: $0, options: .caseInsensitive)?.lowerBound }
-            guard let start = candidates.min() else { return nil }
-            let atWordStart = start == text.startIndex || text[text.index(before: start)].isWhitespace
-                || "([\"'«".contains(text[text.index(before: start)])
-            if atWordStart {
-                var end = start
-                while end < text.endIndex, !text[end].isWhitespace { end = text.index(after: end) }
-                let body = text[start..<end]
-                let host = body.lowercased().replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
-                if host.contains(".") && host.count > 4 { return start }
+        func opensWord(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x28, 0x5B, 0x22, 0x27, 0xAB: return true  // ( [ " ' «
+            default: return false
             }
-            searchFrom = text.index(after: start)
         }
-        return nil
+        func closesSentence(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F, 0x29, 0x22, 0x27, 0xBB: return true  // . , ; : ! ? ) " ' »
+            default: return false
+            }
+        }
+        func lower(_ scalar: Unicode.Scalar) -> UInt32 {
+            (65...90).contains(scalar.value) ? scalar.value + 32 : scalar.value
+        }
+        func hasPrefix(_ prefix: String, at position: Int) -> Bool {
+            var offset = position
+            for scalar in prefix.unicodeScalars {
+                guard offset < scalars.count, lower(scalars[offset]) == scalar.value else { return false }
+                offset += 1
+            }
+            return true
+        }
+        while index < scalars.count {
+            let value = lower(scalars[index])
+            let atWordStart = index == 0 || isSpace(scalars[index - 1]) || opensWord(scalars[index - 1])
+            guard atWordStart, value == 0x68 || value == 0x77 else {
+                index += 1
+                continue
+            }
+            var hostStart: Int?
+            for prefix in ["https://", "http://", "www."] where hasPrefix(prefix, at: index) {
+                hostStart = index + (prefix == "www." ? 0 : prefix.unicodeScalars.count)
+                break
+            }
+            guard let hostStart else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < scalars.count, !isSpace(scalars[end]) { end += 1 }
+            while end > index, closesSentence(scalars[end - 1]) { end -= 1 }
+            let host = scalars[hostStart..<end]
+            guard host.count > 4, host.contains(".") else {
+                index += 1
+                continue
+            }
+            if index > textStart { pieces.append(Piece(range: textStart..<index, isURL: false)) }
+            pieces.append(Piece(range: index..<end, isURL: true))
+            textStart = end
+            index = end
+        }
+        if textStart < scalars.count { pieces.append(Piece(range: textStart..<scalars.count, isURL: false)) }
+        return pieces
     }
 }

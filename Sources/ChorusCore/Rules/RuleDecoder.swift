@@ -147,6 +147,7 @@ struct RuleDecoder {
             guard let fields = reader.object(item, path, allowed: Self.senderFields, required: ["participant"]),
                   let idNode = fields["participant"], let id = reader.string(idNode, "\(path).participant") else { continue }
             guard let participant = context.participants[id] else {
+                guard context.reportsUnknownParticipants else { continue }
                 let suggestion = NodeReader.closest(to: id, in: context.participants.keys.sorted()).map { " (did you mean '\($0)'?)" } ?? ""
                 reader.report(idNode, "\(path).participant", "unknown participant '\(id)'\(suggestion)")
                 continue
@@ -258,8 +259,8 @@ struct RuleDecoder {
                 continue
             }
             let used = forLanguage.byChannel[channel] != nil ? ownPath : defaultPath
-            let minimum = template.minimumLength(on: channel)
-            if minimum > channel.limit {
+            if !template.canFit(channel) {
+                let minimum = template.minimumLength(on: channel)
                 reader.report(templateNodes[used], used, "template cannot fit \(channel.rawValue): at least \(minimum) of \(channel.limit) even with the shortest values")
             }
         }
@@ -282,7 +283,7 @@ struct RuleDecoder {
         guard let fields = reader.object(node, path, allowed: Self.gestureFields, required: ["light"]),
               let landmarkNode = fields["light"], let landmarkID = reader.string(landmarkNode, "\(path).light") else { return nil }
         var ok = true
-        if context.landmarks[landmarkID] == nil {
+        if context.landmarks[landmarkID] == nil && context.reportsUnknownLandmarks {
             let suggestion = NodeReader.closest(to: landmarkID, in: context.landmarks.keys.sorted()).map { " (did you mean '\($0)'?)" } ?? ""
             reader.report(landmarkNode, "\(path).light", "unknown landmark '\(landmarkID)'\(suggestion)")
             ok = false

@@ -20,9 +20,9 @@ public enum RuleSetLoader {
         guard isDirectory.boolValue else {
             return (nil, [RuleDiagnostic(file: "", position: nil, path: "", message: "not a directory")])
         }
+        let base = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
         func read(_ relative: String) -> Data? {
-            let url = directory.appendingPathComponent(relative)
-            guard let data = fileManager.contents(atPath: url.path) else {
+            guard let data = fileManager.contents(atPath: base + relative) else {
                 state.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "", message: "cannot read the file"))
                 return nil
             }
@@ -60,10 +60,13 @@ public enum RuleSetLoader {
         }
 
         var participants: [String: Participant] = [:]
+        // When a whole file cannot be read, references into it are not reported again, rule by rule.
+        var participantsReadable = true
+        var landmarksReadable = true
         if fileManager.fileExists(atPath: directory.appendingPathComponent("participants.json5").path) {
             if let data = read("participants.json5") {
                 hashed.append(("participants.json5", data))
-                if let node = parse("participants.json5", data) { participants = state.participants(node) }
+                if let node = parse("participants.json5", data) { participants = state.participants(node) } else { participantsReadable = false }
             }
         } else {
             state.diagnostics.append(RuleDiagnostic(file: "participants.json5", position: nil, path: "", message: "missing: every rules directory needs its participants"))
@@ -73,13 +76,14 @@ public enum RuleSetLoader {
         if fileManager.fileExists(atPath: directory.appendingPathComponent("landmarks.json5").path) {
             if let data = read("landmarks.json5") {
                 hashed.append(("landmarks.json5", data))
-                if let node = parse("landmarks.json5", data) { landmarks = state.landmarks(node) }
+                if let node = parse("landmarks.json5", data) { landmarks = state.landmarks(node) } else { landmarksReadable = false }
             }
         }
 
         var rules: [Rule] = []
         var firstFileOfRule: [String: String] = [:]
-        let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks)
+        let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks,
+                                    reportsUnknownParticipants: participantsReadable, reportsUnknownLandmarks: landmarksReadable)
         for relative in listing("rules") {
             guard let data = read(relative) else { continue }
             hashed.append((relative, data))
@@ -131,6 +135,10 @@ struct LoaderContext {
     var kinds: Set<String>
     var participants: [String: Participant]
     var landmarks: [String: Landmark]
+    /// False when participants.json5 has a syntax error: that one problem is reported, not every reference.
+    var reportsUnknownParticipants = true
+    /// False when landmarks.json5 has a syntax error.
+    var reportsUnknownLandmarks = true
 }
 
 private struct LoaderState {

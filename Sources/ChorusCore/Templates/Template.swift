@@ -11,6 +11,8 @@ public struct Template: Sendable, Hashable {
     /// The template as written.
     public let source: String
     let nodes: [TemplateNode]
+    /// The template with optional sections left out and every value one character long.
+    let shortestText: String
 
     /// Parses `source`.
     /// - Throws: ``TemplateSyntaxError`` for an unknown field or filter, a filter that does not apply
@@ -19,6 +21,15 @@ public struct Template: Sendable, Hashable {
         self.source = source
         var parser = TemplateParser(source)
         nodes = try parser.parse()
+        var shortest = ""
+        for node in nodes {
+            switch node {
+            case .text(let text): shortest += text
+            case .value: shortest += "1"
+            case .section: break
+            }
+        }
+        shortestText = shortest
     }
 
     /// The fields the template uses outside optional sections: the event must provide them.
@@ -54,16 +65,14 @@ public struct Template: Sendable, Hashable {
 
     /// The shortest the template can come out: optional sections left out, every value one character.
     /// A template longer than its channel's limit even so can never fit.
-    public func minimumLength(on channel: Channel) -> Int {
-        var out = ""
-        for node in nodes {
-            switch node {
-            case .text(let text): out += text
-            case .value: out += "1"
-            case .section: break
-            }
-        }
-        return channel.length(of: out)
+    public func minimumLength(on channel: Channel) -> Int { channel.length(of: shortestText) }
+
+    /// Whether the template can fit `channel` at all; cheap when it obviously does (a scalar weighs at
+    /// most 2, and never more than its UTF-8 bytes on the other channels).
+    public func canFit(_ channel: Channel) -> Bool {
+        let bytes = shortestText.utf8.count
+        if channel.measure == .twitterWeighted ? 2 * bytes <= channel.limit : bytes <= channel.limit { return true }
+        return minimumLength(on: channel) <= channel.limit
     }
 }
 
@@ -139,7 +148,7 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
     /// `{{}}` or a tag that is not a field, filter or section.
     case malformedTag(String, offset: Int)
 
-    /// Where in the template (in characters from its start) the problem is.
+    /// Where in the template (in Unicode scalars from its start) the problem is.
     public var offset: Int {
         switch self {
         case .unknownField(_, let offset), .unknownFilter(_, let offset), .filterNotApplicable(_, _, let offset),
@@ -178,11 +187,13 @@ public enum TemplateRenderError: Error, Sendable, Hashable, CustomStringConverti
     }
 }
 
+/// Parses UTF-8 bytes (braces are ASCII, so no character is ever split at a tag); offsets in errors
+/// count Unicode scalars, as the JSON5 reader counts columns.
 struct TemplateParser {
-    private let characters: [Character]
+    private let bytes: [UInt8]
     private var index = 0
 
-    init(_ source: String) { characters = Array(source) }
+    init(_ source: String) { bytes = Array(source.utf8) }
 
     mutating func parse() throws(TemplateSyntaxError) -> [TemplateNode] {
         let (nodes, closing) = try parseNodes(until: nil)
@@ -190,37 +201,43 @@ struct TemplateParser {
         return nodes
     }
 
+    private static let brace = UInt8(ascii: "{"), closingBrace = UInt8(ascii: "}")
+
     private func startsTag(at position: Int) -> Bool {
-        position + 1 < characters.count && characters[position] == "{" && characters[position + 1] == "{"
+        position + 1 < bytes.count && bytes[position] == Self.brace && bytes[position + 1] == Self.brace
     }
+
+    /// The offset of byte `position` in Unicode scalars.
+    private func scalarOffset(_ position: Int) -> Int {
+        bytes[..<min(position, bytes.count)].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+    }
+
+    private func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
 
     private mutating func parseNodes(until section: String?) throws(TemplateSyntaxError) -> ([TemplateNode], (name: String, offset: Int)?) {
         var nodes: [TemplateNode] = []
-        var text = ""
-        while index < characters.count {
+        var textStart = index
+        while index < bytes.count {
             guard startsTag(at: index) else {
-                text.append(characters[index])
                 index += 1
                 continue
             }
-            let tagOffset = index
+            let tagStart = index
+            let tagOffset = scalarOffset(tagStart)
             index += 2
-            var body = ""
-            var closed = false
-            while index < characters.count {
-                if characters[index] == "}", index + 1 < characters.count, characters[index + 1] == "}" {
+            let bodyStart = index
+            var bodyEnd: Int?
+            while index + 1 < bytes.count {
+                if bytes[index] == Self.closingBrace && bytes[index + 1] == Self.closingBrace {
+                    bodyEnd = index
                     index += 2
-                    closed = true
                     break
                 }
-                body.append(characters[index])
                 index += 1
             }
-            guard closed else { throw .unterminatedTag(offset: tagOffset) }
-            if !text.isEmpty {
-                nodes.append(.text(text))
-                text = ""
-            }
+            guard let bodyEnd else { throw .unterminatedTag(offset: tagOffset) }
+            if tagStart > textStart { nodes.append(.text(text(textStart..<tagStart))) }
+            let body = text(bodyStart..<bodyEnd)
             let trimmed = body.trimmingSpaces()
             guard let sigil = trimmed.first else { throw .malformedTag(body, offset: tagOffset) }
             if sigil == "#" || sigil == "^" {
@@ -245,9 +262,10 @@ struct TemplateParser {
                 }
                 nodes.append(.value(field, filter))
             }
+            textStart = index
         }
-        if !text.isEmpty { nodes.append(.text(text)) }
-        if let section { throw .unbalancedSection(section, offset: characters.count) }
+        if bytes.count > textStart { nodes.append(.text(text(textStart..<bytes.count))) }
+        if let section { throw .unbalancedSection(section, offset: scalarOffset(bytes.count)) }
         return (nodes, nil)
     }
 

@@ -30,15 +30,18 @@ public struct SourceConfiguration: Sendable, Equatable {
     public var pollInterval: Duration?
     /// Countries for events whose document names none (a national feed's own country).
     public var defaultCountries: [String]
+    /// File sources: the most lines one delivery (and so, alone, one transaction) takes; default 1000.
+    public var maximumLines: Int?
 
     public init(name: String, kind: Kind, format: String? = nil, location: String? = nil, pollInterval: Duration? = nil,
-                defaultCountries: [String] = []) {
+                defaultCountries: [String] = [], maximumLines: Int? = nil) {
         self.name = name
         self.kind = kind
         self.format = format
         self.location = location
         self.pollInterval = pollInterval
         self.defaultCountries = defaultCountries
+        self.maximumLines = maximumLines
     }
 }
 
@@ -118,7 +121,7 @@ extension KeyedDecodingContainer where Key == AnyConfigurationKey {
 }
 
 extension SourceConfiguration: Decodable {
-    static let fields = ["name", "type", "format", "location", "pollInterval", "defaultCountries"]
+    static let fields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines"]
     static let formats = ["auto", "jsonl", "cap", "gdacs", "geojson"]
 
     public init(from decoder: any Decoder) throws {
@@ -159,8 +162,17 @@ extension SourceConfiguration: Decodable {
             }
             countries = values
         }
+        var maximumLines: Int?
+        let linesKey = AnyConfigurationKey(stringValue: "maxLines")
+        if container.contains(linesKey) {
+            guard kind == .file else { throw ConfigurationError(file: nil, "\(path)maxLines: only file sources read lines") }
+            guard let value = try? container.decode(Int.self, forKey: linesKey), (1...1_000_000).contains(value) else {
+                throw ConfigurationError(file: nil, "\(path)maxLines: expected a whole number from 1 to 1000000")
+            }
+            maximumLines = value
+        }
         self.init(name: name, kind: kind, format: format, location: location, pollInterval: pollInterval,
-                  defaultCountries: countries)
+                  defaultCountries: countries, maximumLines: maximumLines)
     }
 }
 

@@ -52,6 +52,13 @@ public final class Daemon: Sendable {
         self.notifier = notifier
     }
 
+    /// This machine's name, from `gethostname` (never a DNS lookup, which could block).
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
     /// Reads and checks the configuration, the rules and the kind tables, as start-up and a reload do.
     /// - Throws: ``ConfigurationError`` or ``DaemonError/invalidRules(_:)``.
     static func loadSettings(_ options: Options) throws -> DaemonSettings {
@@ -102,7 +109,7 @@ public final class Daemon: Sendable {
             notifier.ready(status: daemonState.summary)
             logger.info("ready", ["sources": box.current.configuration.sources.map(\.name).joined(separator: ",")])
         }
-        let instance = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Int(startedAt.timeIntervalSince1970))"
+        let instance = "\(Self.hostName):\(getpid()):\(Int(startedAt.timeIntervalSince1970))"
         let heartbeat = Heartbeat(client: PostgresClient(conninfo: conninfo, label: "heartbeat"), daemonState: daemonState,
                                   logger: logger, instance: instance, startedAt: startedAt)
         let link = SupervisorLink(notifier: notifier, daemonState: daemonState, logger: logger)

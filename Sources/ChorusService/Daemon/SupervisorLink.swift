@@ -70,7 +70,7 @@ struct Heartbeat: Service {
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let sources = String(decoding: try encoder.encode(daemonState.sources), as: UTF8.self)
-        let host = ProcessInfo.processInfo.hostName
+        let host = Daemon.hostName
         let pid = Int(getpid())
         let instance = self.instance
         let startedAt = self.startedAt

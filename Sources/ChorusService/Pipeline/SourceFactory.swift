@@ -33,8 +33,11 @@ enum SourceFactory {
         let interval = source.pollInterval
         switch source.kind {
         case .file:
+            // The byte bound grows with the line bound, so that maxLines, not the default megabyte, decides.
+            let lines = source.maximumLines ?? 1000
             return try FileSource(name: source.name, path: location ?? "", parser: parser, format: format ?? .jsonl,
-                                  cursor: cursor, pollInterval: interval ?? .seconds(1))
+                                  cursor: cursor, pollInterval: interval ?? .seconds(1), maximumBatchLines: lines,
+                                  maximumBatchBytes: max(1 << 20, lines * 1024))
         case .spool:
             return try SpoolSource(name: source.name, directory: URL(fileURLWithPath: location ?? "", isDirectory: true),
                                    parser: parser, format: format ?? .auto, cursor: cursor, pollInterval: interval ?? .seconds(1))

@@ -108,6 +108,14 @@ public struct WebhookDelivery: Sendable {
         return report
     }
 
+    /// One periodic round for the daemon: apply the release policies and expiries (`chorus.release_due()`),
+    /// then make one attempt for every record whose delivery is due. Returns how many drafts were released
+    /// and what the deliveries did. Never sleeps.
+    public func releaseAndDeliver(on connection: Connection, now: Date = Date()) throws -> (released: Int, report: Report) {
+        let released = try ReviewStore(connection: connection).releaseDue()
+        return (released, try deliverDue(on: connection, now: now))
+    }
+
     /// Rounds of ``deliverDue(on:now:)`` until every record is delivered or given up, waiting for the next
     /// due attempt in between.
     public func deliverAll(on connection: Connection) throws -> Report {

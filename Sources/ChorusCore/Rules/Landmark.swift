@@ -1,0 +1,28 @@
+/// A landmark that can be lit (`Rules/landmarks.json5`).
+public struct Landmark: Sendable, Hashable, Codable {
+    /// The stable identifier rules refer to (`brandenburg-gate`).
+    public var id: String
+    /// Its name (`Brandenburg Gate`).
+    public var name: String
+    /// Its city.
+    public var city: String
+    /// Its country, ISO 3166-1 alpha-2.
+    public var country: String
+    /// Its IANA time zone.
+    public var timeZone: String
+    /// Who decides about its lighting (`Senate of Berlin`).
+    public var owner: String
+    /// Where it stands; dusk and sunset are computed for this point.
+    public var location: Event.Location
+
+    /// Creates a landmark.
+    public init(id: String, name: String, city: String, country: String, timeZone: String, owner: String, location: Event.Location) {
+        self.id = id
+        self.name = name
+        self.city = city
+        self.country = country
+        self.timeZone = timeZone
+        self.owner = owner
+        self.location = location
+    }
+}
