@@ -216,6 +216,12 @@ final class DaemonProcess {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        // Keep reading STATUS= and WATCHDOG=1 as systemd does, until the socket is closed.
+        let drain = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while recv(socket, &buffer, buffer.count, 0) > 0 {}
+        }
+        drain.start()
         return DaemonProcess(process: process, secondsToReady: seconds, notifySocket: socket, notifyPath: notifyPath)
     }
 
@@ -243,6 +249,7 @@ final class DaemonProcess {
             process.terminate()
             process.waitUntilExit()
         }
+        shutdown(notifySocket, Int32(SHUT_RDWR))
         close(notifySocket)
         unlink(notifyPath)
     }
