@@ -80,12 +80,41 @@ struct SourceWorker: Sendable {
         case failed(any Error)
     }
 
+    /// Reading ahead: while a delivery's transaction is in flight, the next one is read and parsed, so that
+    /// the source's work overlaps the database's. Not for the inbox, whose `next()` gives up the claim of
+    /// the row before.
+    private var readsAhead: Bool { source.kind != .inbox }
+
     private func work(_ feed: any Source, epoch: UInt64, backoff: inout Backoff) async -> Outcome {
+        var prefetch: Task<SourceDelivery?, any Error>?
+        let outcome = await work(feed, epoch: epoch, backoff: &backoff, prefetch: &prefetch)
+        if let prefetch {
+            // Read ahead but never committed: dropped; the source starts again from the committed cursor.
+            prefetch.cancel()
+            _ = await prefetch.result
+        }
+        return outcome
+    }
+
+    private func work(
+        _ feed: any Source, epoch: UInt64, backoff: inout Backoff, prefetch: inout Task<SourceDelivery?, any Error>?
+    ) async -> Outcome {
         var lastStatus = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled {
             let delivery: SourceDelivery
             do {
-                guard let next = try await feed.next() else { return .cancelled }
+                let next: SourceDelivery?
+                if let ahead = prefetch {
+                    prefetch = nil
+                    next = try await withTaskCancellationHandler {
+                        try await ahead.value
+                    } onCancel: {
+                        ahead.cancel()
+                    }
+                } else {
+                    next = try await feed.next()
+                }
+                guard let next, !Task.isCancelled else { return .cancelled }
                 delivery = next
             } catch {
                 return Task.isCancelled ? .cancelled : .failed(error)
@@ -94,6 +123,10 @@ struct SourceWorker: Sendable {
             var batch = DraftingStage(ruleSet: settings.ruleSet).batch(
                 source: source.name, origin: delivery.origin, result: delivery.result, raw: delivery.document,
                 cursor: delivery.cursor.json, now: Date())
+            if readsAhead {
+                // Owned: awaited at the top of the next round, or cancelled and awaited when the work ends.
+                prefetch = Task { try await feed.next() }
+            }
             var attempts = 0
             while true {
                 // Another instance may have taken over: its cursor wins, ours is dropped.
