@@ -83,6 +83,9 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
     static func isEmoji(_ character: Character) -> Bool {
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return false }
+        // A lone scalar below U+231A (the first emoji-presentation code point) is never an emoji here:
+        // Hebrew, Arabic, isolates and typographic quotes skip the property look-ups.
+        if first.value < 0x231A, scalars.index(after: scalars.startIndex) == scalars.endIndex { return false }
         if (0x1F1E6...0x1F1FF).contains(first.value) { return true }
         if first.properties.isEmojiPresentation { return true }
         if first.properties.isEmoji && first.value > 0xFF {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Reads a rules directory (PRODUCT.md §5) into a ``RuleSet``, checking everything and collecting every
 /// problem: syntax, unknown fields, references to nothing, impossible conditions, templates.
@@ -84,14 +85,19 @@ public enum RuleSetLoader {
         var firstFileOfRule: [String: String] = [:]
         let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks,
                                     reportsUnknownParticipants: participantsReadable, reportsUnknownLandmarks: landmarksReadable)
-        for relative in listing("rules") {
-            guard let data = read(relative) else { continue }
-            hashed.append((relative, data))
-            guard let node = parse(relative, data) else { continue }
-            var reader = NodeReader(file: relative)
-            let rule = RuleDecoder(context: context).decode(node, reader: &reader)
-            state.diagnostics += reader.diagnostics
-            guard let rule else { continue }
+        // Rule files are independent until duplicates are checked: read, parse and decode them on every core
+        // (start-up with 1,000 rules is mostly this), then merge in file order so the result is the same.
+        let files = listing("rules")
+        let loaded = Mutex([LoadedRuleFile?](repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let file = LoadedRuleFile.load(files[index], base: base, context: context)
+            loaded.withLock { $0[index] = file }
+        }
+        for file in loaded.withLock({ $0 }).compactMap({ $0 }) {
+            if let data = file.data { hashed.append((file.relative, data)) }
+            state.diagnostics += file.diagnostics
+            guard let node = file.node, let rule = file.rule else { continue }
+            let relative = file.relative
             if let earlier = firstFileOfRule[rule.id] {
                 let idNode: JSON5Node? = {
                     if case .object(let members) = node.value { return members.first { $0.key == "id" }?.node }
@@ -130,8 +136,38 @@ public enum RuleSetLoader {
     }
 }
 
+/// One rule file read, parsed and decoded on its own (``RuleSetLoader/load(directory:)`` does them in parallel).
+private struct LoadedRuleFile: Sendable {
+    var relative: String
+    var data: Data?
+    var node: JSON5Node?
+    var rule: Rule?
+    var diagnostics: [RuleDiagnostic] = []
+
+    static func load(_ relative: String, base: String, context: LoaderContext) -> LoadedRuleFile {
+        var file = LoadedRuleFile(relative: relative)
+        guard let data = FileManager.default.contents(atPath: base + relative) else {
+            file.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "", message: "cannot read the file"))
+            return file
+        }
+        file.data = data
+        let node: JSON5Node
+        do {
+            node = try JSON5Reader.parse(data)
+        } catch {
+            file.diagnostics.append(RuleDiagnostic(file: relative, position: error.position, path: "", message: "syntax error: \(error.message)"))
+            return file
+        }
+        var reader = NodeReader(file: relative)
+        file.node = node
+        file.rule = RuleDecoder(context: context).decode(node, reader: &reader)
+        file.diagnostics = reader.diagnostics
+        return file
+    }
+}
+
 /// What rules may refer to.
-struct LoaderContext {
+struct LoaderContext: Sendable {
     var kinds: Set<String>
     var participants: [String: Participant]
     var landmarks: [String: Landmark]
