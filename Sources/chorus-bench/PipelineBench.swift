@@ -100,7 +100,7 @@ enum PipelineBench {
     static func truncate(_ connection: Connection) throws {
         try connection.executeScript("""
             TRUNCATE chorus.review_audit, chorus.action_items, chorus.drafts, chorus.bundle_events, chorus.bundles,
-                     chorus.events, chorus.rejected_inputs, chorus.source_cursors RESTART IDENTITY
+                     chorus.events, chorus.rejected_inputs, chorus.source_cursors RESTART IDENTITY CASCADE
             """)
     }
 
