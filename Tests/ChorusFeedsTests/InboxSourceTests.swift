@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusStore
 import Foundation
 import Postgres
 import Testing
@@ -7,33 +8,12 @@ import TestSupport
 
 /// The inbox source against a throwaway PostgreSQL (TestSupport starts it; no silent skip).
 @Suite struct InboxSourceTests {
-    /// The inbox of migration 1 (ChorusStore), restated here because this test target does not depend on
-    /// the store: the table, its index and the NOTIFY trigger.
+    /// A database with the real schema (the inbox of migration 1: the table, its index, the NOTIFY trigger).
     static func makeInbox() throws -> String {
         let conninfo = try TestPostgres.makeDatabase()
         let connection = try Connection(conninfo)
         defer { connection.close() }
-        try connection.executeScript("""
-            CREATE SCHEMA chorus;
-            CREATE TABLE chorus.inbox (
-                id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                source       text NOT NULL DEFAULT 'inbox',
-                format       text NOT NULL DEFAULT 'auto' CHECK (format IN ('auto', 'jsonl', 'cap', 'gdacs', 'geojson')),
-                document     text NOT NULL,
-                inserted_at  timestamptz NOT NULL DEFAULT now(),
-                processed_at timestamptz,
-                outcome      text
-            );
-            CREATE INDEX inbox_unprocessed ON chorus.inbox (id) WHERE processed_at IS NULL;
-            CREATE FUNCTION chorus.inbox_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                PERFORM pg_notify('chorus_inbox', '');
-                RETURN NULL;
-            END;
-            $$;
-            CREATE TRIGGER inbox_wake AFTER INSERT ON chorus.inbox
-                FOR EACH STATEMENT EXECUTE FUNCTION chorus.inbox_wake();
-            """)
+        try Migrator().migrate(connection)
         return conninfo
     }
 
