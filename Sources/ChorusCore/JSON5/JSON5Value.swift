@@ -77,31 +77,10 @@ public indirect enum JSON5Value: Sendable {
         case .number(let value, let isInteger):
             if isInteger, abs(value) < 9.0e15 { return String(Int64(value)) }
             return value.isFinite ? "\(value)" : "null"
-        case .string(let text): return Self.quote(text)
+        case .string(let text): return JSONString.quoted(text)
         case .array(let items): return "[" + items.map { $0.value.jsonText() }.joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.map { Self.quote($0.key) + ":" + $0.node.value.jsonText() }.joined(separator: ",") + "}"
+            return "{" + members.map { JSONString.quoted($0.key) + ":" + $0.node.value.jsonText() }.joined(separator: ",") + "}"
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,3 +1,4 @@
+import ChorusCore
 import Foundation
 import Postgres
 import Synchronization
@@ -51,7 +52,7 @@ public struct Logger: Sendable {
 
     public func log(_ level: Level, _ message: String, _ fields: Metadata = [:]) {
         guard level >= sink.minimumLevel else { return }
-        var line = "level=\(level.rawValue) msg=\(Self.quoted(message))"
+        var line = "level=\(level.rawValue) msg=\(JSONString.quoted(message))"
         for (key, value) in metadata { line += " \(key)=\(Self.formatted(value))" }
         for (key, value) in fields { line += " \(key)=\(Self.formatted(value))" }
         sink.write(line, priority: level.priority)
@@ -68,23 +69,7 @@ public struct Logger: Sendable {
         let simple = !value.isEmpty && value.unicodeScalars.allSatisfy { scalar in
             scalar.value > 0x20 && scalar.value < 0x7F && scalar != "\"" && scalar != "=" && scalar != "\\"
         }
-        return simple ? value : quoted(value)
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        return simple ? value : JSONString.quoted(value)
     }
 
     /// `error` described for a log line: on one line, any conninfo password redacted.
