@@ -63,13 +63,15 @@ struct RuleCheckerTests {
         let rule = directory.appendingPathComponent("rules/deadly-attack.json5")
         try (String(contentsOf: rule, encoding: .utf8) + "\n// reviewed\n").write(to: rule, atomically: true, encoding: .utf8)
         #expect(try RuleSet.load(from: directory).version != first)
-        // The hash is over path, size and bytes in a fixed order, as documented.
+        // The hash is over each file's path, size and own SHA-256 in a fixed order, as documented.
         let files = try ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"].map {
             ($0, try Data(contentsOf: directory.appendingPathComponent($0)))
         }
         var hash = SHA256()
         for (path, data) in files {
-            hash.update(path); hash.update([0]); hash.update(String(data.count)); hash.update([0]); hash.update(data)
+            var own = SHA256()
+            own.update(data)
+            hash.update(path); hash.update([0]); hash.update(String(data.count)); hash.update([0]); hash.update(own.finalize())
         }
         #expect(try RuleSet.load(from: directory).version == hash.hexDigest())
     }

@@ -30,8 +30,8 @@ public struct KindMapping: Sendable, Hashable {
     public static let fallbackKind = "other"
 
     /// Reads and checks a kinds file.
-    /// - Throws: ``KindMappingError`` naming the file and the JSON path of the first problem.
-    public static func load(from url: URL) throws -> KindMapping {
+    /// - Throws: ``KindMappingError`` naming the file, the position and the JSON path of the first problem.
+    public static func load(from url: URL) throws(KindMappingError) -> KindMapping {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -39,15 +39,6 @@ public struct KindMapping: Sendable, Hashable {
             throw KindMappingError(file: url.path, path: "", message: "cannot read the file: \(error.localizedDescription)")
         }
         return try KindMapping(json5: data, file: url.path)
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context): return context.debugDescription
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-            return context.debugDescription
-        @unknown default: return "\(error)"
-        }
     }
 
     // MARK: Lookups
@@ -127,116 +118,86 @@ public struct KindMapping: Sendable, Hashable {
 
 extension KindMapping {
     /// Parses the JSON5 text of a kinds file; `file` is only used in error messages.
-    public init(json5 data: Data, file: String = "kinds.json5") throws {
-        let decoder = JSONDecoder()
-        decoder.allowsJSON5 = true
-        let root: KindJSON
+    public init(json5 data: Data, file: String = "kinds.json5") throws(KindMappingError) {
+        let root: JSON5Node
         do {
-            root = try decoder.decode(KindJSON.self, from: data)
-        } catch let error as DecodingError {
-            throw KindMappingError(file: file, path: "", message: "not valid JSON5: \(Self.describe(error))")
+            root = try JSON5Reader.parse(data)
         } catch {
-            throw KindMappingError(file: file, path: "", message: "not valid JSON5: \(error)")
+            throw KindMappingError(file: file, position: error.position, path: "", message: "syntax error: \(error.message)")
         }
         self = try Reader(file: file).mapping(root)
     }
 }
 
-/// A problem in a kinds file: `FILE: json.path: message`, the form `chorus rules check` prints.
+/// A problem in a kinds file: `FILE:LINE:COL: json.path: message` (`FILE: json.path: message` for a value
+/// that is missing), the form `chorus rules check` prints.
 public struct KindMappingError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The file's path.
     public var file: String
+    /// Where the offending value or key is, when it exists.
+    public var position: SourcePosition?
     /// The JSON path of the offending value (`cap.events.flood`), empty for the whole file.
     public var path: String
     /// What is wrong.
     public var message: String
 
-    public init(file: String, path: String, message: String) {
+    public init(file: String, position: SourcePosition? = nil, path: String, message: String) {
         self.file = file
+        self.position = position
         self.path = path
         self.message = message
     }
 
-    public var description: String { path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)" }
+    /// The message with the JSON path in front, as a rules diagnostic carries it.
+    public var pathAndMessage: String { path.isEmpty ? message : "\(path): \(message)" }
+
+    public var description: String {
+        if let position { return "\(file):\(position.line):\(position.column): \(pathAndMessage)" }
+        return "\(file): \(pathAndMessage)"
+    }
 }
 
 // MARK: - Reading the file
 
-/// A JSON value with the order of object keys kept, so that errors name the first problem in file order.
-enum KindJSON: Decodable {
-    case object([(String, KindJSON)])
-    case array([KindJSON])
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
-
-    init(from decoder: any Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: Key.self) {
-            // allKeys has no defined order; sort for deterministic error messages.
-            self = .object(try keyed.allKeys.sorted { $0.stringValue < $1.stringValue }.map {
-                ($0.stringValue, try keyed.decode(KindJSON.self, forKey: $0))
-            })
-        } else if var unkeyed = try? decoder.unkeyedContainer() {
-            var items: [KindJSON] = []
-            while !unkeyed.isAtEnd { items.append(try unkeyed.decode(KindJSON.self)) }
-            self = .array(items)
-        } else {
-            let single = try decoder.singleValueContainer()
-            if single.decodeNil() {
-                self = .null
-            } else if let value = try? single.decode(Bool.self) {
-                self = .bool(value)
-            } else if let value = try? single.decode(Double.self) {
-                self = .number(value)
-            } else {
-                self = .string(try single.decode(String.self))
-            }
-        }
-    }
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    var typeName: String {
-        switch self {
-        case .object: return "an object"
-        case .array: return "a list"
-        case .string: return "a string"
-        case .number: return "a number"
-        case .bool: return "a boolean"
-        case .null: return "null"
-        }
-    }
-}
-
+/// Reads the parsed file and throws at the first problem, with the position of the value or key at fault.
 private struct Reader {
     let file: String
 
-    func fail(_ path: String, _ message: String) -> KindMappingError {
-        KindMappingError(file: file, path: path, message: message)
+    func fail(_ node: JSON5Node?, _ path: String, _ message: String) -> KindMappingError {
+        KindMappingError(file: file, position: node?.position, path: path, message: message)
     }
 
-    func object(_ value: KindJSON, _ path: String, allowed: Set<String>) throws -> [(String, KindJSON)] {
-        guard case .object(let members) = value else { throw fail(path, "expected an object, found \(value.typeName)") }
-        for (key, _) in members where !allowed.contains(key) {
-            let list = allowed.sorted().joined(separator: ", ")
-            throw fail(join(path, key), "unknown field (expected one of: \(list))")
+    func fail(at position: SourcePosition, _ path: String, _ message: String) -> KindMappingError {
+        KindMappingError(file: file, position: position, path: path, message: message)
+    }
+
+    /// An object's members, by key, after checking that every key is `allowed`.
+    func object(_ node: JSON5Node, _ path: String, allowed: Set<String>) throws(KindMappingError) -> [String: JSON5Node] {
+        let members = try dictionary(node, path)
+        var fields: [String: JSON5Node] = [:]
+        for member in members {
+            guard allowed.contains(member.key) else {
+                let list = allowed.sorted().joined(separator: ", ")
+                throw fail(at: member.keyPosition, join(path, member.key), "unknown field (expected one of: \(list))")
+            }
+            fields[member.key] = member.node
         }
+        return fields
+    }
+
+    /// An object's members in file order.
+    func dictionary(_ node: JSON5Node, _ path: String) throws(KindMappingError) -> [JSON5Member] {
+        guard case .object(let members) = node.value else { throw fail(node, path, "expected an object, found \(node.value.typeName)") }
         return members
     }
 
-    func dictionary(_ value: KindJSON, _ path: String) throws -> [(String, KindJSON)] {
-        guard case .object(let members) = value else { throw fail(path, "expected an object, found \(value.typeName)") }
-        return members
+    func list(_ node: JSON5Node, _ path: String, _ expected: String) throws(KindMappingError) -> [JSON5Node] {
+        guard case .array(let items) = node.value else { throw fail(node, path, "expected \(expected), found \(node.value.typeName)") }
+        return items
     }
 
-    func string(_ value: KindJSON, _ path: String) throws -> String {
-        guard case .string(let text) = value else { throw fail(path, "expected a string, found \(value.typeName)") }
+    func string(_ node: JSON5Node, _ path: String) throws(KindMappingError) -> String {
+        guard case .string(let text) = node.value else { throw fail(node, path, "expected a string, found \(node.value.typeName)") }
         return text
     }
 
@@ -246,41 +207,43 @@ private struct Reader {
         return path.isEmpty ? part : "\(path).\(part)"
     }
 
-    func mapping(_ root: KindJSON) throws -> KindMapping {
-        let members = try object(root, "", allowed: ["version", "kinds", "cap", "gdacs", "usgs", "keywords"])
-        var fields: [String: KindJSON] = [:]
-        for (key, value) in members { fields[key] = value }
+    func mapping(_ root: JSON5Node) throws(KindMappingError) -> KindMapping {
+        let fields = try object(root, "", allowed: ["version", "kinds", "cap", "gdacs", "usgs", "keywords"])
 
         if let version = fields["version"] {
-            guard case .number(let number) = version, number == 1 else {
-                throw fail("version", "this Chorus reads version 1 of the kinds file")
+            guard case .number(let number, _) = version.value, number == 1 else {
+                throw fail(version, "version", "this Chorus reads version 1 of the kinds file")
             }
         }
-        guard let kindsValue = fields["kinds"] else { throw fail("kinds", "is required: the kind vocabulary") }
+        guard let kindsNode = fields["kinds"] else { throw fail(nil, "kinds", "is required: the kind vocabulary") }
         var descriptions: [String: String] = [:]
-        for (kind, value) in try dictionary(kindsValue, "kinds") {
+        for member in try dictionary(kindsNode, "kinds") {
+            let kind = member.key
             guard Event.isSnakeCase(kind), kind.utf8.count <= Event.maximumIdentifierLength else {
-                throw fail(join("kinds", kind), "'\(kind)' is not a snake_case kind")
+                throw fail(at: member.keyPosition, join("kinds", kind), "'\(kind)' is not a snake_case kind")
             }
-            descriptions[kind] = try string(value, join("kinds", kind))
+            descriptions[kind] = try string(member.node, join("kinds", kind))
         }
         guard descriptions[KindMapping.fallbackKind] != nil else {
-            throw fail("kinds", "must declare '\(KindMapping.fallbackKind)', the kind of events no table maps")
+            throw fail(kindsNode, "kinds", "must declare '\(KindMapping.fallbackKind)', the kind of events no table maps")
         }
         let kinds = Set(descriptions.keys)
-        func target(_ value: KindJSON, _ path: String) throws -> String {
-            let kind = try string(value, path)
-            guard kinds.contains(kind) else { throw fail(path, "'\(kind)' is not a kind declared in 'kinds'") }
+        func target(_ node: JSON5Node, _ path: String) throws(KindMappingError) -> String {
+            let kind = try string(node, path)
+            guard kinds.contains(kind) else { throw fail(node, path, "'\(kind)' is not a kind declared in 'kinds'") }
             return kind
         }
-        func table(_ value: KindJSON?, _ path: String, key: (String) -> String) throws -> [String: String] {
-            guard let value else { return [:] }
+        func table(_ node: JSON5Node?, _ path: String, key: (String) -> String) throws(KindMappingError) -> [String: String] {
+            guard let node else { return [:] }
             var result: [String: String] = [:]
-            for (word, kindValue) in try dictionary(value, path) {
-                let normalized = key(word)
-                if normalized.isEmpty { throw fail(join(path, word), "an empty word maps nothing") }
-                if result[normalized] != nil { throw fail(join(path, word), "is listed twice (keys are compared ignoring case)") }
-                result[normalized] = try target(kindValue, join(path, word))
+            for member in try dictionary(node, path) {
+                let normalized = key(member.key)
+                let memberPath = join(path, member.key)
+                if normalized.isEmpty { throw fail(at: member.keyPosition, memberPath, "an empty word maps nothing") }
+                if result[normalized] != nil {
+                    throw fail(at: member.keyPosition, memberPath, "is listed twice (keys are compared ignoring case)")
+                }
+                result[normalized] = try target(member.node, memberPath)
             }
             return result
         }
@@ -289,11 +252,10 @@ private struct Reader {
         var capEvents: [String: String] = [:]
         var capCategories: [String: String] = [:]
         if let cap = fields["cap"] {
-            var capFields: [String: KindJSON] = [:]
-            for (key, value) in try object(cap, "cap", allowed: ["eventCodes", "events", "categories"]) { capFields[key] = value }
+            let capFields = try object(cap, "cap", allowed: ["eventCodes", "events", "categories"])
             if let codes = capFields["eventCodes"] {
-                for (valueName, values) in try dictionary(codes, "cap.eventCodes") {
-                    capEventCodes[valueName] = try table(values, join("cap.eventCodes", valueName)) { $0.lowercased() }
+                for member in try dictionary(codes, "cap.eventCodes") {
+                    capEventCodes[member.key] = try table(member.node, join("cap.eventCodes", member.key)) { $0.lowercased() }
                 }
             }
             capEvents = try table(capFields["events"], "cap.events", key: KindMapping.normalize)
@@ -302,23 +264,20 @@ private struct Reader {
 
         var gdacsEventTypes: [String: String] = [:]
         if let gdacs = fields["gdacs"] {
-            var gdacsFields: [String: KindJSON] = [:]
-            for (key, value) in try object(gdacs, "gdacs", allowed: ["eventtypes"]) { gdacsFields[key] = value }
+            let gdacsFields = try object(gdacs, "gdacs", allowed: ["eventtypes"])
             gdacsEventTypes = try table(gdacsFields["eventtypes"], "gdacs.eventtypes") { $0.uppercased() }
         }
 
         var usgsTypes: [String: String] = [:]
         var usgsRejected: Set<String> = []
         if let usgs = fields["usgs"] {
-            var usgsFields: [String: KindJSON] = [:]
-            for (key, value) in try object(usgs, "usgs", allowed: ["types", "notCrises"]) { usgsFields[key] = value }
+            let usgsFields = try object(usgs, "usgs", allowed: ["types", "notCrises"])
             usgsTypes = try table(usgsFields["types"], "usgs.types", key: KindMapping.normalize)
-            if let list = usgsFields["notCrises"] {
-                guard case .array(let items) = list else { throw fail("usgs.notCrises", "expected a list of USGS types") }
-                for (index, item) in items.enumerated() {
+            if let listNode = usgsFields["notCrises"] {
+                for (index, item) in try list(listNode, "usgs.notCrises", "a list of USGS types").enumerated() {
                     let type = KindMapping.normalize(try string(item, "usgs.notCrises[\(index)]"))
                     if usgsTypes[type] != nil {
-                        throw fail("usgs.notCrises[\(index)]", "'\(type)' is also mapped in usgs.types")
+                        throw fail(item, "usgs.notCrises[\(index)]", "'\(type)' is also mapped in usgs.types")
                     }
                     usgsRejected.insert(type)
                 }
@@ -326,21 +285,19 @@ private struct Reader {
         }
 
         var keywords: [(kind: String, words: [String])] = []
-        if let list = fields["keywords"] {
-            guard case .array(let items) = list else { throw fail("keywords", "expected a list of {kind, words}") }
-            for (index, item) in items.enumerated() {
+        if let listNode = fields["keywords"] {
+            for (index, item) in try list(listNode, "keywords", "a list of {kind, words}").enumerated() {
                 let path = "keywords[\(index)]"
-                var ruleFields: [String: KindJSON] = [:]
-                for (key, value) in try object(item, path, allowed: ["kind", "words"]) { ruleFields[key] = value }
-                guard let kindValue = ruleFields["kind"] else { throw fail("\(path).kind", "is required") }
-                let kind = try target(kindValue, "\(path).kind")
-                guard case .array(let wordValues)? = ruleFields["words"], !wordValues.isEmpty else {
-                    throw fail("\(path).words", "expected a non-empty list of words")
+                let ruleFields = try object(item, path, allowed: ["kind", "words"])
+                guard let kindNode = ruleFields["kind"] else { throw fail(item, "\(path).kind", "is required") }
+                let kind = try target(kindNode, "\(path).kind")
+                guard let wordsNode = ruleFields["words"], case .array(let wordNodes) = wordsNode.value, !wordNodes.isEmpty else {
+                    throw fail(ruleFields["words"] ?? item, "\(path).words", "expected a non-empty list of words")
                 }
                 var words: [String] = []
-                for (wordIndex, wordValue) in wordValues.enumerated() {
-                    let word = KindMapping.keywordForm(try string(wordValue, "\(path).words[\(wordIndex)]"))
-                    if word.isEmpty { throw fail("\(path).words[\(wordIndex)]", "an empty word matches everything") }
+                for (wordIndex, wordNode) in wordNodes.enumerated() {
+                    let word = KindMapping.keywordForm(try string(wordNode, "\(path).words[\(wordIndex)]"))
+                    if word.isEmpty { throw fail(wordNode, "\(path).words[\(wordIndex)]", "an empty word matches everything") }
                     words.append(word)
                 }
                 keywords.append((kind, words))

@@ -13,19 +13,22 @@ public struct RuleSet: Sendable {
     public let participants: [String: Participant]
     /// The landmarks by id.
     public let landmarks: [String: Landmark]
-    /// The kinds rules may name.
+    /// The kinds rules may name: those of `kinds.json5`, or ``RuleSetLoader/defaultKinds`` without one.
     public let kinds: Set<String>
+    /// The feeds' kind tables from `kinds.json5`; `nil` when the directory has none.
+    public let kindMapping: KindMapping?
     /// The drill scenarios, sorted by id.
     public let drills: [DrillScenario]
     let index: RuleIndex
 
     /// Builds a set from values (tests, tools); ``load(from:)`` is the checked way from files.
     public init(rules: [Rule], participants: [String: Participant], landmarks: [String: Landmark],
-                kinds: Set<String> = RuleSetLoader.defaultKinds, drills: [DrillScenario] = [], version: String = "") {
+                kindMapping: KindMapping? = nil, drills: [DrillScenario] = [], version: String = "") {
         self.rules = rules.sorted { $0.id < $1.id }
         self.participants = participants
         self.landmarks = landmarks
-        self.kinds = kinds
+        self.kinds = kindMapping?.kinds ?? RuleSetLoader.defaultKinds
+        self.kindMapping = kindMapping
         self.drills = drills.sorted { $0.id < $1.id }
         self.version = version
         self.index = RuleIndex(self.rules)
@@ -62,21 +65,38 @@ public struct RuleSet: Sendable {
         }
     }
 
+    /// A file that counts for the version: its relative path, its size and its own SHA-256, computed
+    /// where the file is read (on the loader's worker threads for rule files).
+    struct HashedFile: Sendable {
+        var relative: String
+        var size: Int
+        var digest: [UInt8]
+
+        init(relative: String, _ data: Data) {
+            self.relative = relative
+            size = data.count
+            var hash = SHA256()
+            hash.update(data)
+            digest = hash.finalize()
+        }
+    }
+
     /// The version of a set of files: SHA-256 over each file's relative path, a NUL, its size in decimal,
-    /// a NUL and its bytes, in the order participants, landmarks, kinds, then `rules/` by name.
-    static func version(of files: [(String, Data)]) -> String {
+    /// a NUL and the 32 bytes of the file's own SHA-256, in the order participants, landmarks, kinds, then
+    /// `rules/` by name.
+    static func version(of files: [HashedFile]) -> String {
         let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2]
         let sorted = files.sorted { left, right in
-            let l = order[left.0] ?? 3, r = order[right.0] ?? 3
-            return l != r ? l < r : Array(left.0.utf8).lexicographicallyPrecedes(Array(right.0.utf8))
+            let l = order[left.relative] ?? 3, r = order[right.relative] ?? 3
+            return l != r ? l < r : Array(left.relative.utf8).lexicographicallyPrecedes(Array(right.relative.utf8))
         }
         var hash = SHA256()
-        for (path, data) in sorted {
-            hash.update(path)
+        for file in sorted {
+            hash.update(file.relative)
             hash.update([0])
-            hash.update(String(data.count))
+            hash.update(String(file.size))
             hash.update([0])
-            hash.update(data)
+            hash.update(file.digest)
         }
         return hash.hexDigest()
     }

@@ -44,21 +44,20 @@ public enum RuleSetLoader {
                 .map { "\(folder)/\($0)" }
         }
 
-        var hashed: [(String, Data)] = []
+        var hashed: [RuleSet.HashedFile] = []
 
         // Kinds: the feeds' vocabulary decides which kinds a rule may name.
-        var kinds = defaultKinds
-        let kindsURL = directory.appendingPathComponent("kinds.json5")
-        if fileManager.fileExists(atPath: kindsURL.path) {
+        var kindMapping: KindMapping?
+        if fileManager.fileExists(atPath: directory.appendingPathComponent("kinds.json5").path), let data = read("kinds.json5") {
+            hashed.append(RuleSet.HashedFile(relative: "kinds.json5", data))
             do {
-                kinds = try KindMapping.load(from: kindsURL).kinds
-                if let data = fileManager.contents(atPath: kindsURL.path) { hashed.append(("kinds.json5", data)) }
-            } catch let error as KindMappingError {
-                state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: error.path, message: error.message))
+                kindMapping = try KindMapping(json5: data, file: "kinds.json5")
             } catch {
-                state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: nil, path: "", message: "\(error)"))
+                state.diagnostics.append(RuleDiagnostic(file: "kinds.json5", position: error.position, path: error.path,
+                                                        message: error.position == nil ? error.message : error.pathAndMessage))
             }
         }
+        let kinds = kindMapping?.kinds ?? defaultKinds
 
         var participants: [String: Participant] = [:]
         // When a whole file cannot be read, references into it are not reported again, rule by rule.
@@ -66,7 +65,7 @@ public enum RuleSetLoader {
         var landmarksReadable = true
         if fileManager.fileExists(atPath: directory.appendingPathComponent("participants.json5").path) {
             if let data = read("participants.json5") {
-                hashed.append(("participants.json5", data))
+                hashed.append(RuleSet.HashedFile(relative: "participants.json5", data))
                 if let node = parse("participants.json5", data) { participants = state.participants(node) } else { participantsReadable = false }
             }
         } else {
@@ -76,7 +75,7 @@ public enum RuleSetLoader {
         var landmarks: [String: Landmark] = [:]
         if fileManager.fileExists(atPath: directory.appendingPathComponent("landmarks.json5").path) {
             if let data = read("landmarks.json5") {
-                hashed.append(("landmarks.json5", data))
+                hashed.append(RuleSet.HashedFile(relative: "landmarks.json5", data))
                 if let node = parse("landmarks.json5", data) { landmarks = state.landmarks(node) } else { landmarksReadable = false }
             }
         }
@@ -85,8 +84,9 @@ public enum RuleSetLoader {
         var firstFileOfRule: [String: String] = [:]
         let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks,
                                     reportsUnknownParticipants: participantsReadable, reportsUnknownLandmarks: landmarksReadable)
-        // Rule files are independent until duplicates are checked: read, parse and decode them on every core
-        // (start-up with 1,000 rules is mostly this), then merge in file order so the result is the same.
+        // Rule files are independent until duplicates are checked: read, hash, parse and decode them on every
+        // core (start-up with 1,000 rules is mostly this), keeping only what the merge needs, then merge in
+        // file order so the result is the same.
         let files = listing("rules")
         let loaded = Mutex([LoadedRuleFile?](repeating: nil, count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
@@ -94,20 +94,15 @@ public enum RuleSetLoader {
             loaded.withLock { $0[index] = file }
         }
         for file in loaded.withLock({ $0 }).compactMap({ $0 }) {
-            if let data = file.data { hashed.append((file.relative, data)) }
+            if let digest = file.digest { hashed.append(digest) }
             state.diagnostics += file.diagnostics
-            guard let node = file.node, let rule = file.rule else { continue }
-            let relative = file.relative
+            guard let rule = file.rule else { continue }
             if let earlier = firstFileOfRule[rule.id] {
-                let idNode: JSON5Node? = {
-                    if case .object(let members) = node.value { return members.first { $0.key == "id" }?.node }
-                    return nil
-                }()
-                state.diagnostics.append(RuleDiagnostic(file: relative, position: idNode?.position, path: "id",
+                state.diagnostics.append(RuleDiagnostic(file: file.relative, position: file.idPosition, path: "id",
                                                         message: "duplicate rule id '\(rule.id)' (also in \(earlier))"))
                 continue
             }
-            firstFileOfRule[rule.id] = relative
+            firstFileOfRule[rule.id] = file.relative
             rules.append(rule)
         }
 
@@ -131,17 +126,20 @@ public enum RuleSetLoader {
         let diagnostics = state.diagnostics.sorted()
         guard diagnostics.isEmpty else { return (nil, diagnostics) }
         let version = RuleSet.version(of: hashed)
-        let set = RuleSet(rules: rules, participants: participants, landmarks: landmarks, kinds: kinds, drills: drills, version: version)
+        let set = RuleSet(rules: rules, participants: participants, landmarks: landmarks, kindMapping: kindMapping,
+                          drills: drills, version: version)
         return (set, [])
     }
 }
 
-/// One rule file read, parsed and decoded on its own (``RuleSetLoader/load(directory:)`` does them in parallel).
+/// One rule file read, hashed, parsed and decoded on its own (``RuleSetLoader/load(directory:)`` does them
+/// in parallel). The parsed tree and the bytes are let go here, on the worker, not kept for the merge.
 private struct LoadedRuleFile: Sendable {
     var relative: String
-    var data: Data?
-    var node: JSON5Node?
+    var digest: RuleSet.HashedFile?
     var rule: Rule?
+    /// Where the rule's `id` is, for a duplicate-id report.
+    var idPosition: SourcePosition?
     var diagnostics: [RuleDiagnostic] = []
 
     static func load(_ relative: String, base: String, context: LoaderContext) -> LoadedRuleFile {
@@ -150,7 +148,7 @@ private struct LoadedRuleFile: Sendable {
             file.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "", message: "cannot read the file"))
             return file
         }
-        file.data = data
+        file.digest = RuleSet.HashedFile(relative: relative, data)
         let node: JSON5Node
         do {
             node = try JSON5Reader.parse(data)
@@ -159,8 +157,8 @@ private struct LoadedRuleFile: Sendable {
             return file
         }
         var reader = NodeReader(file: relative)
-        file.node = node
         file.rule = RuleDecoder(context: context).decode(node, reader: &reader)
+        if case .object(let members) = node.value { file.idPosition = members.first { $0.key == "id" }?.node.position }
         file.diagnostics = reader.diagnostics
         return file
     }

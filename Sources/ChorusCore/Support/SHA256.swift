@@ -14,26 +14,28 @@ public struct SHA256: Sendable {
 
     /// Adds `bytes` to the message.
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        let array = Array(bytes)
-        length &+= UInt64(array.count)
-        array.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            if !pending.isEmpty {
-                let take = min(64 - pending.count, buffer.count)
-                pending.append(contentsOf: buffer[0..<take])
-                offset = take
-                if pending.count == 64 {
-                    let block = pending
-                    block.withUnsafeBufferPointer { compress($0, at: 0) }
-                    pending.removeAll(keepingCapacity: true)
-                }
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(buffer: $0) }
+        if done == nil { Array(bytes).withUnsafeBufferPointer { update(buffer: $0) } }
+    }
+
+    private mutating func update(buffer: UnsafeBufferPointer<UInt8>) {
+        length &+= UInt64(buffer.count)
+        var offset = 0
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, buffer.count)
+            pending.append(contentsOf: buffer[0..<take])
+            offset = take
+            if pending.count == 64 {
+                let block = pending
+                block.withUnsafeBufferPointer { compress($0, at: 0) }
+                pending.removeAll(keepingCapacity: true)
             }
-            while buffer.count - offset >= 64 {
-                compress(buffer, at: offset)
-                offset += 64
-            }
-            if offset < buffer.count { pending.append(contentsOf: buffer[offset...]) }
         }
+        while buffer.count - offset >= 64 {
+            compress(buffer, at: offset)
+            offset += 64
+        }
+        if offset < buffer.count { pending.append(contentsOf: buffer[offset...]) }
     }
 
     /// Adds the UTF-8 bytes of `text` to the message.

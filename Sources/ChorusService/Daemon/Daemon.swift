@@ -70,11 +70,9 @@ public final class Daemon: Sendable {
         } catch {
             throw DaemonError.invalidRules(directory: rules.path, error.diagnostics.map(\.description))
         }
-        let kinds: KindMapping
-        do {
-            kinds = try KindMapping.load(from: rules.appendingPathComponent("kinds.json5"))
-        } catch {
-            throw DaemonError.invalidRules(directory: rules.path, ["\(error)"])
+        // The feeds need the kind tables, which a rules directory used only for drafting may leave out.
+        guard let kinds = ruleSet.kindMapping else {
+            throw DaemonError.invalidRules(directory: rules.path, ["kinds.json5: missing: the daemon maps the feeds' words to kinds with it"])
         }
         return DaemonSettings(configuration: configuration, ruleSet: ruleSet, kinds: kinds)
     }
