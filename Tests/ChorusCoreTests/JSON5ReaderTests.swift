@@ -35,12 +35,23 @@ struct JSON5ReaderTests {
         #expect(members[1].keyPosition == SourcePosition(line: 1, column: 15))
     }
 
+    /// Strings without escapes are taken in one piece, those with escapes byte by byte: both keep the column.
+    @Test func columnsAfterStringsWithAndWithoutEscapes() throws {
+        let node = try JSON5Reader.parse("{ a: 'שלום', b: 'x\\u05e9y\\'z', c: \"\\\\\", d: '', e: 1 }")
+        guard case .object(let members) = node.value else { Issue.record("not an object"); return }
+        #expect(members.map(\.keyPosition.column) == [3, 14, 32, 41, 48])
+        guard case .string("xשy'z") = members[1].node.value, case .string("\\") = members[2].node.value,
+              case .string("") = members[3].node.value else { Issue.record("values: \(members.map(\.node.value))"); return }
+    }
+
     @Test(arguments: [
         ("{ a: 1 b: 2 }", 1, 8, "expected ',' or '}'"),
         ("{\n  a: 1,\n  a: 2,\n}", 3, 3, "duplicate key 'a'"),
         ("[1, 2", 1, 6, "unexpected end of file, expected ',' or ']'"),
         ("[1, 2,", 1, 1, "unterminated list"),
         ("{ a: 'x }", 1, 6, "unterminated string"),
+        ("{ a: 'x\\u00e9 }", 1, 6, "unterminated string"),
+        ("{ a: 'שלום\n' }", 1, 11, "line break inside a string"),
         ("{ a: yes }", 1, 6, "strings need quotes"),
         ("/* open", 1, 1, "unterminated block comment"),
         ("{} {}", 1, 4, "after the end of the document"),

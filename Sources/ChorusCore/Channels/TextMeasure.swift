@@ -44,12 +44,14 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
         return String(view)
     }
 
-    /// Whether NFC could change `text`: only when it has a combining mark, Hangul jamo, or one of the few
-    /// other scalars that compose with what precedes them. Most drafts have none, and skip the work.
+    /// Whether NFC could change the weight of `text`: only when it has a combining mark that composes,
+    /// Hangul jamo, or one of the few other scalars that compose with what precedes them. Most drafts have
+    /// none, and skip the work.
     static func needsNormalization(_ text: String) -> Bool {
         text.unicodeScalars.contains { scalar in
             let value = scalar.value
             if value < 0x300 { return false }
+            if isReorderedOnly(value) { return false }
             if (0x1100...0x11FF).contains(value) || (0xAC00...0xD7A3).contains(value) { return true }
             if [0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57,
                 0x0DCF, 0x0DDF, 0x102E, 0x1B35].contains(value) { return true }
@@ -57,26 +59,51 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
         }
     }
 
+    /// Hebrew points and cantillation marks and Arabic harakat (all but the hamza and madda above and
+    /// below, U+0653–U+0655): NFC may reorder them but never composes or decomposes them, so they leave
+    /// the weight alone. `TextMeasureTests` checks every one against Foundation's NFC.
+    static func isReorderedOnly(_ value: UInt32) -> Bool {
+        (0x0591...0x05C7).contains(value) || (0x0610...0x061A).contains(value) || (0x064B...0x0652).contains(value)
+            || (0x0656...0x065F).contains(value) || value == 0x0670 || (0x06D6...0x06ED).contains(value)
+    }
+
+    /// Unicode's White_Space property, written out: it is small and fixed, and looking the property up
+    /// costs more than measuring the rest of a post.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
     /// twitter-text v3 weight of text without URLs.
     static func twitterWeight(of scalars: ArraySlice<Unicode.Scalar>) -> Int {
-        // Emoji need grapheme clusters; text without any scalar from U+2000 up is weighed scalar by scalar.
-        guard scalars.contains(where: { $0.value >= 0x2000 }) else {
-            return scalars.reduce(0) { $0 + ($1.value <= 4351 ? 1 : 2) }
+        // Emoji need grapheme clusters. A cluster can only be an emoji (see `isEmoji`) with a scalar from
+        // U+231A up, a variation selector, a zero-width joiner or a keycap: without any, weigh scalar by scalar.
+        guard scalars.contains(where: { $0.value >= 0x231A || $0.value == 0xFE0F || $0.value == 0x200D || $0.value == 0x20E3 }) else {
+            return scalars.reduce(0) { $0 + scalarWeight($1) }
         }
+        return twitterWeightByClusters(of: scalars)
+    }
+
+    /// twitter-text v3 weight of text without URLs, grapheme cluster by grapheme cluster.
+    static func twitterWeightByClusters(of scalars: ArraySlice<Unicode.Scalar>) -> Int {
         var total = 0
         for character in string(scalars) {
             if isEmoji(character) {
                 total += 2
                 continue
             }
-            for scalar in character.unicodeScalars {
-                let value = scalar.value
-                let light = value <= 4351 || (8192...8205).contains(value) || (8208...8223).contains(value)
-                    || (8242...8247).contains(value)
-                total += light ? 1 : 2
-            }
+            for scalar in character.unicodeScalars { total += scalarWeight(scalar) }
         }
         return total
+    }
+
+    /// A code point's weight outside emoji: 1 for 0–4351, 8192–8205, 8208–8223 and 8242–8247, else 2.
+    static func scalarWeight(_ scalar: Unicode.Scalar) -> Int {
+        let value = scalar.value
+        let light = value <= 4351 || (8192...8205).contains(value) || (8208...8223).contains(value) || (8242...8247).contains(value)
+        return light ? 1 : 2
     }
 
     /// Whether a grapheme cluster is an emoji as twitter-text's emoji parser sees one.
@@ -102,11 +129,6 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
         var pieces: [Piece] = []
         var textStart = 0
         var index = 0
-        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            let value = scalar.value
-            if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
-            return scalar.properties.isWhitespace
-        }
         func opensWord(_ scalar: Unicode.Scalar) -> Bool {
             switch scalar.value {
             case 0x28, 0x5B, 0x22, 0x27, 0xAB: return true  // ( [ " ' «
@@ -132,7 +154,7 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
         }
         while index < scalars.count {
             let value = lower(scalars[index])
-            let atWordStart = index == 0 || isSpace(scalars[index - 1]) || opensWord(scalars[index - 1])
+            let atWordStart = index == 0 || isWhitespace(scalars[index - 1]) || opensWord(scalars[index - 1])
             guard atWordStart, value == 0x68 || value == 0x77 else {
                 index += 1
                 continue
@@ -147,7 +169,7 @@ public enum TextMeasure: String, Sendable, Hashable, Codable {
                 continue
             }
             var end = index
-            while end < scalars.count, !isSpace(scalars[end]) { end += 1 }
+            while end < scalars.count, !isWhitespace(scalars[end]) { end += 1 }
             while end > index, closesSentence(scalars[end - 1]) { end -= 1 }
             let host = scalars[hostStart..<end]
             guard host.count > 4, host.contains(".") else {

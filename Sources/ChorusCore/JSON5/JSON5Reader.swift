@@ -192,7 +192,24 @@ public struct JSON5Reader {
         let start = position
         let quote = bytes[index]
         advance()
-        var out: [UInt8] = []
+        // Most strings have no escape: take their bytes in one piece (no line break inside, so only the
+        // column moves).
+        let contentStart = index
+        var scan = index
+        var scalars = 0
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == quote || byte == UInt8(ascii: "\\") || byte == 0x0A || byte == 0x0D { break }
+            if byte & 0xC0 != 0x80 { scalars += 1 }
+            scan += 1
+        }
+        index = scan
+        column += scalars
+        if scan < bytes.count && bytes[scan] == quote {
+            advance()
+            return String(decoding: bytes[contentStart..<scan], as: UTF8.self)
+        }
+        var out = Array(bytes[contentStart..<scan])
         while true {
             guard let byte = current else { throw JSON5SyntaxError(position: start, message: "unterminated string") }
             if byte == quote {

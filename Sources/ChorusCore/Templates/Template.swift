@@ -197,24 +197,33 @@ struct TemplateParser {
 
     mutating func parse() throws(TemplateSyntaxError) -> [TemplateNode] {
         let (nodes, closing) = try parseNodes(until: nil)
-        if let closing { throw .unbalancedSection(closing.name, offset: closing.offset) }
+        if let closing { throw .unbalancedSection(closing.name, offset: scalarOffset(closing.tagStart)) }
         return nodes
     }
 
     private static let brace = UInt8(ascii: "{"), closingBrace = UInt8(ascii: "}")
+    private static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
 
     private func startsTag(at position: Int) -> Bool {
         position + 1 < bytes.count && bytes[position] == Self.brace && bytes[position + 1] == Self.brace
     }
 
-    /// The offset of byte `position` in Unicode scalars.
+    /// The offset of byte `position` in Unicode scalars; only errors need it.
     private func scalarOffset(_ position: Int) -> Int {
         bytes[..<min(position, bytes.count)].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
     }
 
     private func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
 
-    private mutating func parseNodes(until section: String?) throws(TemplateSyntaxError) -> ([TemplateNode], (name: String, offset: Int)?) {
+    /// `range` without spaces and tabs at either end.
+    private func trimmed(_ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound, upper = range.upperBound
+        while lower < upper, bytes[lower] == Self.space || bytes[lower] == Self.tab { lower += 1 }
+        while upper > lower, bytes[upper - 1] == Self.space || bytes[upper - 1] == Self.tab { upper -= 1 }
+        return lower..<upper
+    }
+
+    private mutating func parseNodes(until section: String?) throws(TemplateSyntaxError) -> ([TemplateNode], (name: String, tagStart: Int)?) {
         var nodes: [TemplateNode] = []
         var textStart = index
         while index < bytes.count {
@@ -223,7 +232,6 @@ struct TemplateParser {
                 continue
             }
             let tagStart = index
-            let tagOffset = scalarOffset(tagStart)
             index += 2
             let bodyStart = index
             var bodyEnd: Int?
@@ -235,29 +243,34 @@ struct TemplateParser {
                 }
                 index += 1
             }
-            guard let bodyEnd else { throw .unterminatedTag(offset: tagOffset) }
+            guard let bodyEnd else { throw .unterminatedTag(offset: scalarOffset(tagStart)) }
             if tagStart > textStart { nodes.append(.text(text(textStart..<tagStart))) }
-            let body = text(bodyStart..<bodyEnd)
-            let trimmed = body.trimmingSpaces()
-            guard let sigil = trimmed.first else { throw .malformedTag(body, offset: tagOffset) }
-            if sigil == "#" || sigil == "^" {
-                let name = String(trimmed.dropFirst()).trimmingSpaces()
-                let field = try Self.field(name, offset: tagOffset)
+            let body = trimmed(bodyStart..<bodyEnd)
+            guard let sigil = body.first.map({ bytes[$0] }) else { throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart)) }
+            if sigil == UInt8(ascii: "#") || sigil == UInt8(ascii: "^") {
+                let name = text(trimmed(body.dropFirst()))
+                let field = try field(name, tagStart: tagStart)
                 let (children, closing) = try parseNodes(until: name)
-                guard let closing, closing.name == name else { throw .unbalancedSection(name, offset: tagOffset) }
-                nodes.append(.section(field, inverted: sigil == "^", children))
-            } else if sigil == "/" {
-                let name = String(trimmed.dropFirst()).trimmingSpaces()
-                guard section == name else { throw .unbalancedSection(name, offset: tagOffset) }
-                return (nodes, (name, tagOffset))
+                guard let closing, closing.name == name else { throw .unbalancedSection(name, offset: scalarOffset(tagStart)) }
+                nodes.append(.section(field, inverted: sigil == UInt8(ascii: "^"), children))
+            } else if sigil == UInt8(ascii: "/") {
+                let name = text(trimmed(body.dropFirst()))
+                guard section == name else { throw .unbalancedSection(name, offset: scalarOffset(tagStart)) }
+                return (nodes, (name, tagStart))
             } else {
-                let parts = trimmed.split(separator: "|", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
-                guard parts.count <= 2, !parts[0].isEmpty else { throw .malformedTag(body, offset: tagOffset) }
-                let field = try Self.field(parts[0], offset: tagOffset)
+                let bar = body.firstIndex { bytes[$0] == UInt8(ascii: "|") }
+                let name = text(trimmed(body.lowerBound..<(bar ?? body.upperBound)))
+                guard !name.isEmpty else { throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart)) }
+                let field = try field(name, tagStart: tagStart)
                 var filter: TemplateFilter?
-                if parts.count == 2 {
-                    guard let known = TemplateFilter(rawValue: parts[1]) else { throw .unknownFilter(parts[1], offset: tagOffset) }
-                    guard field.filters.contains(known) else { throw .filterNotApplicable(known, field, offset: tagOffset) }
+                if let bar {
+                    let rest = (bar + 1)..<body.upperBound
+                    guard !rest.contains(where: { bytes[$0] == UInt8(ascii: "|") }) else {
+                        throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart))
+                    }
+                    let filterName = text(trimmed(rest))
+                    guard let known = TemplateFilter(rawValue: filterName) else { throw .unknownFilter(filterName, offset: scalarOffset(tagStart)) }
+                    guard field.filters.contains(known) else { throw .filterNotApplicable(known, field, offset: scalarOffset(tagStart)) }
                     filter = known
                 }
                 nodes.append(.value(field, filter))
@@ -269,10 +282,10 @@ struct TemplateParser {
         return (nodes, nil)
     }
 
-    private static func field(_ name: String, offset: Int) throws(TemplateSyntaxError) -> TemplateField {
+    private func field(_ name: String, tagStart: Int) throws(TemplateSyntaxError) -> TemplateField {
         guard let field = TemplateField(rawValue: name) else {
-            if name.isEmpty || name.contains(where: { $0.isWhitespace }) { throw .malformedTag(name, offset: offset) }
-            throw .unknownField(name, offset: offset)
+            if name.isEmpty || name.contains(where: { $0.isWhitespace }) { throw .malformedTag(name, offset: scalarOffset(tagStart)) }
+            throw .unknownField(name, offset: scalarOffset(tagStart))
         }
         return field
     }
