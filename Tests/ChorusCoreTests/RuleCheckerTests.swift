@@ -76,6 +76,34 @@ struct RuleCheckerTests {
         #expect(try RuleSet.load(from: directory).version == hash.hexDigest())
     }
 
+    @Test func aBrokenKindsFileIsReportedWhereItIsBroken() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-kinds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        for name in ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"] {
+            try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        // Without kinds.json5 the rules check against the contract's kinds, and feeds cannot be read.
+        let drafting = try RuleSet.load(from: directory)
+        #expect(drafting.kindMapping == nil && drafting.kinds == RuleSetLoader.defaultKinds)
+        #expect(throws: RuleSetError.self) { try drafting.feedKindMapping() }
+
+        let kinds = """
+            {
+              kinds: { other: "Anything", terror_attack: "An attack", shooting: "A shooting" },
+              cap: { events: { Fire: "other", FIRE: "other" } },
+            }
+            """
+        try kinds.write(to: directory.appendingPathComponent("kinds.json5"), atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.description)
+                == ["kinds.json5:3:35: cap.events.FIRE: is listed twice (keys are compared ignoring case)"])
+
+        try kinds.replacingOccurrences(of: "FIRE", with: "Flood").write(to: directory.appendingPathComponent("kinds.json5"), atomically: true, encoding: .utf8)
+        let set = try RuleSet.load(from: directory)
+        #expect(set.kinds == ["other", "terror_attack", "shooting"])
+        #expect(try set.feedKindMapping().capKind(eventCodes: [], event: "fire", headline: nil, categories: []) == "other")
+    }
+
     @Test func aBrokenParticipantsFileIsOneProblemNotOneARule() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-broken-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

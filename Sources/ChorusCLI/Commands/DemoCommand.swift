@@ -262,7 +262,7 @@ struct Demo {
             return
         }
         let data = try Data(contentsOf: url)
-        let kinds = try KindMapping.load(from: rulesDirectory.appendingPathComponent("kinds.json5"))
+        let kinds = try ruleSet.feedKindMapping()
         let result = FeedParser(options: ParserOptions(kinds: kinds, source: "gdacs-sample")).parse(data, format: .auto)
         let batch = DraftingStage(ruleSet: ruleSet).batch(source: "gdacs-sample", origin: url.lastPathComponent, result: result,
                                                          raw: data, cursor: nil, now: Date())

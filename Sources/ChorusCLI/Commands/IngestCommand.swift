@@ -129,9 +129,9 @@ struct IngestCommand: ChorusCommand {
         }
         let kinds: KindMapping
         do {
-            kinds = try KindMapping.load(from: rules.appendingPathComponent("kinds.json5"))
+            kinds = try ruleSet.feedKindMapping()
         } catch {
-            throw CommandError(.configuration, "\(error)")
+            throw CommandError(.configuration, error.diagnostics.map { "\(rules.path)/\($0)" }.joined(separator: "\n"))
         }
         let parser = FeedParser(options: ParserOptions(
             kinds: kinds, source: source, defaultCountries: countries, maximumDocumentBytes: maximumBytes))

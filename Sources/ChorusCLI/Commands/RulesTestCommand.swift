@@ -41,8 +41,7 @@ public struct RulesTestCommand: ChorusCommand {
             for diagnostic in diagnostics { context.printError(diagnostic.formatted(directory: rulesDirectory)) }
             throw CommandError(.dataError, "the rules in \(rulesDirectory) have \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s"); run 'chorus rules check \(rulesDirectory)'")
         }
-        let kindsURL = directory.appendingPathComponent("kinds.json5")
-        let mapping = FileManager.default.fileExists(atPath: kindsURL.path) ? try? KindMapping.load(from: kindsURL) : nil
+        let mapping = ruleSet.kindMapping
 
         var events: [Event] = []
         var problems: [String] = []

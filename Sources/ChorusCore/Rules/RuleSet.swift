@@ -47,6 +47,17 @@ public struct RuleSet: Sendable {
         RuleSetLoader.load(directory: directory).diagnostics
     }
 
+    /// The kind tables, which reading feeds needs; a rules directory used only for drafting may leave
+    /// `kinds.json5` out.
+    /// - Throws: ``RuleSetError/invalid(_:)`` naming the missing file.
+    public func feedKindMapping() throws(RuleSetError) -> KindMapping {
+        guard let kindMapping else {
+            throw .invalid([RuleDiagnostic(file: "kinds.json5", position: nil, path: "",
+                                           message: "missing: reading feeds needs the table of their words to kinds")])
+        }
+        return kindMapping
+    }
+
     /// The rule with `id`.
     public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
 

@@ -70,9 +70,11 @@ public final class Daemon: Sendable {
         } catch {
             throw DaemonError.invalidRules(directory: rules.path, error.diagnostics.map(\.description))
         }
-        // The feeds need the kind tables, which a rules directory used only for drafting may leave out.
-        guard let kinds = ruleSet.kindMapping else {
-            throw DaemonError.invalidRules(directory: rules.path, ["kinds.json5: missing: the daemon maps the feeds' words to kinds with it"])
+        let kinds: KindMapping
+        do {
+            kinds = try ruleSet.feedKindMapping()
+        } catch {
+            throw DaemonError.invalidRules(directory: rules.path, error.diagnostics.map(\.description))
         }
         return DaemonSettings(configuration: configuration, ruleSet: ruleSet, kinds: kinds)
     }
