@@ -51,12 +51,8 @@ struct RuleCheckerTests {
     }
 
     @Test func theVersionIsTheContentHash() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-version-\(UUID().uuidString)")
+        let directory = try Self.shippedRuleWithoutKinds()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
-        for name in ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"] {
-            try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
-        }
         let first = try RuleSet.load(from: directory).version
         #expect(try RuleSet.load(from: directory).version == first)
         // A comment changes the bytes, so the version.
@@ -77,12 +73,8 @@ struct RuleCheckerTests {
     }
 
     @Test func aBrokenKindsFileIsReportedWhereItIsBroken() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-kinds-\(UUID().uuidString)")
+        let directory = try Self.shippedRuleWithoutKinds()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
-        for name in ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"] {
-            try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
-        }
         // Without kinds.json5 the rules check against the contract's kinds, and feeds cannot be read.
         let drafting = try RuleSet.load(from: directory)
         #expect(drafting.kindMapping == nil && drafting.kinds == RuleSetLoader.defaultKinds)
@@ -120,5 +112,15 @@ struct RuleCheckerTests {
         let diagnostics = RuleSet.check(directory: URL(fileURLWithPath: "/nonexistent/rules"))
         #expect(diagnostics.count == 1)
         #expect(diagnostics.first?.message == "no such directory")
+    }
+
+    /// A scratch rules directory: the shipped participants, landmarks and deadly-attack rule, no kinds.json5.
+    static func shippedRuleWithoutKinds() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        for name in ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"] {
+            try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        return directory
     }
 }
