@@ -7,7 +7,33 @@ enum Measurement {
         for _ in 0..<warmups { _ = try body() }
         var values: [Double] = []
         for _ in 0..<runs { values.append(try body()) }
-        values.sort()
+        return median(values)
+    }
+
+    /// Runs `measured` and `baseline` in alternating rounds (after `warmups` unrecorded rounds), switching
+    /// which goes first, so that the shared machine's drift — another job, a checkpoint — falls on both alike.
+    /// Returns the median of each and the median of the rounds' ratios `measured / baseline`.
+    static func paired(runs: Int, warmups: Int = 1, _ measured: () throws -> Double,
+                       against baseline: () throws -> Double) rethrows -> (measured: Double, baseline: Double, ratio: Double) {
+        for _ in 0..<warmups {
+            _ = try measured()
+            _ = try baseline()
+        }
+        var pairs: [(Double, Double)] = []
+        for round in 0..<runs {
+            if round % 2 == 0 {
+                let first = try measured()
+                pairs.append((first, try baseline()))
+            } else {
+                let second = try baseline()
+                pairs.append((try measured(), second))
+            }
+        }
+        return (median(pairs.map(\.0)), median(pairs.map(\.1)), median(pairs.map { $0.0 / $0.1 }))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let values = values.sorted()
         return values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
     }
 
