@@ -36,7 +36,7 @@ struct IngestPipelineTests {
             WHERE b.ruleset_version <> '' AND e.event_id = 'jerusalem-2017-01-08'
             """) >= 1)
 
-        // Again: nothing new is drafted.
+        // Again: nothing new is drafted, and no rejection is stored twice.
         let second = IngestCommandTests.run(arguments + ["--json"])
         #expect(second.code == .dataError)
         let report = try JSONDecoder().decode([String: Int].self, from: Data(second.out.utf8))
@@ -44,6 +44,9 @@ struct IngestPipelineTests {
         #expect(report["eventsAlreadyQueued"] == 2)
         #expect(report["draftsCreated"] == 0)
         #expect(try count(database, "SELECT count(*) FROM chorus.drafts") == drafts)
+        #expect(report["rejected"] == rejections.count)
+        #expect(report["rejectedAlreadyKept"] == rejections.count)
+        #expect(try count(database, "SELECT count(*) FROM chorus.rejected_inputs WHERE source = 'ops'") == rejections.count)
     }
 
     @Test func aCleanDocumentExitsZero() throws {

@@ -8,7 +8,12 @@ struct CrashTests {
     @Test func killedTenTimesWhileIngestingEveryEventIsDraftedExactlyOnce() throws {
         let harness = try DaemonHarness()
         let total = 20_000
-        try harness.append(DaemonHarness.events(0..<total))
+        // Ten broken lines among the events: each is to be rejected, and stored, exactly once too.
+        let broken = 10
+        for chunk in 0..<broken {
+            try harness.append(DaemonHarness.events(chunk * total / broken ..< (chunk + 1) * total / broken))
+            try harness.append(Data(#"{"id":"broken-\#(chunk)","kind":"#.utf8 + [0x0A]))
+        }
         var generator = SystemRandomNumberGenerator()
         var progress: [Int] = []
         for round in 0..<10 {
@@ -32,6 +37,7 @@ struct CrashTests {
         defer { last.stop() }
         let finished = DaemonHarness.eventually(timeout: 120) {
             try harness.count("SELECT count(*) FROM chorus.events") >= total
+                && harness.count("SELECT count(*) FROM chorus.rejected_inputs") >= broken
         }
         #expect(finished, "events stored after each kill: \(progress); log: \(last.log.suffix(2000))")
         // Give a wrongly re-read tail the chance to show up as duplicates.
@@ -39,7 +45,7 @@ struct CrashTests {
         last.signal(SIGTERM)
         #expect(last.waitForExit(timeout: 5) == 0)
         #expect(try harness.exactlyOnceProblem(count: total) == nil)
-        #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 0)
+        #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == broken)
         // The kills did land in the middle of the work, not all before or after it.
         #expect(progress.contains { $0 > 0 && $0 < total }, "events stored after each kill: \(progress)")
     }

@@ -243,10 +243,18 @@ struct ReviewWorkflowTests {
             return event
         }
         let now = Date()
-        let summary = try QueueWriter().write([QueueBatch(source: "daemon-test", events: events.map {
+        let batch = QueueBatch(source: "daemon-test", events: events.map {
             PlannedEvent(event: $0, plans: BundlePlanner.plans(event: $0, ruleSet: fixture.ruleSet, now: now))
-        }, cursor: #"{"offset": 1}"#)], on: daemon)
+        }, rejections: [RejectedInput(item: "feed.jsonl#3", reason: "line 3: id: is required", raw: Data("{}".utf8))],
+           cursor: #"{"offset": 1}"#)
+        let summary = try QueueWriter().write([batch], on: daemon)
         #expect(summary.eventsRecorded == 2)
+        #expect(summary.rejectionsRecorded == 1)
+        // The same batch again (a commit retried): nothing is stored twice, rejections included.
+        let again = try QueueWriter().write([batch], on: daemon)
+        #expect(again.eventsAlreadyKnown == 2 && again.rejectionsAlreadyKnown == 1 && again.rejectionsRecorded == 0)
+        #expect(try fixture.owner.query("SELECT count(*) FROM chorus.rejected_inputs WHERE source = 'daemon-test'").first?
+            .decode(0, as: Int.self) == 1)
         #expect(summary.draftsSuperseded + summary.draftsCreated > 0)
         let draft = try firstPending(fixture.liveBundle)
         #expect(refusal {

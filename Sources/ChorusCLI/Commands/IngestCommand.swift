@@ -170,7 +170,7 @@ struct IngestCommand: ChorusCommand {
                 "bundlesOpened": summary.bundlesOpened.count, "bundlesTouched": summary.bundlesTouched.count,
                 "draftsCreated": summary.draftsCreated, "draftsSuperseded": summary.draftsSuperseded,
                 "draftsWithdrawn": summary.draftsWithdrawn, "draftsFlagged": summary.draftsFlagged,
-                "rejected": rejected,
+                "rejected": rejected, "rejectedAlreadyKept": summary.rejectionsAlreadyKnown,
             ]
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -181,7 +181,8 @@ struct IngestCommand: ChorusCommand {
             context.print("Bundles: \(summary.bundlesOpened.count) opened, \(summary.bundlesTouched.count) opened or changed; "
                           + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
                           + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged.")
-            context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs). Rule set \(ruleSet.version.prefix(12)).")
+            let alreadyKept = summary.rejectionsAlreadyKnown > 0 ? ", \(summary.rejectionsAlreadyKnown) of them already" : ""
+            context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs\(alreadyKept)). Rule set \(ruleSet.version.prefix(12)).")
         }
         if rejected > 0 {
             throw CommandError(.dataError, "\(rejected) rejected, \(accepted) accepted")

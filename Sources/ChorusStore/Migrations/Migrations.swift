@@ -5,5 +5,6 @@ public enum Migrations {
         initialSchema,
         reviewWorkflow,
         daemonInstances,
+        rejectedInputsFingerprint,
     ]
 }

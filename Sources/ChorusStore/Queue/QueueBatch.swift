@@ -68,6 +68,8 @@ public struct QueueWriteSummary: Sendable, Equatable {
     public var draftsFlagged = 0
     /// Rejected inputs stored.
     public var rejectionsRecorded = 0
+    /// Rejected inputs that were already stored (the same document read again): not stored twice.
+    public var rejectionsAlreadyKnown = 0
 
     public init() {}
 }

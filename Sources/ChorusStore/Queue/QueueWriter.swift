@@ -125,13 +125,19 @@ private struct WriteRun {
     private mutating func insertRejections(_ batch: QueueBatch) throws {
         guard !batch.rejections.isEmpty else { return }
         let rejections = batch.rejections
-        summary.rejectionsRecorded += try connection.execute("""
-            INSERT INTO chorus.rejected_inputs (source, item, reason, raw, raw_size)
-            SELECT \(batch.source), item, reason, raw, raw_size
+        // Stored once: a rejection already there (the same document read again) is skipped, as events are.
+        // No conflict target, which would need SELECT on the table the daemon's role may only insert into.
+        let recorded = try connection.execute("""
+            INSERT INTO chorus.rejected_inputs (source, item, reason, raw, raw_size, fingerprint)
+            SELECT \(batch.source), item, reason, raw, raw_size,
+                   sha256(convert_to(coalesce(item, '') || chr(10) || reason || chr(10) || raw_size, 'UTF8') || coalesce(raw, ''))
             FROM unnest(\(PostgresNullableArray(rejections.map(\.item))), \(rejections.map(\.reason)),
                         \(PostgresNullableArray(rejections.map { $0.raw.map { Data($0.prefix(QueueWriter.maximumRawBytes)) } })),
                         \(rejections.map { $0.raw?.count ?? 0 })) AS r(item, reason, raw, raw_size)
+            ON CONFLICT DO NOTHING
             """)
+        summary.rejectionsRecorded += recorded
+        summary.rejectionsAlreadyKnown += rejections.count - recorded
     }
 
     // MARK: Correlation
