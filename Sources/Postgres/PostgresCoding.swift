@@ -316,20 +316,27 @@ extension PostgresNullableArray: PostgresDecodable {
 /// The text form of one-dimensional arrays: `{"a","b c",NULL}`.
 enum PostgresArrayLiteral {
     static func encode(_ items: [String?]) -> String {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
         var bytes: [UInt8] = [UInt8(ascii: "{")]
         bytes.reserveCapacity(items.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (index, item) in items.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            guard let item else {
+            guard var item else {
                 bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            bytes.append(UInt8(ascii: "\""))
-            for byte in item.utf8 {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
-                bytes.append(byte)
+            bytes.append(quote)
+            // Copied in runs between the bytes that need a backslash: most values have none.
+            item.withUTF8 { utf8 in
+                var runStart = 0
+                for position in utf8.indices where utf8[position] == quote || utf8[position] == backslash {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position]))
+                    bytes.append(backslash)
+                    runStart = position
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
             }
-            bytes.append(UInt8(ascii: "\""))
+            bytes.append(quote)
         }
         bytes.append(UInt8(ascii: "}"))
         return String(decoding: bytes, as: UTF8.self)

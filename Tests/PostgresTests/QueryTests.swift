@@ -34,6 +34,7 @@ struct QueryTests {
         (["a"], "{\"a\"}"),
         (["with \"quotes\"", "back\\slash", "comma,brace{}", "NULL", ""],
          #"{"with \"quotes\"","back\\slash","comma,brace{}","NULL",""}"#),
+        (["\"\\\"", "ends with \\", "ירושלים \"القدس\""], #"{"\"\\\"","ends with \\","ירושלים \"القدس\""}"#),
     ])
     func arrayLiteralsEscapeEverything(items: [String], literal: String) throws {
         #expect(items.postgresText == literal)
