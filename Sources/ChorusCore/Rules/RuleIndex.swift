@@ -34,13 +34,17 @@ struct RuleIndex: Sendable {
         }
     }
 
-    func match(_ event: Event, rules: [Rule]) -> [(rule: Int, alternative: Int)] {
+    func match(_ event: Event, rules: [Rule]) -> [RuleMatch] {
         let facts = EventFacts(event)
         var hits: [Int32] = []
+        // Each bucket holds ids in increasing order: hits from one bucket need no sort.
+        var bucketsHit = 0
         conditions.withUnsafeBufferPointer { compiled in
             func consider(_ ids: [Int32]?) {
                 guard let ids else { return }
+                let before = hits.count
                 for id in ids where compiled[Int(id)].holds(facts, event) { hits.append(id) }
+                if hits.count > before { bucketsHit += 1 }
             }
             if !event.countries.isEmpty {
                 let forKind = byKindAndCountry[event.kind]
@@ -52,14 +56,15 @@ struct RuleIndex: Sendable {
             consider(byKind[event.kind])
             if !unconstrained.isEmpty { consider(unconstrained) }
         }
-        if hits.count > 1 { hits.sort() }
+        guard !hits.isEmpty else { return [] }
+        if bucketsHit > 1 { hits.sort() }
         // Flat ids are in (rule, alternative) order: the first hit of each rule is its first alternative that held.
-        var result: [(rule: Int, alternative: Int)] = []
+        var result: [RuleMatch] = []
         result.reserveCapacity(hits.count)
         var lastRule: Int32 = -1
         for id in hits where ruleOf[Int(id)] != lastRule {
             lastRule = ruleOf[Int(id)]
-            result.append((Int(lastRule), Int(alternativeOf[Int(id)])))
+            result.append(RuleMatch(rule: rules[Int(lastRule)], alternative: Int(alternativeOf[Int(id)])))
         }
         return result
     }

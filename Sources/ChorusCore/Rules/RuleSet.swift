@@ -66,7 +66,7 @@ public struct RuleSet: Sendable {
 
     /// The rules `event` matches, in rule-id order, through the index: rules that cannot match cost nothing.
     public func match(_ event: Event) -> [RuleMatch] {
-        index.match(event, rules: rules).map { RuleMatch(rule: rules[$0.rule], alternative: $0.alternative) }
+        index.match(event, rules: rules)
     }
 
     /// The same answer as ``match(_:)`` by checking every rule: the reference the index is tested against.
