@@ -1,7 +1,7 @@
 /// SHA-256 (FIPS 180-4), written out because Linux has no CryptoKit and Chorus takes no dependencies.
 ///
 /// Used for the rule-set version: every rules file is hashed at start-up, on the loader's workers (about
-/// 150 MB/s here, a few milliseconds for 1,000 rules). Correctness is pinned by the NIST vectors in
+/// 150 MB/s here: some 25 ms of CPU for 1,000 rules of 3.5 KB). Correctness is pinned by the NIST vectors in
 /// `SHA256Tests`.
 public struct SHA256: Sendable {
     private var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372, h3: UInt32 = 0xa54ff53a
