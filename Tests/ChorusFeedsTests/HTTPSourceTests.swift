@@ -118,7 +118,7 @@ import Testing
     }
 
     @Test func backoffIsCappedExponentialWithJitter() {
-        var generator = SeededJitter(state: 3)
+        var generator = SeededGenerator(seed: 3)
         for failures in 1...12 {
             let ceiling = min(60.0, pow(2, Double(failures - 1)))
             let delay = HTTPSource.seconds(HTTPSource.backoff(

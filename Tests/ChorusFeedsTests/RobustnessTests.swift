@@ -84,7 +84,7 @@ import Testing
 
     static func run(chunk: Int, count: Int, corpus: [Data], parser: FeedParser) -> Outcome {
         let vocabulary = parser.options.kinds.kinds
-        var random = SplitMix64(seed: 20_170_108 &+ UInt64(chunk))
+        var random = SeededGenerator(seed: 20_170_108 &+ UInt64(chunk))
         var outcome = Outcome()
         for iteration in 0..<count {
             let label = "\(chunk).\(iteration)"
@@ -128,7 +128,7 @@ import Testing
                              "<![CDATA[<alert>]]>", "&amp;", "&undefined;", "<!DOCTYPE x>", "<!ENTITY e \"v\">",
                              "\u{0}", "\u{FEFF}", "-90.5,-200", "2019-02-30T25:61:00Z"]
 
-    static func mutate(_ input: Data, _ random: inout SplitMix64) -> Data {
+    static func mutate(_ input: Data, _ random: inout SeededGenerator) -> Data {
         var bytes = [UInt8](input)
         let rounds = 1 + Int(random.next() % 3)
         for _ in 0..<rounds where !bytes.isEmpty {
@@ -173,18 +173,5 @@ import Testing
             }
         }
         return Data(bytes)
-    }
-}
-
-/// A small, fast, seeded generator (Steele, Lea and Flood's SplitMix64), so the mutations repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -94,7 +94,7 @@ public actor HTTPSource: Source {
         sessionConfiguration.httpCookieStorage = nil
         self.sessionConfiguration = sessionConfiguration
         if let seed = configuration.jitterSeed {
-            jitter = SeededJitter(state: seed)
+            jitter = SeededGenerator(seed: seed)
         } else {
             jitter = SystemRandomNumberGenerator()
         }
@@ -353,17 +353,5 @@ private final class RunningTask: @unchecked Sendable {
             return self.task
         }
         task?.cancel()
-    }
-}
-
-/// SplitMix64, for reproducible jitter in tests.
-struct SeededJitter: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
