@@ -40,7 +40,7 @@ let package = Package(
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusStoreTests", dependencies: ["ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "ChorusServiceTests", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres", "TestSupport"]),

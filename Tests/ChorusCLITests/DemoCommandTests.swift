@@ -5,8 +5,7 @@ import TestSupport
 
 /// `chorus demo` end to end through the real binary: the whole story, and nothing left behind.
 struct DemoCommandTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.root
 
     @Test func theDemoTellsTheWholeStoryAndLeavesNothingRunning() throws {
         let home = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-demo-home")

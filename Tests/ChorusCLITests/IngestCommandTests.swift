@@ -2,17 +2,11 @@ import ChorusCLI
 import ChorusCore
 import Foundation
 import Testing
+import TestSupport
 
 /// `chorus ingest`, run in-process against the feed samples.
 struct IngestCommandTests {
-    static var root: URL {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }
+    static var root: URL { Repository.root }
 
     /// A feed sample, relative to the package root (the command resolves paths against its working directory).
     static func sample(_ name: String) -> String { "Tests/ChorusFeedsTests/Fixtures/\(name)" }

@@ -7,8 +7,7 @@ import TestSupport
 
 /// `chorus drill` and `chorus review` as a user runs them: the real binary against a fresh database.
 struct ReviewCommandTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.root
     static let rules = repository.appendingPathComponent("Rules").path
 
     let database: String

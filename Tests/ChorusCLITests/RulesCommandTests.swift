@@ -2,17 +2,11 @@ import ChorusCLI
 import ChorusCore
 import Foundation
 import Testing
+import TestSupport
 
 /// `chorus rules check` and `chorus rules test`, run in-process.
 struct RulesCommandTests {
-    static var root: URL {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }
+    static var root: URL { Repository.root }
 
     struct Outcome {
         var code: ExitCode

@@ -1,16 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Paths of the repository and of this target's fixtures.
 enum RepositoryPaths {
     /// The repository root, found by walking up from this file to the directory holding Package.swift.
-    static var root: URL {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }
+    static var root: URL { Repository.root }
 
     /// The shipped rules.
     static var rules: URL { root.appendingPathComponent("Rules") }

@@ -2,6 +2,7 @@ import ChorusCore
 import Foundation
 import Testing
 @testable import ChorusFeeds
+import TestSupport
 
 /// Fixture files and a parser configured with the repository's own `Rules/kinds.json5`.
 enum Fixtures {
@@ -11,19 +12,11 @@ enum Fixtures {
         return try Data(contentsOf: base.appendingPathComponent(name))
     }
 
-    /// The repository's `Rules/kinds.json5`, found by walking up from this file.
-    static let kindsURL: URL? = {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent("Rules/kinds.json5")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }()
+    /// The repository's `Rules/kinds.json5`.
+    static var kindsURL: URL { Repository.rules.appendingPathComponent("kinds.json5") }
 
     static func kinds() throws -> KindMapping {
-        try KindMapping.load(from: try #require(kindsURL, "Rules/kinds.json5 not found above \(#filePath)"))
+        try KindMapping.load(from: kindsURL)
     }
 
     static func parser(source: String? = nil, defaultCountries: [String] = []) throws -> FeedParser {

@@ -15,14 +15,7 @@ struct DaemonHarness {
     var feedFile: URL { directory.appendingPathComponent("feed.jsonl") }
     var spoolDirectory: URL { directory.appendingPathComponent("spool", isDirectory: true) }
 
-    static let repositoryRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }()
+    static let repositoryRoot = Repository.root
 
     /// A harness on a fresh database of the shared test server, or on `conninfo`.
     init(conninfo: String? = nil, sources: String? = nil, batch: String = "", template: String = "We stand with everyone affected, version one.") throws {

@@ -8,9 +8,7 @@ import TestSupport
 /// The pipeline's write path against a real server and the shipped rules: one transaction, idempotent,
 /// and the story of an incident continuing through updates and cancels.
 struct QueueWriterTests {
-    static let rulesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Rules")
+    static let rulesDirectory = Repository.rules
 
     let ruleSet: RuleSet
     let alert: Event

@@ -7,8 +7,7 @@ import TestSupport
 /// A migrated database with the roles of Deploy/roles.sql, the jerusalem-2017 scenario queued as a drill
 /// and as a live incident, and connections acting as reviewers and as the daemon.
 struct ReviewFixture {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.root
     static let reviewers = ["chorus_test_alice", "chorus_test_bob"]
     static let daemon = "chorus_test_daemon"
 
