@@ -64,16 +64,23 @@ public struct Draft: Sendable, Hashable, Codable {
     public var length: Int
     /// The channel's limit.
     public var limit: Int
-    /// Whether a reviewer can approve it as is, or must edit it first.
+    /// Whether a reviewer can approve it as is (``DraftState/pending``), or must edit it first
+    /// (``DraftState/needsEdit``): a plan holds no other state.
     public var state: DraftState
     /// Why it needs an edit.
     public var problem: String?
     /// Whether it is a drill draft.
     public var isDrill: Bool
+    /// The phase of the bundle the draft belongs to (a rule's name for it: the statement, the stricken
+    /// country's thanks, a post about a gesture, …); `nil` for the bundle's main statement.
+    public var phase: String?
+    /// Not released before this instant, whatever the bundle allows; `nil` means the bundle's not-before.
+    public var notBefore: Date?
 
     /// Creates a draft.
     public init(participant: String, participantName: String, handle: String, channel: Channel, language: String, text: String,
-                length: Int, limit: Int, state: DraftState, problem: String?, isDrill: Bool) {
+                length: Int, limit: Int, state: DraftState, problem: String?, isDrill: Bool,
+                phase: String? = nil, notBefore: Date? = nil) {
         self.participant = participant
         self.participantName = participantName
         self.handle = handle
@@ -85,15 +92,9 @@ public struct Draft: Sendable, Hashable, Codable {
         self.state = state
         self.problem = problem
         self.isDrill = isDrill
+        self.phase = phase
+        self.notBefore = notBefore
     }
-}
-
-/// The state a draft is queued in.
-public enum DraftState: String, Sendable, Hashable, Codable {
-    /// Ready for review.
-    case pending
-    /// Over its channel's limit or not rendered: a reviewer must edit it (PRODUCT.md §6, §7).
-    case needsEdit = "needs_edit"
 }
 
 /// A gesture to arrange: light a landmark in the colours of a flag, at a local time.
@@ -143,7 +144,8 @@ public struct ActionItem: Sendable, Hashable, Codable {
 
 /// When a bundle may be released, and when its unreleased drafts expire.
 public struct ReleasePlan: Sendable, Hashable, Codable {
-    /// `all`: together once every draft is approved; `each`: each draft once approved.
+    /// `all`: together once every draft is approved; `each`: each draft once approved; `perCountry`: each
+    /// government's drafts together once that government's are approved.
     public var policy: ReleasePolicy
     /// Nothing goes out before this.
     public var notBefore: Date

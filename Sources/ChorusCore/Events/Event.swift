@@ -24,8 +24,14 @@ public struct Event: Sendable, Hashable {
     public var sentAt: Date?
     /// When the event itself happened.
     public var occurredAt: Date?
-    /// Affected countries, ISO 3166-1 alpha-2, upper case.
+    /// Affected countries, ISO 3166-1 alpha-2, upper case: where it happened, who is affected.
     public var countries: [String]
+    /// The states that acted, where that matters (the state that expelled diplomats, that sent rescue
+    /// teams), ISO 3166-1 alpha-2, upper case.
+    public var actors: [String]
+    /// Who reported it: the outlet, agency or authority (a news item's publisher domain, a CAP sender).
+    /// Independent origins are what corroboration counts.
+    public var origin: String?
     /// A city or area description.
     public var place: String?
     /// A point for the event.
@@ -49,7 +55,8 @@ public struct Event: Sendable, Hashable {
     public init(
         id: String, source: String? = nil, kind: String = "other", status: Status = .actual,
         msgType: MessageType = .alert, references: [String] = [], incident: String? = nil,
-        sentAt: Date? = nil, occurredAt: Date? = nil, countries: [String] = [], place: String? = nil,
+        sentAt: Date? = nil, occurredAt: Date? = nil, countries: [String] = [], actors: [String] = [],
+        origin: String? = nil, place: String? = nil,
         location: Location? = nil, severity: Severity = .unknown, certainty: Certainty = .unknown,
         alertLevel: AlertLevel? = nil, magnitude: Double? = nil, fatalities: Int? = nil, injured: Int? = nil,
         headline: [String: String] = [:], description: [String: String] = [:], link: String? = nil,
@@ -65,6 +72,8 @@ public struct Event: Sendable, Hashable {
         self.sentAt = sentAt
         self.occurredAt = occurredAt
         self.countries = countries
+        self.actors = actors
+        self.origin = origin
         self.place = place
         self.location = location
         self.severity = severity
@@ -163,6 +172,10 @@ extension Event {
         for (index, country) in countries.enumerated() where !ISO3166.isAlpha2(country) {
             throw fail("countries[\(index)]", "'\(country)' is not an ISO 3166-1 alpha-2 country code")
         }
+        for (index, actor) in actors.enumerated() where !ISO3166.isAlpha2(actor) {
+            throw fail("actors[\(index)]", "'\(actor)' is not an ISO 3166-1 alpha-2 country code")
+        }
+        if let origin { try identifier(origin, "origin") }
         if let place { try text(place, "place") }
         if let location {
             if !location.lat.isFinite || !(-90...90).contains(location.lat) {
@@ -211,7 +224,7 @@ extension Event {
 
 extension Event: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, place,
+        case id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, place,
              location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description,
              link, tags
     }
@@ -259,6 +272,8 @@ extension Event: Codable {
             sentAt: try date(.sentAt),
             occurredAt: try date(.occurredAt),
             countries: try value([String].self, .countries) ?? [],
+            actors: try value([String].self, .actors) ?? [],
+            origin: try value(String.self, .origin),
             place: try value(String.self, .place),
             location: try value(Location.self, .location),
             severity: try enumeration(Severity.self, .severity) ?? .unknown,
@@ -287,6 +302,8 @@ extension Event: Codable {
         try container.encodeIfPresent(sentAt.map(RFC3339.format), forKey: .sentAt)
         try container.encodeIfPresent(occurredAt.map(RFC3339.format), forKey: .occurredAt)
         try container.encode(countries, forKey: .countries)
+        if !actors.isEmpty { try container.encode(actors, forKey: .actors) }
+        try container.encodeIfPresent(origin, forKey: .origin)
         try container.encodeIfPresent(place, forKey: .place)
         try container.encodeIfPresent(location, forKey: .location)
         try container.encode(severity, forKey: .severity)

@@ -136,6 +136,9 @@ public enum ReleasePolicy: String, Sendable, Hashable, Codable, CaseIterable {
     case all
     /// Each draft as soon as it is approved.
     case each
+    /// Each government's drafts together, once every live draft of that government's participants is
+    /// approved: one country's approval never holds up another's.
+    case perCountry
 }
 
 /// Suppression settings of a rule: events with the same key within the window fold into one bundle.
