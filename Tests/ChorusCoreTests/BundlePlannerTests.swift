@@ -3,7 +3,7 @@ import Testing
 @testable import ChorusCore
 
 struct BundlePlannerTests {
-    static func shipped() throws -> RuleSet { try RuleSet.load(from: RepositoryPaths.rules) }
+    static func shipped() throws -> RuleSet { try RepositoryPaths.shipped() }
 
     @Test func jerusalem2017LightsTheBrandenburgGateAtDuskInBerlin() throws {
         let set = try Self.shipped()
@@ -196,7 +196,7 @@ struct BundlePlannerTests {
 /// longest place the gazetteer has there.
 struct ShippedRuleFitTests {
     static func cases() throws -> [(String, String)] {
-        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let set = try RepositoryPaths.shipped()
         return set.rules.flatMap { rule in
             Set(rule.conditions.flatMap { $0.countries ?? [] }).sorted().map { (rule.id, $0) }
         }
@@ -208,7 +208,7 @@ struct ShippedRuleFitTests {
 
     @Test(arguments: try ShippedRuleFitTests.cases())
     func draftsFitForEveryCoveredCountry(ruleID: String, country: String) throws {
-        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let set = try RepositoryPaths.shipped()
         let rule = try #require(set.rule(id: ruleID))
         let kinds = Set(rule.conditions.flatMap { $0.kinds ?? [] }).sorted()
         // The place whose phrase is longest in any language, as the worst that is likely.

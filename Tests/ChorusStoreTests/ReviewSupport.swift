@@ -38,9 +38,9 @@ struct ReviewFixture {
         })
         let summary = try QueueWriter().write([batch], on: owner)
         let bundles = try ReviewStore(connection: owner).summaries(of: summary.bundlesOpened)
-        guard let drillBundle = bundles.first(where: { $0.isDrill && $0.ruleId == "deadly-attack" })?.id,
-              let liveBundle = bundles.first(where: { !$0.isDrill && $0.ruleId == "deadly-attack" })?.id else {
-            throw FixtureError("the scenario did not open a deadly-attack bundle")
+        guard let drillBundle = bundles.first(where: { $0.isDrill && $0.ruleId == "attack" })?.id,
+              let liveBundle = bundles.first(where: { !$0.isDrill && $0.ruleId == "attack" })?.id else {
+            throw FixtureError("the scenario did not open an attack bundle")
         }
         self.drillBundle = drillBundle
         self.liveBundle = liveBundle

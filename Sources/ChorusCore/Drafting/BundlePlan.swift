@@ -165,7 +165,7 @@ public struct ReleasePlan: Sendable, Hashable, Codable {
 
 /// A suppression key: while it holds, events with the same key fold into this bundle.
 public struct SuppressionKey: Sendable, Hashable, Codable {
-    /// The rule id and the key fields' values (`deadly-attack|countries=IL|incident=…`).
+    /// The rule id and the key fields' values (`attack|incident=jerusalem-2017-01-08`).
     public var key: String
     /// The window, in seconds.
     public var windowSeconds: Int

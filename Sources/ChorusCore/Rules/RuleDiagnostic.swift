@@ -1,6 +1,6 @@
 /// One problem in a rules directory, reported as `FILE:LINE:COL: message` or `FILE: json.path: message`.
 public struct RuleDiagnostic: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// The file, relative to the rules directory (`rules/deadly-attack.json5`).
+    /// The file, relative to the rules directory (`rules/attack.json5`).
     public var file: String
     /// Where in the file, when the problem is at a value that exists.
     public var position: SourcePosition?
