@@ -58,7 +58,7 @@ struct IngestCommand: ChorusCommand {
         files = arguments.arguments("file")
         format = try arguments.value("format", as: "format") { FeedFormat(rawValue: $0) } ?? .auto
         source = arguments.value("source")
-        if let source, source.trimmingCharacters(in: .whitespaces).isEmpty || source.utf8.count > Event.maximumIdentifierLength {
+        if let source, source.trimmingCharacters(in: .whitespaces).isEmpty || source.utf8.count > EventLimits.identifierBytes {
             throw UsageError("invalid value '\(source)' for '--source <name>'")
         }
         countries = try arguments.values("country").map { code in
