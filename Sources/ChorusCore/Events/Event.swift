@@ -210,7 +210,7 @@ extension Event {
     }
 
     /// A BCP 47 tag in the shape feeds use: `en`, `he-IL`, `zh-Hant-TW`, `es-419`.
-    static func isLanguageTag(_ value: String) -> Bool {
+    public static func isLanguageTag(_ value: String) -> Bool {
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
         guard let primary = parts.first, (2...3).contains(primary.count),
               primary.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) }) else { return false }
