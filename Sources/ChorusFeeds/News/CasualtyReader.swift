@@ -63,7 +63,7 @@ public enum CasualtyReader {
         var cursor = index - 1
         var skipped = 0
         while cursor >= 0, skipped <= 4 {
-            if let value = value(of: words[cursor]) { return value }
+            if let value = value(of: words[cursor]) { return compound(value, endingAt: cursor, in: words) }
             guard fillers.contains(words[cursor]) else { return nil }
             cursor -= 1
             skipped += 1
@@ -75,7 +75,11 @@ public enum CasualtyReader {
         var cursor = index + 1
         var skipped = 0
         while cursor < words.count, skipped <= 3 {
-            if let value = value(of: words[cursor]) { return value }
+            if let found = value(of: words[cursor]) {
+                var end = cursor
+                while end + 1 < words.count, numberWords[words[end + 1]] != nil || words[end + 1] == "et" || words[end + 1] == "y" { end += 1 }
+                return compound(value(of: words[end]) ?? found, endingAt: end, in: words)
+            }
             guard fillers.contains(words[cursor]) else { return nil }
             cursor += 1
             skipped += 1
@@ -83,8 +87,18 @@ public enum CasualtyReader {
         return nil
     }
 
-    /// A number written in digits (at most six) or as a word.
+    /// A number of several words ending at `end`: "dix-sept" (17), "twenty-one", "vingt et un".
+    private static func compound(_ value: Int, endingAt end: Int, in words: [String]) -> Int {
+        guard value < 10, end >= 1 else { return value }
+        var tensAt = end - 1
+        if tensAt >= 1, words[tensAt] == "et" || words[tensAt] == "y" { tensAt -= 1 }
+        guard let tens = numberWords[words[tensAt]], tens >= 10, tens % 10 == 0, tens < 100 else { return value }
+        return tens + value
+    }
+
+    /// A number written in digits (at most six) or as a word; Arabic "و" (and) may be written on the digits.
     private static func value(of word: String) -> Int? {
+        if word.hasPrefix("و"), word.count > 1, word.dropFirst().allSatisfy(\.isASCII) { return value(of: String(word.dropFirst())) }
         if let first = word.utf8.first, first >= 48, first <= 57 {
             guard word.utf8.count <= 6, let value = Int(word) else { return nil }
             return value
