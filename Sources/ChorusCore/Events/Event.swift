@@ -204,7 +204,7 @@ extension Event {
         for (index, tag) in tags.enumerated() { try identifier(tag, "tags[\(index)]") }
     }
 
-    static func isSnakeCase(_ value: String) -> Bool {
+    public static func isSnakeCase(_ value: String) -> Bool {
         guard let first = value.utf8.first, first >= 97, first <= 122 else { return false }
         return value.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
     }
