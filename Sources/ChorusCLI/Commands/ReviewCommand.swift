@@ -221,7 +221,8 @@ struct ReviewRejectCommand: ChorusCommand {
         abstract: "Reject drafts, or every open draft of bundles.",
         discussion: "All or nothing, like approve. A reason is required and goes into the audit trail.",
         arguments: [ArgumentSpec("id", help: "Bundles (12) or drafts (d12, d12@VERSION).", isRepeating: true)],
-        options: [.option("reason", value: "text", help: "Why (required).")] + ReviewDatabase.options
+        options: [.option("reason", value: "text", help: "Why: it goes into the audit trail.", required: true)]
+            + ReviewDatabase.options
     )
 
     let database: ReviewDatabase
@@ -232,7 +233,7 @@ struct ReviewRejectCommand: ChorusCommand {
         database = ReviewDatabase(arguments)
         targets = try arguments.arguments("id").map(ReviewTarget.init(parsing:))
         guard let reason = arguments.value("reason"), !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw UsageError("--reason <text> is required")
+            throw UsageError("--reason <text> must say why")
         }
         self.reason = reason
     }

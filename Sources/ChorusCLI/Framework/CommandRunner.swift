@@ -14,23 +14,16 @@ public enum CommandRunner {
         var command: any ChorusCommand.Type = root
         var words = arguments[...]
 
-        if words.first == "help" {
-            words = words.dropFirst()
-            for word in words {
-                guard let child = command.spec.subcommands.first(where: { $0.spec.name == word }) else {
-                    return report(UsageError("unknown command '\(word)'"), command: command, path: path, context: context)
-                }
-                command = child
-                path.append(word)
-            }
-            context.standardOutput.write(HelpFormatter.help(for: command, path: path, isRoot: path.count == 1))
-            return .success
-        }
-        if words.first == "--version", path.count == 1 {
+        if words.first == "--version" {
             context.print("chorus \(ChorusRoot.version)")
             return .success
         }
-        while let word = words.first, let child = command.spec.subcommands.first(where: { $0.spec.name == word }) {
+        while let word = words.first {
+            // `chorus help X Y`, `chorus X help Y`: help is a word of every group, as in the argument parser.
+            if word == "help", !command.spec.subcommands.isEmpty {
+                return help(Array(words.dropFirst()), from: command, path: path, context: context)
+            }
+            guard let child = command.spec.subcommands.first(where: { $0.spec.name == word }) else { break }
             command = child
             path.append(word)
             words = words.dropFirst()
@@ -53,6 +46,23 @@ public enum CommandRunner {
         } catch {
             return report(error, command: command, path: path, context: context)
         }
+    }
+
+    /// `help` followed by a command path below `command`: that command's help on stdout.
+    private static func help(
+        _ words: [String], from command: any ChorusCommand.Type, path: [String], context: CommandContext
+    ) -> ExitCode {
+        var command = command
+        var path = path
+        for word in words {
+            guard let child = command.spec.subcommands.first(where: { $0.spec.name == word }) else {
+                return report(UsageError("unknown command '\(word)'"), command: command, path: path, context: context)
+            }
+            command = child
+            path.append(word)
+        }
+        context.standardOutput.write(HelpFormatter.help(for: command, path: path, isRoot: path.count == 1))
+        return .success
     }
 
     private static func report(
