@@ -115,7 +115,7 @@ struct ReportCommand: ChorusCommand {
             context.print(json ? try event.jsonLine() : IngestCommand.summary(of: event))
             return
         }
-        let connection = try global.databaseLocation(context).connect()
+        let connection = try global.openDatabase(context)
         let reporter = try connection.query("SELECT session_user::text AS reporter").first?.decode("reporter", as: String.self)
         let event = event(reporter: reporter, now: now)
         try check(event)
