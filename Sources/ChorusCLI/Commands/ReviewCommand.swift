@@ -88,14 +88,15 @@ struct ReviewListCommand: ChorusCommand {
 
     init(_ arguments: ParsedArguments) throws {
         database = ReviewDatabase(arguments)
-        let status = arguments.value("status") ?? "pending"
-        guard status == "all" || ReviewFilter.states.contains(status) else {
+        let status = arguments.value("status") ?? DraftState.pending.rawValue
+        let state = DraftState(rawValue: status)
+        guard status == "all" || state != nil else {
             throw UsageError("invalid value '\(status)' for '--status <state>'")
         }
         if arguments.flag("drill") && arguments.flag("no-drill") { throw UsageError("--drill and --no-drill exclude each other") }
         let drill: Bool? = arguments.flag("drill") ? true : arguments.flag("no-drill") ? false : nil
         let limit = try arguments.value("limit", as: "n") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 50
-        filter = ReviewFilter(state: status == "all" ? nil : status, drill: drill, limit: limit)
+        filter = ReviewFilter(state: state, drill: drill, limit: limit)
         json = arguments.flag("json")
     }
 
@@ -183,9 +184,9 @@ struct ReviewApproveCommand: ChorusCommand {
                     if before.isEmpty { throw ReviewError(.notFound, "there is no bundle \(id)") }
                     let approved = try store.approve(bundle: id, note: note)
                     var line = "bundle \(id): approved \(approved.count) draft\(approved.count == 1 ? "" : "s")"
-                    let waiting = before.filter { $0.state == "needs_edit" }.map { "d\($0.id)" }
+                    let waiting = before.filter { $0.state == .needsEdit }.map { "d\($0.id)" }
                     if !waiting.isEmpty { line += "; \(waiting.joined(separator: " ")) need\(waiting.count == 1 ? "s" : "") an edit first" }
-                    let yours = before.filter { $0.state == "pending" && !approved.contains($0.id) }.map { "d\($0.id)" }
+                    let yours = before.filter { $0.state == .pending && !approved.contains($0.id) }.map { "d\($0.id)" }
                     if !yours.isEmpty { line += "; \(yours.joined(separator: " ")): you edited, another reviewer must approve" }
                     lines.append(line)
                 case .draft(let id, let version):
@@ -203,7 +204,7 @@ struct ReviewApproveCommand: ChorusCommand {
             case .bundle(let id): drafts = try store.drafts(bundle: id)
             case .draft(let id, _): drafts = [try store.draft(id)]
             }
-            let released = drafts.filter { $0.state == "released" }
+            let released = drafts.filter { $0.state == .released }
             if drafts.first?.isDrill == true {
                 context.print("\(target): a drill — approved drafts are never released")
             } else if !released.isEmpty, case .bundle(let id) = target {
