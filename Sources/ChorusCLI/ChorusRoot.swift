@@ -12,8 +12,8 @@ public struct ChorusRoot: ChorusCommand {
         audiences' languages and channels, and queues it in PostgreSQL. Nothing is published without a \
         reviewer's approval.
         """,
-        // In the order of PRODUCT.md §3.
+        // In the order of PRODUCT.md §3, then the embedded database's own commands.
         subcommands: [RunCommand.self, MigrateCommand.self, RulesCommand.self, IngestCommand.self, DrillCommand.self,
-                      ReviewCommand.self, OutboxCommand.self, StatusCommand.self, DemoCommand.self]
+                      ReviewCommand.self, OutboxCommand.self, StatusCommand.self, DemoCommand.self, EmbeddedCommand.self]
     )
 }

@@ -48,6 +48,10 @@ public final class Connection {
     /// The process id of the server backend serving this connection.
     public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
+    /// The role the connection logged in as (libpq's `PQuser`): the session user the audit records, and the
+    /// role an error about a missing privilege names.
+    public var user: String { handle.flatMap { PQuser($0) }.map { String(cString: $0) } ?? "" }
+
     /// Whether the connection is currently established (it may still turn out broken at the next statement).
     public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 

@@ -38,6 +38,41 @@ struct CommandLineTests {
         #expect(viaFlag.contains("OPTIONS:"))
     }
 
+    /// Every command of the tree, as the words that select it (`["review", "approve"]`), groups included.
+    static func commandPaths(_ command: any ChorusCommand.Type = ChorusRoot.self, prefix: [String] = []) -> [[String]] {
+        command.spec.subcommands.flatMap { child in
+            [prefix + [child.spec.name]] + commandPaths(child, prefix: prefix + [child.spec.name])
+        }
+    }
+
+    /// `chorus X Y --help`, `chorus X Y -h`, `chorus help X Y` and `chorus X help Y` print the same text, for
+    /// every command of the tree (PRODUCT.md §3: they agree).
+    @Test func everyWayOfAskingForHelpAgreesForEveryCommand() {
+        let paths = Self.commandPaths()
+        #expect(paths.contains(["review", "approve"]) && paths.contains(["rules", "check"]))
+        for path in paths {
+            let (code, viaFlag, errors) = Self.run(path + ["--help"])
+            #expect(code == .success && errors.isEmpty, "\(path)")
+            #expect(viaFlag.hasPrefix("OVERVIEW: "), "\(path)")
+            #expect(viaFlag.contains("\nUSAGE: chorus \(path.joined(separator: " "))"), "\(path)")
+            #expect(Self.run(path + ["-h"]).1 == viaFlag, "\(path)")
+            #expect(Self.run(["help"] + path).1 == viaFlag, "\(path)")
+            if path.count > 1 {
+                let inGroup = Self.run(path.dropLast() + ["help", path[path.count - 1]])
+                #expect(inGroup.0 == .success && inGroup.1 == viaFlag, "\(path): \(inGroup.2)")
+            }
+        }
+    }
+
+    @Test func aRequiredOptionIsShownAsRequiredAndMissingItIsAUsageError() {
+        let help = Self.run(["review", "reject", "--help"]).1
+        #expect(help.contains("USAGE: chorus review reject --reason <text> "), "\(help)")
+        let (code, _, errors) = Self.run(["review", "reject", "12"])
+        #expect(code == .usage)
+        #expect(errors.hasPrefix("Error: missing required option '--reason <text>'\nUsage: chorus review reject --reason <text> "))
+        #expect(Self.run(["review", "reject", "12", "--reason", " "]).2.hasPrefix("Error: --reason <text> must say why"))
+    }
+
     @Test(arguments: [
         (["migrate", "--bogus"], "Error: unknown option '--bogus'"),
         (["migrate", "extra"], "Error: unexpected argument 'extra'"),
@@ -46,6 +81,7 @@ struct CommandLineTests {
         (["frobnicate"], "Error: unknown subcommand 'frobnicate'"),
         ([], "Error: missing subcommand"),
         (["help", "nope"], "Error: unknown command 'nope'"),
+        (["review", "help", "nope"], "Error: unknown command 'nope'"),
     ])
     func usageErrorsExit64WithTheUsageLine(arguments: [String], message: String) {
         let (code, output, errors) = Self.run(arguments)

@@ -144,16 +144,7 @@ struct IngestCommand: ChorusCommand {
                 documents.append(.init(origin: file, data: Data(), result: ParseResult(rejections: [Rejection(reason: problem.reason)])))
             }
         }
-        let location = try global.databaseLocation(context)
-        let connection = try location.connect()
-        let migrator = Migrator()
-        let version = try migrator.appliedMigrations(connection).last?.version ?? 0
-        if version < migrator.latestVersion {
-            throw SchemaError.behind(database: version, required: migrator.latestVersion)
-        }
-        if version > migrator.latestVersion {
-            throw SchemaError.newerThanThisBuild(database: version, known: migrator.latestVersion)
-        }
+        let connection = try global.openDatabase(context)
         let summary = try OneShotIngest(source: source ?? Self.defaultSource, ruleSet: ruleSet).run(documents, on: connection)
         var rejected = 0
         for document in documents {
