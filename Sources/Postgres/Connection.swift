@@ -303,19 +303,15 @@ public final class Connection {
                 guard let value = PQresultErrorField(result, Int32(code)) else { return nil }
                 return String(cString: value)
             }
-            // PG_DIAG_* are character macros Swift cannot import: 'C' SQLSTATE, 'M' message, 'H' hint, and the
-            // schema objects involved: 't' table, 'c' column, 'd' data type, 'n' constraint. DETAIL ('D'),
-            // which quotes rows and keys, is never read.
-            let sqlState = field(UInt8(ascii: "C"))
-            var message = (field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result)))
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            if let sqlState, let withheld = PostgresError.withheldValueMessage(sqlState: sqlState) {
-                let fields: [(String, UInt8)] = [("table", UInt8(ascii: "t")), ("column", UInt8(ascii: "c")),
-                                                 ("type", UInt8(ascii: "d")), ("constraint", UInt8(ascii: "n"))]
-                let objects = fields.compactMap { name, code in field(code).map { "\(name) \($0)" } }
-                message = withheld + (objects.isEmpty ? "" : " (" + objects.joined(separator: ", ") + ")")
-            }
-            throw PostgresError(.server, message: message, sqlState: sqlState, hint: field(UInt8(ascii: "H")), query: query)
+            // PG_DIAG_* are character macros Swift cannot import: 'C' SQLSTATE, 'M' message, 'H' hint, 'W' context,
+            // 's' schema, 't' table, 'c' column, 'd' data type, 'n' constraint. 'D' (detail) is never read: it
+            // quotes rows and keys.
+            let message = field(UInt8(ascii: "M")) ?? "the server reported an error without a message"
+            throw PostgresError(server: .init(
+                sqlState: field(UInt8(ascii: "C")), message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+                hint: field(UInt8(ascii: "H")), context: field(UInt8(ascii: "W")), schema: field(UInt8(ascii: "s")),
+                table: field(UInt8(ascii: "t")), column: field(UInt8(ascii: "c")), dataType: field(UInt8(ascii: "d")),
+                constraint: field(UInt8(ascii: "n"))), query: query)
         }
     }
 

@@ -1,3 +1,4 @@
+import ChorusCore
 import ChorusService
 import ChorusStore
 import Foundation
@@ -196,8 +197,7 @@ struct StatusReport: Encodable {
             }
         }
         if let queue {
-            let states = ["pending", "needs_edit", "approved", "released", "rejected", "superseded", "withdrawn", "expired"]
-            let drafts = states.map { "\($0) \(queue.drafts[$0] ?? 0)" }.joined(separator: ", ")
+            let drafts = DraftState.allCases.map { "\($0) \(queue.drafts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             lines.append("Queue:     \(queue.bundles) bundles; drafts: \(drafts)")
             lines.append("Rejected:  \(queue.rejectedInputs) inputs" + (queue.lastRejection.map { "; last: \($0)" } ?? ""))
         }

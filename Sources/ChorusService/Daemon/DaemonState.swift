@@ -1,21 +1,6 @@
 import Foundation
 import Synchronization
 
-/// What one instance is doing with a source: the `role` of each source in `STATUS=`, in the heartbeat row
-/// (migration 3) and in `chorus status`.
-public enum SourceRole: String, Sendable, Codable, CaseIterable {
-    /// This instance holds the source's lock and works it.
-    case active
-    /// The source itself fails (a feed answering 500, a directory that cannot be read); this instance
-    /// still holds its lock and retries with backoff (``SourceState/failingSince``, ``SourceState/lastError``).
-    case failing
-    /// Waiting for the database (it cannot be reached, or the lock was lost with it); work resumes from the
-    /// committed cursor.
-    case paused
-    /// Another instance holds the source's lock; this one takes over when it is released.
-    case standby
-}
-
 /// One source as one instance sees it: what the heartbeat row carries for `chorus status`.
 public struct SourceState: Sendable, Codable, Equatable {
     public var role: SourceRole = .standby

@@ -29,7 +29,8 @@ public struct DraftingStage: Sendable {
                               reason: Self.storable(rejection.reason),
                               raw: rejection.raw ?? (result.isRejectedEntirely ? raw : nil))
             },
-            cursor: cursor)
+            cursor: cursor,
+            planner: RulePlanner(ruleSet: ruleSet, now: now))
     }
 
     /// A rejection's name or reason as PostgreSQL can store it: a NUL (from a file name, an item's own

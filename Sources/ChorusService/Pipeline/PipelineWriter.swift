@@ -146,19 +146,3 @@ public struct PipelineWriter: Sendable {
         error.isDataError || (error.kind == .server && ["57014", "53200", "55P03"].contains(error.sqlState))
     }
 }
-
-extension QueueWriteSummary {
-    /// Adds what another transaction did.
-    mutating func add(_ other: QueueWriteSummary) {
-        eventsRecorded += other.eventsRecorded
-        eventsAlreadyKnown += other.eventsAlreadyKnown
-        bundlesOpened += other.bundlesOpened
-        bundlesTouched.formUnion(other.bundlesTouched)
-        draftsCreated += other.draftsCreated
-        draftsSuperseded += other.draftsSuperseded
-        draftsWithdrawn += other.draftsWithdrawn
-        draftsFlagged += other.draftsFlagged
-        rejectionsRecorded += other.rejectionsRecorded
-        rejectionsAlreadyKnown += other.rejectionsAlreadyKnown
-    }
-}

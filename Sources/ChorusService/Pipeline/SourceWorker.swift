@@ -230,9 +230,13 @@ struct SourceWorker: Sendable {
         for planned in batch.events where !refused.contains("\(origin)#event:\(escaped(planned.event.id))") {
             let rules = planned.plans.map(\.ruleID)
             let drafts = planned.plans.reduce(0) { $0 + $1.drafts.count }
+            // What the event did to bundles it belongs to (an update or a cancel applies whatever it matched).
+            let applied = report.summary.correlations.filter { $0.eventID == planned.event.id }
+                .map { "\($0.bundle):\($0.relation.rawValue)" }
             logger.info("event queued", [
                 "event.id": planned.event.id, "event.kind": planned.event.kind, "event.msgType": planned.event.msgType.rawValue,
                 "rule.id": rules.isEmpty ? "-" : rules.joined(separator: ","), "drafts": "\(drafts)",
+                "bundles": applied.isEmpty ? "-" : applied.joined(separator: ","),
                 "ruleset.version": String(version.prefix(12)),
             ])
         }

@@ -44,3 +44,21 @@ extension QueueBatch {
                 QueueBatch(source: source, rejections: Array(rejections[split...]), cursor: cursor))
     }
 }
+
+extension QueueWriteSummary {
+    /// Adds what another transaction did: the summary of a batch written in pieces.
+    public mutating func add(_ other: QueueWriteSummary) {
+        eventsRecorded += other.eventsRecorded
+        eventsAlreadyKnown += other.eventsAlreadyKnown
+        bundlesOpened += other.bundlesOpened
+        bundlesTouched.formUnion(other.bundlesTouched)
+        draftsCreated += other.draftsCreated
+        draftsSuperseded += other.draftsSuperseded
+        draftsWithdrawn += other.draftsWithdrawn
+        draftsFlagged += other.draftsFlagged
+        draftsReturnedToReview += other.draftsReturnedToReview
+        correlations += other.correlations
+        rejectionsRecorded += other.rejectionsRecorded
+        rejectionsAlreadyKnown += other.rejectionsAlreadyKnown
+    }
+}
