@@ -20,6 +20,7 @@ struct CommandLineTests {
         (["--help"], "help/chorus.txt"),
         (["migrate", "--help"], "help/migrate.txt"),
         (["status", "--help"], "help/status.txt"),
+        (["report", "--help"], "help/report.txt"),
     ])
     func helpMatchesItsExpectedText(arguments: [String], file: String) throws {
         let (code, output, errors) = Self.run(arguments)

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{kinds: {other: 'x'}, colour: 1}", "k.json5:1:23: colour: unknown field 'colour'; allowed: cap, gdacs, keywords, kinds, usgs, version"),
+        ("{kinds: {other: 'x'}, colour: 1}", "k.json5:1:23: colour: unknown field 'colour'; allowed: cap, gdacs, gdelt, keywords, kinds, news, usgs, version"),
         ("{kinds: {other: 'x'}, gdacs: {eventtypes: {EQ: 'quake'}}}", "k.json5:1:48: gdacs.eventtypes.EQ: 'quake' is not a kind declared in 'kinds'"),
         ("{kinds: {Other: 'x'}}", "k.json5:1:10: kinds.Other: 'Other' is not a snake_case kind"),
         ("{kinds: {flood: 'x'}}", "k.json5:1:9: kinds: must declare 'other', the kind of events no table maps"),

@@ -90,7 +90,10 @@ import Glibc
     }
 
     @Test func formatDetection() throws {
-        #expect(FeedFormat.allCases.count == 5)
+        #expect(FeedFormat.allCases.count == 7)
+        #expect(FeedParser.detectFormat(try Fixtures.data("guardian_us_rss_2018-01-31.xml")) == .news)
+        #expect(FeedParser.detectFormat(Data("<?xml version='1.0'?><!-- x --><rdf:RDF xmlns:rdf='r'/>".utf8)) == .news)
+        #expect(FeedParser.detectFormat(Data("1\t2\t3".utf8)) == nil)
         #expect(FeedParser.detectFormat(try Fixtures.data("nsw_rfs_prefixed_ns_circle_en_au.cap")) == .cap)
         #expect(FeedParser.detectFormat(try Fixtures.data("cap_in_atom.xml")) == .cap)
         #expect(FeedParser.detectFormat(try Fixtures.data("usgs_all_day_2018-09-16.geojson")) == .geojson)

@@ -38,7 +38,7 @@ struct DaemonUnitTests {
          "1:52: the source name 'a' is used twice (first at 1:22): each source needs a name of its own"),
         (#"{ sources: [ { name: "a", type: "spool", location: "x", pollInterval: "soon" } ] }"#,
          #"1:71: 'soon' is not a duration (examples: "500ms", "5s", "2m", "1h", or a number of seconds)"#),
-        (#"{ sources: [ { name: "a", type: "spool", location: "x", format: "rss" } ] }"#, "1:65: 'rss' is not one of auto, jsonl, cap, gdacs, geojson"),
+        (#"{ sources: [ { name: "a", type: "spool", location: "x", format: "rss" } ] }"#, "1:65: 'rss' is not one of auto, jsonl, cap, gdacs, geojson, news, gdelt"),
         (#"{ batch: { maxEvents: 0 } }"#, "1:23: expected a whole number of at least 1"),
         (#"{ sources: [ { name: "a", type: "spool", location: "x", maxLines: 10 } ] }"#,
          "1:67: maxLines applies to file sources only (this one is spool)"),

@@ -27,7 +27,7 @@ struct IngestCommand: ChorusCommand {
         ],
         options: [
             .option("format", value: "format",
-                    help: "auto (default: detect from the content), jsonl, cap, gdacs or geojson."),
+                    help: "auto (default: detect from the content), jsonl, cap, gdacs, geojson, news or gdelt."),
             .option("source", value: "name",
                     help: "Feed name recorded as every event's source (default: the document's sender)."),
             .option("country", value: "code", help: "Country (ISO alpha-2) for events whose document names none.",
@@ -109,6 +109,7 @@ struct IngestCommand: ChorusCommand {
                 let item = rejection.item.map { "#\(Self.oneLine($0))" } ?? ""
                 context.printError("chorus: rejected \(name)\(item): \(Self.oneLine(rejection.reason))")
             }
+            Self.report(notesOf: result, origin: name, context: context)
             accepted += result.events.count
             rejected += result.rejections.count
         }
@@ -148,6 +149,7 @@ struct IngestCommand: ChorusCommand {
         let summary = try OneShotIngest(source: source ?? Self.defaultSource, ruleSet: ruleSet).run(documents, on: connection)
         var rejected = 0
         for document in documents {
+            Self.report(notesOf: document.result, origin: document.origin, context: context)
             for rejection in document.result.rejections {
                 let item = rejection.item.map { "#\(Self.oneLine($0))" } ?? ""
                 context.printError("chorus: rejected \(document.origin)\(item): \(Self.oneLine(rejection.reason))")
@@ -162,6 +164,7 @@ struct IngestCommand: ChorusCommand {
                 "draftsCreated": summary.draftsCreated, "draftsSuperseded": summary.draftsSuperseded,
                 "draftsWithdrawn": summary.draftsWithdrawn, "draftsFlagged": summary.draftsFlagged,
                 "rejected": rejected, "rejectedAlreadyKept": summary.rejectionsAlreadyKnown,
+                "notIncidents": documents.reduce(0) { $0 + $1.result.nonIncidents },
             ]
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -203,6 +206,17 @@ struct IngestCommand: ChorusCommand {
             return .success(try Data(contentsOf: url))
         } catch {
             return .failure(ReadProblem(reason: "cannot read the file: \(error.localizedDescription)"))
+        }
+    }
+
+    /// What was noticed and worked around, and how many items reported no incident, on standard error.
+    static func report(notesOf result: ParseResult, origin: String, context: CommandContext) {
+        for note in result.notes {
+            let item = note.item.map { "#\(oneLine($0))" } ?? ""
+            context.printError("chorus: note \(origin)\(item): \(oneLine(note.message))")
+        }
+        if result.nonIncidents > 0 {
+            context.printError("chorus: \(origin): \(result.nonIncidents) item\(result.nonIncidents == 1 ? "" : "s") not about an incident (no event)")
         }
     }
 

@@ -204,13 +204,13 @@ extension Event {
         for (index, tag) in tags.enumerated() { try identifier(tag, "tags[\(index)]") }
     }
 
-    static func isSnakeCase(_ value: String) -> Bool {
+    public static func isSnakeCase(_ value: String) -> Bool {
         guard let first = value.utf8.first, first >= 97, first <= 122 else { return false }
         return value.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
     }
 
     /// A BCP 47 tag in the shape feeds use: `en`, `he-IL`, `zh-Hant-TW`, `es-419`.
-    static func isLanguageTag(_ value: String) -> Bool {
+    public static func isLanguageTag(_ value: String) -> Bool {
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
         guard let primary = parts.first, (2...3).contains(primary.count),
               primary.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) }) else { return false }

@@ -46,6 +46,18 @@ final class XMLNode {
     /// The text with leading and trailing white space removed.
     var trimmedText: String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
 
+    /// The element's own text followed by its descendants' (for Atom's `type="xhtml"` content), each
+    /// piece separated by a space; the order of mixed content is not kept.
+    var deepText: String {
+        var pieces = [text]
+        var stack = Array(children.reversed())
+        while let node = stack.popLast() {
+            pieces.append(node.text)
+            stack.append(contentsOf: node.children.reversed())
+        }
+        return pieces.joined(separator: " ")
+    }
+
     /// Every descendant (not this element itself) for which `isMatch` holds, without looking inside matches.
     func descendants(where isMatch: (XMLNode) -> Bool) -> [XMLNode] {
         var found: [XMLNode] = []
