@@ -301,12 +301,15 @@ public final class Connection {
                 guard let value = PQresultErrorField(result, Int32(code)) else { return nil }
                 return String(cString: value)
             }
-            // PG_DIAG_* are character macros Swift cannot import: 'C' SQLSTATE, 'M' message, 'D' detail, 'H' hint.
-            let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result))
-            throw PostgresError(
-                .server, message: message.trimmingCharacters(in: .whitespacesAndNewlines),
-                sqlState: field(UInt8(ascii: "C")), detail: field(UInt8(ascii: "D")), hint: field(UInt8(ascii: "H")),
-                query: query)
+            // PG_DIAG_* are character macros Swift cannot import: 'C' SQLSTATE, 'M' message, 'H' hint, 'W' context,
+            // 's' schema, 't' table, 'c' column, 'd' data type, 'n' constraint. 'D' (detail) is never read: it
+            // quotes rows and keys.
+            let message = field(UInt8(ascii: "M")) ?? "the server reported an error without a message"
+            throw PostgresError(server: .init(
+                sqlState: field(UInt8(ascii: "C")), message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+                hint: field(UInt8(ascii: "H")), context: field(UInt8(ascii: "W")), schema: field(UInt8(ascii: "s")),
+                table: field(UInt8(ascii: "t")), column: field(UInt8(ascii: "c")), dataType: field(UInt8(ascii: "d")),
+                constraint: field(UInt8(ascii: "n"))), query: query)
         }
     }
 

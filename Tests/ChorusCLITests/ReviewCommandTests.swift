@@ -162,7 +162,8 @@ struct ReviewCommandTests {
         // The audit trail shows who did what.
         let show = try chorus(["review", "show", "d\(shown.id)", "--json"])
         let audit = try #require(try json(show.standardOutput)["audit"] as? [[String: Any]])
-        #expect(audit.compactMap { $0["action"] as? String } == ["drafted", "edited", "edited"])
+        // The drill's update revised the injured: the pending draft was flagged, standing on the new facts.
+        #expect(audit.compactMap { $0["action"] as? String } == ["drafted", "flagged", "edited", "edited"])
         #expect(audit.last?["beforeText"] as? String == long)
     }
 

@@ -88,14 +88,15 @@ struct ReviewListCommand: ChorusCommand {
 
     init(_ arguments: ParsedArguments) throws {
         database = ReviewDatabase(arguments)
-        let status = arguments.value("status") ?? "pending"
-        guard status == "all" || ReviewFilter.states.contains(status) else {
+        let status = arguments.value("status") ?? DraftState.pending.rawValue
+        let state = DraftState(rawValue: status)
+        guard status == "all" || state != nil else {
             throw UsageError("invalid value '\(status)' for '--status <state>'")
         }
         if arguments.flag("drill") && arguments.flag("no-drill") { throw UsageError("--drill and --no-drill exclude each other") }
         let drill: Bool? = arguments.flag("drill") ? true : arguments.flag("no-drill") ? false : nil
         let limit = try arguments.value("limit", as: "n") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 50
-        filter = ReviewFilter(state: status == "all" ? nil : status, drill: drill, limit: limit)
+        filter = ReviewFilter(state: state, drill: drill, limit: limit)
         json = arguments.flag("json")
     }
 
@@ -188,9 +189,9 @@ struct ReviewApproveCommand: ChorusCommand {
                         if before.isEmpty { throw ReviewError(.notFound, "there is no bundle \(id)") }
                         let approved = try store.approve(bundle: id, note: note)
                         var reasons: [String] = []
-                        let waiting = before.filter { $0.state == DraftState.needsEdit.rawValue }.map { "d\($0.id)" }
+                        let waiting = before.filter { $0.state == .needsEdit }.map { "d\($0.id)" }
                         if !waiting.isEmpty { reasons.append("\(waiting.joined(separator: " ")) need\(waiting.count == 1 ? "s" : "") an edit first") }
-                        let yours = before.filter { $0.state == DraftState.pending.rawValue && !approved.contains($0.id) }.map { "d\($0.id)" }
+                        let yours = before.filter { $0.state == .pending && !approved.contains($0.id) }.map { "d\($0.id)" }
                         if !yours.isEmpty { reasons.append("\(yours.joined(separator: " ")): you edited, another reviewer must approve") }
                         guard !approved.isEmpty else {
                             // All or nothing: a bundle with nothing to approve fails the command, and nothing is approved.
@@ -212,7 +213,7 @@ struct ReviewApproveCommand: ChorusCommand {
             // A draft that was withdrawn, superseded or expired did not "change since shown": it is gone, and
             // trying again cannot help. Say what became of it (exit 65), not "try again" (75).
             if let id = failing, let draft = try? ReviewStore(connection: connection).draft(id),
-               let state = DraftState(rawValue: draft.state), state.isFinal {
+               case let state = draft.state, state.isFinal {
                 throw CommandError(.dataError, "d\(id) is \(state): \(Self.why(state, bundle: draft.bundleId)); nothing to approve")
             }
             throw error
@@ -225,7 +226,7 @@ struct ReviewApproveCommand: ChorusCommand {
             case .bundle(let id): drafts = try store.drafts(bundle: id)
             case .draft(let id, _): drafts = [try store.draft(id)]
             }
-            let released = drafts.filter { $0.state == "released" }
+            let released = drafts.filter { $0.state == .released }
             if drafts.first?.isDrill == true {
                 context.print("\(target): a drill — approved drafts are never released")
             } else if !released.isEmpty, case .bundle(let id) = target {
@@ -253,7 +254,7 @@ extension ReviewApproveCommand {
     /// A bundle's drafts counted by state, in the order of the lifecycle: `2 released, 1 rejected`.
     static func states(of drafts: [DraftRecord]) -> String {
         DraftState.allCases.compactMap { state in
-            let count = drafts.filter { $0.state == state.rawValue }.count
+            let count = drafts.filter { $0.state == state }.count
             return count == 0 ? nil : "\(count) \(state)"
         }.joined(separator: ", ")
     }

@@ -1,3 +1,4 @@
+import ChorusCore
 import ChorusService
 import ChorusStore
 import Foundation
@@ -88,7 +89,7 @@ struct StatusReport: Encodable {
     /// A `chorus run` instance, from its heartbeat row (migration 3).
     struct Daemon: Encodable {
         struct SourceState: Codable {
-            var role: String
+            var role: SourceRole
             var eventsQueued: Int
             var lastCommitAt: String?
             var lastError: String?
@@ -205,8 +206,7 @@ struct StatusReport: Encodable {
             }
         }
         if let queue {
-            let states = ["pending", "needs_edit", "approved", "released", "rejected", "superseded", "withdrawn", "expired"]
-            let drafts = states.map { "\($0) \(queue.drafts[$0] ?? 0)" }.joined(separator: ", ")
+            let drafts = DraftState.allCases.map { "\($0) \(queue.drafts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             lines.append("Queue:     \(queue.bundles) bundles; drafts: \(drafts)")
             lines.append("Rejected:  \(queue.rejectedInputs) inputs" + (queue.lastRejection.map { "; last: \($0)" } ?? ""))
         }

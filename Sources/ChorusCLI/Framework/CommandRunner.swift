@@ -92,7 +92,7 @@ enum ErrorReport {
             return (error.exitCode, error.message)
         case let error as ReviewError:
             switch error.kind {
-            case .changedSinceShown: return (.temporaryFailure, error.message + " — show it again and decide on what it says now")
+            case .changedSinceShown, .factsChanged: return (.temporaryFailure, error.message + " — show it again and decide on what it says now")
             case .notPermitted: return (.configuration, lacksPrivilege(role: role, error.message))
             case .notAllowedInState, .selfApproval, .drillRelease, .invalid, .notFound: return (.dataError, error.message)
             }

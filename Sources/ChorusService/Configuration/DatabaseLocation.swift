@@ -64,8 +64,12 @@ public enum DatabaseLocation: Sendable {
             }
             do {
                 return try Connection(cluster.conninfo(database: database))
-            } catch let error as PostgresError where error.kind == .connectionFailed && error.message.contains("does not exist") {
+            } catch let error as PostgresError where error.kind == .connectionFailed {
+                // libpq gives a refused connection no SQLSTATE: ask the server whether the database exists.
                 let admin = try Connection(cluster.conninfo())
+                let exists = try admin.query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = \(database)) AS present")
+                    .first?.decode("present", as: Bool.self) ?? false
+                guard !exists else { throw error }
                 do {
                     try admin.execute("CREATE DATABASE \(identifier: database)")
                 } catch let error as PostgresError where error.sqlState == "42P04" || error.sqlState == "23505" {

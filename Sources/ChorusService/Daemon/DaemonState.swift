@@ -6,9 +6,7 @@ import Synchronization
 final class DaemonState: Sendable {
     /// One source as this instance sees it.
     struct SourceState: Sendable, Codable, Equatable {
-        /// `active` (this instance holds the source's lock and works it), `standby` (another instance does),
-        /// `paused` (waiting for the database), `failing` (the source itself reports errors).
-        var role: String = "standby"
+        var role: SourceRole = .standby
         var eventsQueued = 0
         var lastCommitAt: Date?
         var lastError: String?
@@ -82,8 +80,8 @@ final class DaemonState: Sendable {
     /// One line for `STATUS=`.
     var summary: String {
         values.withLock { values in
-            let active = values.sources.filter { $0.value.role == "active" }.keys.sorted()
-            let standby = values.sources.filter { $0.value.role != "active" }.keys.sorted()
+            let active = values.sources.filter { $0.value.role == .active }.keys.sorted()
+            let standby = values.sources.filter { $0.value.role != .active }.keys.sorted()
             var parts = [values.phase]
             if let error = values.databaseError {
                 parts.append("database unavailable, reconnecting: \(error.prefix(160))")

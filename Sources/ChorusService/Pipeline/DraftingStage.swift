@@ -28,6 +28,7 @@ public struct DraftingStage: Sendable {
                 RejectedInput(item: rejection.item.map { "\(origin)#\($0)" } ?? origin, reason: rejection.reason,
                               raw: rejection.raw ?? (result.isRejectedEntirely ? raw : nil))
             },
-            cursor: cursor)
+            cursor: cursor,
+            planner: RulePlanner(ruleSet: ruleSet, now: now))
     }
 }

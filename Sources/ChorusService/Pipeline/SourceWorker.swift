@@ -35,9 +35,9 @@ struct SourceWorker: Sendable {
     func run() async {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         while !Task.isCancelled {
-            environment.daemonState.updateSource(source.name) { $0.role = "standby" }
+            environment.daemonState.updateSource(source.name) { $0.role = .standby }
             guard let epoch = await environment.locks.waitUntilHeld(source.name) else { return }
-            environment.daemonState.updateSource(source.name) { $0.role = "active" }
+            environment.daemonState.updateSource(source.name) { $0.role = .active }
             do {
                 let cursor = try await loadCursor()
                 let settings = environment.settings.current
@@ -51,10 +51,10 @@ struct SourceWorker: Sendable {
                     return
                 case .lockLost:
                     logger.warning("source lock lost; resuming from the committed cursor once it is held again")
-                    environment.daemonState.updateSource(source.name) { $0.role = "paused" }
+                    environment.daemonState.updateSource(source.name) { $0.role = .paused }
                 case .failed(let error):
                     environment.daemonState.updateSource(source.name) {
-                        $0.role = "failing"
+                        $0.role = .failing
                         $0.lastError = Logger.describe(error)
                     }
                     let delay = backoff.next()
@@ -65,7 +65,7 @@ struct SourceWorker: Sendable {
             } catch {
                 let delay = backoff.next()
                 environment.daemonState.updateSource(source.name) {
-                    $0.role = "paused"
+                    $0.role = .paused
                     $0.lastError = Logger.describe(error)
                 }
                 logger.error("cannot start the source", ["error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
@@ -140,7 +140,7 @@ struct SourceWorker: Sendable {
                     return .cancelled
                 } catch let error as PostgresError where error.isTransient {
                     environment.daemonState.setDatabaseError(Logger.describe(error))
-                    environment.daemonState.updateSource(source.name) { $0.role = "paused" }
+                    environment.daemonState.updateSource(source.name) { $0.role = .paused }
                     let delay = backoff.next()
                     logger.warning("cannot queue the delivery; retrying",
                                    ["origin": delivery.origin, "error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
@@ -158,7 +158,7 @@ struct SourceWorker: Sendable {
                         cursor: delivery.cursor.json)
                 }
             }
-            environment.daemonState.updateSource(source.name) { $0.role = "active" }
+            environment.daemonState.updateSource(source.name) { $0.role = .active }
             do {
                 try await feed.acknowledge(delivery)
             } catch {
@@ -186,9 +186,13 @@ struct SourceWorker: Sendable {
         for planned in batch.events {
             let rules = planned.plans.map(\.ruleID)
             let drafts = planned.plans.reduce(0) { $0 + $1.drafts.count }
+            // What the event did to bundles it belongs to (an update or a cancel applies whatever it matched).
+            let applied = summary.correlations.filter { $0.eventID == planned.event.id }
+                .map { "\($0.bundle):\($0.relation.rawValue)" }
             logger.info("event queued", [
                 "event.id": planned.event.id, "event.kind": planned.event.kind, "event.msgType": planned.event.msgType.rawValue,
                 "rule.id": rules.isEmpty ? "-" : rules.joined(separator: ","), "drafts": "\(drafts)",
+                "bundles": applied.isEmpty ? "-" : applied.joined(separator: ","),
                 "ruleset.version": String(version.prefix(12)),
             ])
         }

@@ -6,5 +6,6 @@ public enum Migrations {
         reviewWorkflow,
         daemonInstances,
         rejectedInputsFingerprint,
+        lifecycle,
     ]
 }
