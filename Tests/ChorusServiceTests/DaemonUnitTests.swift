@@ -28,23 +28,33 @@ struct DaemonUnitTests {
         #expect(location == FileManager.default.temporaryDirectory.appendingPathComponent("a.jsonl").standardizedFileURL.path)
     }
 
+    /// Each mistake is named where it is, as the rules' problems are (`FILE:LINE:COL: message`, or
+    /// `FILE: json.path: message` for what is missing).
     @Test(arguments: [
-        (#"{ sources: [ { name: "a", type: "file", location: "x", colour: 1 } ] }"#, "sources[0].colour: unknown field"),
-        (#"{ sources: [ { name: "a", type: "ftp", location: "x" } ] }"#, "sources.a.type: 'ftp' is not"),
-        (#"{ sources: [ { name: "a", type: "file" } ] }"#, "sources.a.location: required"),
-        (#"{ sources: [ { name: "a", type: "inbox" }, { name: "a", type: "inbox" } ] }"#, "used twice"),
-        (#"{ sources: [ { name: "a", type: "spool", location: "x", pollInterval: "soon" } ] }"#, "sources.a.pollInterval: expected a duration"),
-        (#"{ sources: [ { name: "a", type: "spool", location: "x", format: "rss" } ] }"#, "sources.a.format: 'rss'"),
-        (#"{ batch: { maxEvents: 0 } }"#, "batch.maxEvents"),
-        (#"{ sources: [ { name: "a", type: "spool", location: "x", maxLines: 10 } ] }"#, "sources.a.maxLines: only file sources"),
-        (#"{ batch: { size: 10 } }"#, "batch.size: unknown field"),
+        (#"{ sources: [ { name: "a", type: "file", location: "x", colour: 1 } ] }"#,
+         "1:56: unknown field 'colour'; allowed: name, type, format, location, pollInterval, defaultCountries, maxLines"),
+        (#"{ sources: [ { name: "a", type: "ftp", location: "x" } ] }"#, "1:33: 'ftp' is not one of file, spool, http, inbox"),
+        (#"{ sources: [ { name: "a", type: "file" } ] }"#, " sources[0].location: missing required field 'location' (a file source reads from it)"),
+        (#"{ sources: [ { name: "a", type: "inbox" }, { name: "a", type: "inbox" } ] }"#,
+         "1:52: the source name 'a' is used twice (first at 1:22): each source needs a name of its own"),
+        (#"{ sources: [ { name: "a", type: "spool", location: "x", pollInterval: "soon" } ] }"#,
+         #"1:71: 'soon' is not a duration (examples: "500ms", "5s", "2m", "1h", or a number of seconds)"#),
+        (#"{ sources: [ { name: "a", type: "spool", location: "x", format: "rss" } ] }"#, "1:65: 'rss' is not one of auto, jsonl, cap, gdacs, geojson, news, gdelt"),
+        (#"{ batch: { maxEvents: 0 } }"#, "1:23: expected a whole number of at least 1"),
+        (#"{ sources: [ { name: "a", type: "spool", location: "x", maxLines: 10 } ] }"#,
+         "1:67: maxLines applies to file sources only (this one is spool)"),
+        (#"{ batch: { size: 10 } }"#, "1:12: unknown field 'size'; allowed: maxEvents, maxDelay"),
+        (#"{ sources: [ { name: "a" type: "file" } ] }"#, "1:26: syntax error: unexpected 't', expected ',' or '}'"),
     ])
-    func mistakesAreNamed(text: String, message: String) {
+    func mistakesAreNamed(text: String, message: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-config-\(UUID().uuidString).json5")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
         do {
-            _ = try load(text)
+            _ = try ChorusConfiguration.load(from: file)
             Issue.record("accepted: \(text)")
         } catch {
-            #expect("\(error)".contains(message), "\(error)")
+            #expect("\(error)" == file.path + ":" + message)
         }
     }
 

@@ -194,8 +194,7 @@ private struct Reader {
         var fields: [String: JSON5Node] = [:]
         for member in members {
             guard allowed.contains(member.key) else {
-                let list = allowed.sorted().joined(separator: ", ")
-                throw fail(at: member.keyPosition, join(path, member.key), "unknown field (expected one of: \(list))")
+                throw fail(at: member.keyPosition, join(path, member.key), NodeReader.unknownField(member.key, allowed: allowed.sorted()))
             }
             fields[member.key] = member.node
         }
