@@ -7,13 +7,15 @@ public struct ChorusRoot: ChorusCommand {
         name: "chorus",
         abstract: "Drafts coordinated solidarity messages when a crisis strikes, and queues them for review.",
         discussion: """
-        Chorus watches crisis feeds (CAP, GDACS, USGS, JSON Lines), matches each event against the rules \
+        Chorus watches crisis feeds (CAP, GDACS, USGS, news RSS/Atom and EMM, GDELT, JSON Lines) and duty \
+        officers' reports, matches each event against the rules \
         in Rules/, drafts a bundle of messages for every participating ministry and embassy in its \
         audiences' languages and channels, and queues it in PostgreSQL. Nothing is published without a \
         reviewer's approval.
         """,
-        // In the order of PRODUCT.md §3.
+        // In the order of PRODUCT.md §3, then the embedded database's own commands.
         subcommands: [RunCommand.self, MigrateCommand.self, RulesCommand.self, IngestCommand.self, DrillCommand.self,
-                      ReviewCommand.self, OutboxCommand.self, StatusCommand.self, DemoCommand.self]
+                      ReviewCommand.self, OutboxCommand.self, ReportCommand.self, StatusCommand.self, DemoCommand.self,
+                      EmbeddedCommand.self]
     )
 }

@@ -70,7 +70,7 @@ enum CountryNames {
     }()
 
     /// Spellings feeds use that ICU and ISO do not (or no longer) use.
-    private static let feedSpellings: [(String, String)] = [
+    static let feedSpellings: [(String, String)] = [
         ("Turkey", "TR"), ("Turkiye", "TR"), ("Swaziland", "SZ"), ("Burma", "MM"), ("Macedonia", "MK"),
         ("FYR Macedonia", "MK"), ("Czech Republic", "CZ"), ("Cape Verde", "CV"), ("Ivory Coast", "CI"),
         ("East Timor", "TL"), ("Vatican", "VA"), ("Palestine", "PS"), ("Gaza Strip", "PS"), ("West Bank", "PS"),

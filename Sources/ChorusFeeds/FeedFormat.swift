@@ -10,4 +10,8 @@ public enum FeedFormat: String, Sendable, CaseIterable {
     case gdacs
     /// USGS earthquake GeoJSON.
     case geojson
+    /// News: RSS 2.0, RSS 1.0 (RDF), Atom, EMM NewsBrief; items are classified into events.
+    case news
+    /// GDELT 2.0 event exports: tab-separated, 61 columns, no header.
+    case gdelt
 }

@@ -48,6 +48,10 @@ public final class Connection {
     /// The process id of the server backend serving this connection.
     public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
+    /// The role the connection logged in as (libpq's `PQuser`): the session user the audit records, and the
+    /// role an error about a missing privilege names.
+    public var user: String { handle.flatMap { PQuser($0) }.map { String(cString: $0) } ?? "" }
+
     /// Whether the connection is currently established (it may still turn out broken at the next statement).
     public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
@@ -55,9 +59,11 @@ public final class Connection {
 
     /// Runs `query` with its values bound as parameters and returns its rows.
     @discardableResult
+    /// - Throws: ``PostgresError``; of kind ``PostgresError/Kind/unstorableValue``, without anything sent,
+    ///   when a value holds U+0000, which PostgreSQL cannot store and libpq would silently cut off.
     public func query(_ query: Query) throws -> QueryResult {
         let handle = try connected()
-        let result = query.binds.withLibpqParameters { types, values, count in
+        let result = try query.binds.withLibpqParameters { types, values, count in
             PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
         }
         return try consume(result, query: query.sql)
@@ -241,7 +247,7 @@ public final class Connection {
             throw PostgresError(.connectionFailed, message: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.message(of: connection)
+            let message = ConnectionString.redact(message: Self.message(of: connection), conninfo: conninfo)
             PQfinish(connection)
             throw PostgresError(.connectionFailed, message: message)
         }
@@ -271,7 +277,7 @@ public final class Connection {
         PQreset(handle)
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw PostgresError(.connectionFailed, message: Self.message(of: handle))
+            throw PostgresError(.connectionFailed, message: ConnectionString.redact(message: Self.message(of: handle), conninfo: conninfo))
         }
         reconnectCount += 1
         try configureSession()
@@ -297,12 +303,15 @@ public final class Connection {
                 guard let value = PQresultErrorField(result, Int32(code)) else { return nil }
                 return String(cString: value)
             }
-            // PG_DIAG_* are character macros Swift cannot import: 'C' SQLSTATE, 'M' message, 'D' detail, 'H' hint.
-            let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result))
-            throw PostgresError(
-                .server, message: message.trimmingCharacters(in: .whitespacesAndNewlines),
-                sqlState: field(UInt8(ascii: "C")), detail: field(UInt8(ascii: "D")), hint: field(UInt8(ascii: "H")),
-                query: query)
+            // PG_DIAG_* are character macros Swift cannot import: 'C' SQLSTATE, 'M' message, 'H' hint, 'W' context,
+            // 's' schema, 't' table, 'c' column, 'd' data type, 'n' constraint. 'D' (detail) is never read: it
+            // quotes rows and keys.
+            let message = field(UInt8(ascii: "M")) ?? "the server reported an error without a message"
+            throw PostgresError(server: .init(
+                sqlState: field(UInt8(ascii: "C")), message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+                hint: field(UInt8(ascii: "H")), context: field(UInt8(ascii: "W")), schema: field(UInt8(ascii: "s")),
+                table: field(UInt8(ascii: "t")), column: field(UInt8(ascii: "c")), dataType: field(UInt8(ascii: "d")),
+                constraint: field(UInt8(ascii: "n"))), query: query)
         }
     }
 
@@ -369,12 +378,19 @@ enum CopyText {
 extension Array where Element == PostgresBind {
     /// Calls `body` with the parameter types and NUL-terminated values as libpq wants them; the C strings
     /// live only for the call.
+    /// - Throws: ``PostgresError/Kind/unstorableValue`` when a value holds U+0000: as a C string it would end
+    ///   there, and the server would store less than was asked without a word.
     func withLibpqParameters<R>(
         _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R
-    ) -> R {
+    ) throws -> R {
         let types = map { Oid($0.type.oid) }
         let strings: [UnsafeMutablePointer<CChar>?] = map { bind in bind.text.map { strdup($0) } }
         defer { strings.forEach { free($0) } }
+        for (index, (bind, copy)) in zip(self, strings).enumerated() {
+            if let text = bind.text, let copy, strlen(copy) != text.utf8.count {
+                throw PostgresError(.unstorableValue, message: "parameter $\(index + 1) holds U+0000 (NUL), which PostgreSQL cannot store")
+            }
+        }
         let values = strings.map { UnsafePointer($0) }
         return types.withUnsafeBufferPointer { typePointer in
             values.withUnsafeBufferPointer { valuePointer in

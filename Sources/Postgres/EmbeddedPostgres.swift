@@ -75,9 +75,20 @@ public struct EmbeddedPostgres: Sendable {
         return (try? run("pg_ctl", ["status", "-D", directory.path]).status) == 0
     }
 
+    /// What ``ensureRunning()`` had to do, so that a command can say so when it started a server.
+    public enum StartOutcome: Sendable, Equatable {
+        /// The server was running already.
+        case wasRunning
+        /// The cluster existed and its server was started.
+        case started
+        /// The cluster was created (`initdb`) and its server started.
+        case created
+    }
+
     /// Creates the cluster when it does not exist and starts it when it is not running; safe to call from
     /// several processes at once (they take turns through a lock file beside the directory).
-    public func ensureRunning() throws {
+    @discardableResult
+    public func ensureRunning() throws -> StartOutcome {
         let parent = directory.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         let lockPath = parent.appendingPathComponent(".\(directory.lastPathComponent).lock").path
@@ -91,8 +102,16 @@ public struct EmbeddedPostgres: Sendable {
                 throw EmbeddedPostgresError("cannot lock \(lockPath): \(String(cString: strerror(errno)))")
             }
         }
-        if !isInitialized { try initialize() }
-        if !isRunning { try start() }
+        var outcome = StartOutcome.wasRunning
+        if !isInitialized {
+            try initialize()
+            outcome = .created
+        }
+        if !isRunning {
+            try start()
+            if outcome == .wasRunning { outcome = .started }
+        }
+        return outcome
     }
 
     /// Runs `initdb` in ``directory`` and configures the cluster for socket-only access.

@@ -26,9 +26,9 @@ extension PostgresDecodable {
         PostgresError(.decoding, message: "holds \(type), which does not decode as \(Self.self)")
     }
 
-    static func invalid(_ text: String) -> PostgresError {
-        let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
-        return PostgresError(.decoding, message: "'\(shown)' is not a valid \(Self.self)")
+    /// A value that does not decode; the value itself is not shown (errors never carry values).
+    static func invalid() -> PostgresError {
+        PostgresError(.decoding, message: "holds a value that is not a valid \(Self.self)")
     }
 }
 
@@ -70,7 +70,7 @@ extension Int: PostgresEncodable, PostgresDecodable {
 
     public static func decode(postgresText text: String, type: PostgresType) throws -> Int {
         guard integerTypes.contains(type) else { throw mismatch(type) }
-        guard let value = Int(text) else { throw invalid(text) }
+        guard let value = Int(text) else { throw invalid() }
         return value
     }
 }
@@ -81,7 +81,7 @@ extension Int32: PostgresEncodable, PostgresDecodable {
 
     public static func decode(postgresText text: String, type: PostgresType) throws -> Int32 {
         guard integerTypes.contains(type) else { throw mismatch(type) }
-        guard let value = Int32(text) else { throw invalid(text) }
+        guard let value = Int32(text) else { throw invalid() }
         return value
     }
 }
@@ -92,7 +92,7 @@ extension Int64: PostgresEncodable, PostgresDecodable {
 
     public static func decode(postgresText text: String, type: PostgresType) throws -> Int64 {
         guard integerTypes.contains(type) else { throw mismatch(type) }
-        guard let value = Int64(text) else { throw invalid(text) }
+        guard let value = Int64(text) else { throw invalid() }
         return value
     }
 }
@@ -116,7 +116,7 @@ extension Double: PostgresEncodable, PostgresDecodable {
         case "Infinity": return .infinity
         case "-Infinity": return -.infinity
         default:
-            guard let value = Double(text) else { throw invalid(text) }
+            guard let value = Double(text) else { throw invalid() }
             return value
         }
     }
@@ -131,7 +131,7 @@ extension Bool: PostgresEncodable, PostgresDecodable {
         switch text {
         case "t": return true
         case "f": return false
-        default: throw invalid(text)
+        default: throw invalid()
         }
     }
 }
@@ -146,7 +146,7 @@ extension Date: PostgresEncodable, PostgresDecodable {
     /// Reads `timestamptz` (and `timestamp`, taken as UTC) in the ISO output style the connection sets.
     public static func decode(postgresText text: String, type: PostgresType) throws -> Date {
         guard type == .timestamptz || type == .timestamp else { throw mismatch(type) }
-        guard let date = PostgresTimestamp.parse(text) else { throw invalid(text) }
+        guard let date = PostgresTimestamp.parse(text) else { throw invalid() }
         return date
     }
 }
@@ -157,7 +157,7 @@ extension UUID: PostgresEncodable, PostgresDecodable {
 
     public static func decode(postgresText text: String, type: PostgresType) throws -> UUID {
         guard type == .uuid || textTypes.contains(type) else { throw mismatch(type) }
-        guard let uuid = UUID(uuidString: text) else { throw invalid(text) }
+        guard let uuid = UUID(uuidString: text) else { throw invalid() }
         return uuid
     }
 }
@@ -182,7 +182,7 @@ extension Data: PostgresEncodable, PostgresDecodable {
         guard type == .bytea else { throw mismatch(type) }
         let utf8 = Array(text.utf8)
         guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"), utf8.count % 2 == 0 else {
-            throw invalid(text)
+            throw invalid()
         }
         func nibble(_ byte: UInt8) -> UInt8? {
             switch byte {
@@ -195,7 +195,7 @@ extension Data: PostgresEncodable, PostgresDecodable {
         var data = Data(capacity: (utf8.count - 2) / 2)
         var index = 2
         while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { throw invalid(text) }
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { throw invalid() }
             data.append(high << 4 | low)
             index += 2
         }
@@ -227,8 +227,22 @@ public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable, Postgr
         do {
             return PostgresJSON(try JSONDecoder().decode(Value.self, from: Data(text.utf8)))
         } catch {
-            throw PostgresError(.decoding, message: "JSON does not decode as \(Value.self): \(error)")
+            // The decoder's description may quote the value: only where it failed is said.
+            let path = (error as? DecodingError).map(Self.codingPath) ?? ""
+            throw PostgresError(.decoding, message: "JSON does not decode as \(Value.self)" + (path.isEmpty ? "" : " at \(path)"))
         }
+    }
+}
+
+extension PostgresJSON {
+    static func codingPath(_ error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        @unknown default: path = []
+        }
+        return path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }
 
@@ -284,7 +298,7 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
 extension Array: PostgresDecodable where Element: PostgresArrayElement {
     public static func decode(postgresText text: String, type: PostgresType) throws -> [Element] {
         guard let elementType = elementTypeOfArray[type] else { throw mismatch(type) }
-        guard let items = PostgresArrayLiteral.parse(text) else { throw invalid(text) }
+        guard let items = PostgresArrayLiteral.parse(text) else { throw invalid() }
         return try items.map { item in
             guard let item else { return try Element.decodeNull() }
             return try Element.decode(postgresText: item, type: elementType)
@@ -306,7 +320,7 @@ public struct PostgresNullableArray<Element: PostgresArrayElement>: PostgresEnco
 extension PostgresNullableArray: PostgresDecodable {
     public static func decode(postgresText text: String, type: PostgresType) throws -> PostgresNullableArray {
         guard let elementType = elementTypeOfArray[type] else { throw mismatch(type) }
-        guard let items = PostgresArrayLiteral.parse(text) else { throw invalid(text) }
+        guard let items = PostgresArrayLiteral.parse(text) else { throw invalid() }
         return PostgresNullableArray(try items.map { item in
             try item.map { try Element.decode(postgresText: $0, type: elementType) }
         })

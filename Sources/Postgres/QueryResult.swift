@@ -58,6 +58,24 @@ public struct Row: Sendable {
         }
     }
 
+    /// Decodes the column named `name`, which holds the raw value of `T` (a state or a role stored as text).
+    /// - Throws: ``PostgresError`` naming the column when the value is not one of `T`'s (without the value).
+    public func decode<T: RawRepresentable>(_ name: String, as type: T.Type = T.self) throws -> T where T.RawValue: PostgresDecodable {
+        guard let value = T(rawValue: try decode(name, as: T.RawValue.self)) else {
+            throw PostgresError(.decoding, message: "holds a value that is not a \(T.self)", column: name)
+        }
+        return value
+    }
+
+    /// Decodes the column named `name`, which holds the raw value of `T` or NULL.
+    public func decode<T: RawRepresentable>(_ name: String, as type: T?.Type = T?.self) throws -> T? where T.RawValue: PostgresDecodable {
+        guard let raw = try decode(name, as: T.RawValue?.self) else { return nil }
+        guard let value = T(rawValue: raw) else {
+            throw PostgresError(.decoding, message: "holds a value that is not a \(T.self)", column: name)
+        }
+        return value
+    }
+
     /// The row's values in PostgreSQL's text format (`nil` for NULL), in column order — what `COPY` reads.
     public var textValues: [String?] { values }
 

@@ -4,17 +4,17 @@ import Postgres
 
 // chorus-bench: the figures of PRODUCT.md §9, each against a baseline measured in the same run.
 //
-//     swift run -c release chorus-bench [--quick] [--only matching,postgres,pipeline,daemon] [--rules DIR]
+//     swift run -c release chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon] [--rules DIR]
 //
 // Inputs are generated from fixed seeds; the database is a private cluster in a temporary directory,
 // durable (fsync on) like a production one, stopped and removed at the end.
 
 struct BenchOptions {
     var quick = false
-    var sections: Set<String> = ["matching", "postgres", "pipeline", "daemon"]
+    var sections: Set<String> = ["matching", "news", "postgres", "pipeline", "daemon"]
     var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
 
-    static let usage = "usage: chorus-bench [--quick] [--only matching,postgres,pipeline,daemon] [--rules DIR]"
+    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon] [--rules DIR]"
 
     init(_ arguments: [String]) throws {
         var words = arguments[...]
@@ -54,6 +54,9 @@ func runBenchmarks(_ options: BenchOptions) throws {
     var header = ["Machine: \(machineDescription())", "Mode: \(options.quick ? "--quick" : "full")"]
     if options.sections.contains("matching") {
         MatchingBench.run(quick: options.quick, into: &table)
+    }
+    if options.sections.contains("news") {
+        try NewsBench.run(rules: options.rules, quick: options.quick, into: &table)
     }
     if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon"]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)

@@ -20,6 +20,7 @@ struct CommandLineTests {
         (["--help"], "help/chorus.txt"),
         (["migrate", "--help"], "help/migrate.txt"),
         (["status", "--help"], "help/status.txt"),
+        (["report", "--help"], "help/report.txt"),
     ])
     func helpMatchesItsExpectedText(arguments: [String], file: String) throws {
         let (code, output, errors) = Self.run(arguments)
@@ -38,6 +39,41 @@ struct CommandLineTests {
         #expect(viaFlag.contains("OPTIONS:"))
     }
 
+    /// Every command of the tree, as the words that select it (`["review", "approve"]`), groups included.
+    static func commandPaths(_ command: any ChorusCommand.Type = ChorusRoot.self, prefix: [String] = []) -> [[String]] {
+        command.spec.subcommands.flatMap { child in
+            [prefix + [child.spec.name]] + commandPaths(child, prefix: prefix + [child.spec.name])
+        }
+    }
+
+    /// `chorus X Y --help`, `chorus X Y -h`, `chorus help X Y` and `chorus X help Y` print the same text, for
+    /// every command of the tree (PRODUCT.md §3: they agree).
+    @Test func everyWayOfAskingForHelpAgreesForEveryCommand() {
+        let paths = Self.commandPaths()
+        #expect(paths.contains(["review", "approve"]) && paths.contains(["rules", "check"]))
+        for path in paths {
+            let (code, viaFlag, errors) = Self.run(path + ["--help"])
+            #expect(code == .success && errors.isEmpty, "\(path)")
+            #expect(viaFlag.hasPrefix("OVERVIEW: "), "\(path)")
+            #expect(viaFlag.contains("\nUSAGE: chorus \(path.joined(separator: " "))"), "\(path)")
+            #expect(Self.run(path + ["-h"]).1 == viaFlag, "\(path)")
+            #expect(Self.run(["help"] + path).1 == viaFlag, "\(path)")
+            if path.count > 1 {
+                let inGroup = Self.run(path.dropLast() + ["help", path[path.count - 1]])
+                #expect(inGroup.0 == .success && inGroup.1 == viaFlag, "\(path): \(inGroup.2)")
+            }
+        }
+    }
+
+    @Test func aRequiredOptionIsShownAsRequiredAndMissingItIsAUsageError() {
+        let help = Self.run(["review", "reject", "--help"]).1
+        #expect(help.contains("USAGE: chorus review reject --reason <text> "), "\(help)")
+        let (code, _, errors) = Self.run(["review", "reject", "12"])
+        #expect(code == .usage)
+        #expect(errors.hasPrefix("Error: missing required option '--reason <text>'\nUsage: chorus review reject --reason <text> "))
+        #expect(Self.run(["review", "reject", "12", "--reason", " "]).2.hasPrefix("Error: --reason <text> must say why"))
+    }
+
     @Test(arguments: [
         (["migrate", "--bogus"], "Error: unknown option '--bogus'"),
         (["migrate", "extra"], "Error: unexpected argument 'extra'"),
@@ -46,6 +82,7 @@ struct CommandLineTests {
         (["frobnicate"], "Error: unknown subcommand 'frobnicate'"),
         ([], "Error: missing subcommand"),
         (["help", "nope"], "Error: unknown command 'nope'"),
+        (["review", "help", "nope"], "Error: unknown command 'nope'"),
     ])
     func usageErrorsExit64WithTheUsageLine(arguments: [String], message: String) {
         let (code, output, errors) = Self.run(arguments)
@@ -70,17 +107,44 @@ struct CommandLineTests {
         try "{ // a comment\n  databse: 'host=/tmp',\n}".write(to: file, atomically: true, encoding: .utf8)
         let typo = Self.run(["status", "--config", file.path])
         #expect(typo.0 == .configuration)
-        #expect(typo.2.contains("databse: unknown field"))
-        #expect(typo.2.contains(file.path))
+        #expect(typo.2 == "Error: \(file.path):2:3: unknown field 'databse' (did you mean 'database'?); "
+                + "allowed: database, rules, sources, batch, webhooks\n")
 
         try "{ database: 'host=/tmp', ".write(to: file, atomically: true, encoding: .utf8)
         let syntax = Self.run(["status", "--config", file.path])
         #expect(syntax.0 == .configuration)
-        #expect(syntax.2.contains("not valid JSON5"))
+        #expect(syntax.2 == "Error: \(file.path):1:1: syntax error: unterminated object (missing '}')\n")
 
         let missing = Self.run(["status"], environment: ["CHORUS_CONFIG": directory.appendingPathComponent("nope.json5").path])
         #expect(missing.0 == .configuration)
         #expect(missing.2.contains("does not exist"))
+    }
+
+    /// A typo in the configuration, in kinds.json5 and in a rule reads the same way: where it is, and the one
+    /// wording of an unknown field (with the field it probably meant).
+    @Test func unknownFieldsReadAlikeInEveryFile() throws {
+        let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-dialect")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("chorus.json5")
+        try "{\n  rulez: 'Rules',\n}\n".write(to: config, atomically: true, encoding: .utf8)
+        let rules = directory.appendingPathComponent("Rules")
+        try FileManager.default.createDirectory(at: rules.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        for name in ["participants.json5", "landmarks.json5"] {
+            try FileManager.default.copyItem(at: Repository.rules.appendingPathComponent(name), to: rules.appendingPathComponent(name))
+        }
+        try "{\n  kinds: { other: 'anything else' },\n  keywordz: [],\n}\n"
+            .write(to: rules.appendingPathComponent("kinds.json5"), atomically: true, encoding: .utf8)
+        try "{\n  id: 'x',\n  descripton: 'typo',\n}\n"
+            .write(to: rules.appendingPathComponent("rules/x.json5"), atomically: true, encoding: .utf8)
+
+        let configuration = Self.run(["status", "--config", config.path]).2
+        #expect(configuration.hasPrefix("Error: \(config.path):2:3: unknown field 'rulez' (did you mean 'rules'?); allowed: "))
+        let kinds = Self.run(["ingest", "-", "--dry-run", "--rules", rules.path]).2
+        #expect(kinds.hasPrefix("Error: \(rules.path)/kinds.json5:3:3: keywordz: unknown field 'keywordz' (did you mean 'keywords'?); allowed: "),
+                "\(kinds)")
+        let check = Self.run(["rules", "check", rules.path]).1
+        #expect(check.contains("\(rules.path)/rules/x.json5:3:3: unknown field 'descripton' (did you mean 'description'?); allowed: "),
+                "\(check)")
     }
 
     @Test func anUnreachableDatabaseExits69WithoutShowingThePassword() throws {

@@ -145,7 +145,7 @@ struct BundlePlannerTests {
         #expect(first.suppression.key == second.suppression.key)
         #expect(first.suppression.key == "attack|incident=a1")
         #expect(first.suppression.windowSeconds == 86_400)
-        #expect(first.release.policy == .each)
+        #expect(first.release.policy == .perCountry)
         #expect(!first.release.deskOfficer)
         #expect(first.release.notBefore == now.addingTimeInterval(300))
         #expect(first.release.expiresAt == now.addingTimeInterval(36 * 3600))

@@ -11,7 +11,7 @@ import Testing
                         "cap12_spec_A3_earthquake_update_references_circle.xml", "cap12_spec_A4_amber_alert_en_es.xml",
                         "ec_canada_update_en_fr_polygons.cap", "nsw_rfs_prefixed_ns_circle_en_au.cap", "cap_in_atom.xml",
                         "cap_cancel_no_info.xml", "events.jsonl",
-                        "SYNTHETIC_usgs_fixture_null_mag_3features.json"]
+                        "SYNTHETIC_usgs_fixture_null_mag_3features.json", "emm_newsbrief_en_2016-05-12_2items.xml"]
 
     @Test func tenThousandMutations() async throws {
         let parser = FeedParser(options: ParserOptions(
@@ -30,6 +30,23 @@ import Testing
         }
         documents.append(Data(gdacs.utf8))
         #expect(parser.parse(documents.last ?? Data()).events.count == 4)
+
+        // News: the first items of the real feeds (Latin-1 and mislabelled included), and GDELT's incident rows.
+        for (name, items) in [("tagesschau_rss2_2016-05-19_de.xml", 6), ("jn_pt_ultimas_rss_2018-01-03_iso-8859-1_geo.xml", 6),
+                              ("ENCODING_MISLABELED_presseportal_rss_2016-05-19_de.xml", 8), ("guardian_us_rss_2018-01-31.xml", 5)] {
+            let data = try Fixtures.data(name)
+            let latin = name.hasPrefix("jn_")
+            var text = latin ? String(decoding: TextEncoding.windows1252ToUTF8(data), as: UTF8.self) : String(decoding: data, as: UTF8.self)
+            let parts = text.components(separatedBy: "</item>")
+            text = parts.prefix(items).joined(separator: "</item>") + "</item></channel></rss>"
+            documents.append(latin ? Data(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }) : Data(text.utf8))
+            #expect(!parser.parse(documents.last ?? Data()).events.isEmpty, "\(name)")
+        }
+        let gdelt = String(decoding: try Fixtures.data("gdelt2_events_2015-02-18_2020-03-18_100rows.export.CSV"), as: UTF8.self)
+        let rows = gdelt.split(separator: "\n")
+        let fights = rows.filter { $0.split(separator: "\t", omittingEmptySubsequences: false).dropFirst(26).first?.hasPrefix("19") == true }
+        documents.append(Data((rows.prefix(6) + fights).joined(separator: "\n").utf8))
+        #expect(!parser.parse(documents.last ?? Data()).events.isEmpty)
 
         // Four chunks of 2,500, each with its own seeded generator: deterministic, and it uses every core.
         // The work runs on Dispatch's threads, not the cooperative pool, so that seconds of CPU here never
@@ -98,7 +115,7 @@ import Testing
                 outcome.invalid.append(label)
             }
             if result.rejections.contains(where: { $0.reason.isEmpty }) { outcome.invalid.append(label) }
-            if result.events.isEmpty && result.rejections.isEmpty {
+            if result.events.isEmpty && result.rejections.isEmpty && result.nonIncidents == 0 {
                 // Only a well-formed document without a single item may give nothing at all.
                 if !holdsNoItem(mutated, parser.options) { outcome.silent.append(label) }
                 outcome.empty += 1
@@ -111,9 +128,11 @@ import Testing
 
     /// Whether the document is well-formed and holds no item at all (an empty feed), checked independently.
     static func holdsNoItem(_ data: Data, _ options: ParserOptions) -> Bool {
-        if let root = try? XMLDocumentReader.read(data, options: options) {
+        if let converted = try? TextEncoding.utf8Document(data), let root = try? XMLDocumentReader.read(converted.data, options: options) {
             if root.name == "alert" { return false }
-            if root.name == "rss" { return root.child("channel", nil)?.children("item", nil).isEmpty ?? true }
+            if root.name == "rss" { return root.children.first { $0.name == "channel" }?.children.allSatisfy { $0.name != "item" } ?? true }
+            if root.name == "feed" { return root.children.allSatisfy { $0.name != "entry" } }
+            if root.name == "RDF" { return root.children.allSatisfy { $0.name != "item" } }
             return root.descendants { $0.name == "alert" && CAPParser.namespaces.contains($0.namespace ?? "") }.isEmpty
         }
         if let json = try? JSONValue.decode(data, maximumDepth: 64), case .array(let features)? = json["features"] {

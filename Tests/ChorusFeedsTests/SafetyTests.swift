@@ -67,10 +67,13 @@ import Glibc
         let document = try Fixtures.data("cap12_spec_A4_amber_alert_en_es.xml")
         #expect(small.parse(document).rejections.first?.reason == "the document is 2747 bytes, more than the limit of 1000")
 
+        // A field over the limit costs its item (the alert), named, not the document.
         let narrow = FeedParser(options: ParserOptions(kinds: kinds, maximumFieldBytes: 100))
         let result = narrow.parse(document)
         #expect(result.events.isEmpty)
-        #expect(result.rejections.first?.reason.contains("more than 100 bytes") == true, "\(result.rejections)")
+        #expect(result.rejections.count == 1)
+        #expect(result.rejections.first?.item != nil, "\(result.rejections)")
+        #expect(result.rejections.first?.reason.contains("is longer than 100 bytes") == true, "\(result.rejections)")
     }
 
     @Test func truncatedDocumentGivesNoPartialItems() throws {
@@ -90,7 +93,10 @@ import Glibc
     }
 
     @Test func formatDetection() throws {
-        #expect(FeedFormat.allCases.count == 5)
+        #expect(FeedFormat.allCases.count == 7)
+        #expect(FeedParser.detectFormat(try Fixtures.data("guardian_us_rss_2018-01-31.xml")) == .news)
+        #expect(FeedParser.detectFormat(Data("<?xml version='1.0'?><!-- x --><rdf:RDF xmlns:rdf='r'/>".utf8)) == .news)
+        #expect(FeedParser.detectFormat(Data("1\t2\t3".utf8)) == nil)
         #expect(FeedParser.detectFormat(try Fixtures.data("nsw_rfs_prefixed_ns_circle_en_au.cap")) == .cap)
         #expect(FeedParser.detectFormat(try Fixtures.data("cap_in_atom.xml")) == .cap)
         #expect(FeedParser.detectFormat(try Fixtures.data("usgs_all_day_2018-09-16.geojson")) == .geojson)

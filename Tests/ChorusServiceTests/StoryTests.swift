@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 
 /// The story continues, through the daemon: an update and a cancel arriving for a bundle whose draft is
-/// pending, approved, released or rejected. (The logic is ``QueueWriter``'s; this proves the daemon feeds
-/// it the events in order and that nothing is drafted twice.)
+/// pending, approved, released or rejected. (The logic is ``Correlation``'s, persisted by ``QueueWriter``;
+/// this proves the daemon feeds it the events in order and that nothing is drafted twice.)
 struct StoryTests {
     static let states = ["pending", "approved", "released", "rejected"]
 
@@ -70,26 +70,28 @@ struct StoryTests {
         // Every follow-up joined its alert's bundle: still one bundle per alert.
         #expect(try harness.count("SELECT count(*) FROM chorus.bundles") == 8)
 
-        // Updates: a pending draft is superseded by one with the new figures; approved and released ones
-        // are never changed, only flagged; a rejected slot is drafted afresh.
-        let pendingUpdate = try drafts("story-pending-update")
-        #expect(pendingUpdate.map(\.state) == ["superseded", "pending"])
-        #expect(pendingUpdate.last?.text.contains("6.8") == true)
-        for state in ["approved", "released"] {
+        // Updates (the magnitude, which the text names): a pending or approved draft nobody edited is superseded
+        // by one with the new figures — the approved one's redraft flagged and back in review; a released one
+        // is never changed, only flagged; a rejected slot stays as the reviewer left it.
+        for state in ["pending", "approved"] {
             let updated = try drafts("story-\(state)-update")
-            #expect(updated.map(\.state) == [state], "\(state)")
-            #expect(updated.first?.flagged == true, "\(state)")
-            #expect(updated.first?.text.contains("6.1") == true)
+            #expect(updated.map(\.state) == ["superseded", "pending"], "\(state)")
+            #expect(updated.last?.text.contains("6.8") == true)
+            #expect(updated.last?.flagged == (state == "approved"), "\(state)")
         }
-        #expect(try drafts("story-rejected-update").map(\.state) == ["rejected", "pending"])
+        let released = try drafts("story-released-update")
+        #expect(released.map(\.state) == ["released"])
+        #expect(released.first?.flagged == true)
+        #expect(released.first?.text.contains("6.1") == true)
+        #expect(try drafts("story-rejected-update").map(\.state) == ["rejected"])
 
-        // Cancels: pending is withdrawn; approved and released are flagged, never changed; rejected stays.
-        #expect(try drafts("story-pending-cancel").map(\.state) == ["withdrawn"])
-        for state in ["approved", "released"] {
-            let cancelled = try drafts("story-\(state)-cancel")
-            #expect(cancelled.map(\.state) == [state], "\(state)")
-            #expect(cancelled.first?.flagged == true, "\(state)")
+        // Cancels: pending and approved are withdrawn; released is flagged, never changed; rejected stays.
+        for state in ["pending", "approved"] {
+            #expect(try drafts("story-\(state)-cancel").map(\.state) == ["withdrawn"], "\(state)")
         }
+        let cancelled = try drafts("story-released-cancel")
+        #expect(cancelled.map(\.state) == ["released"])
+        #expect(cancelled.first?.flagged == true)
         #expect(try drafts("story-rejected-cancel").map(\.state) == ["rejected"])
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 0)
         daemon.signal(SIGTERM)

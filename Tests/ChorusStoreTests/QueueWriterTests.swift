@@ -70,56 +70,71 @@ struct QueueWriterTests {
         #expect(try count(connection, "SELECT count(*) FROM chorus.bundles") == first.bundlesOpened.count)
     }
 
-    @Test func anUpdateSupersedesPendingDraftsAndFlagsApprovedOnes() throws {
+    @Test func anUpdateRedraftsChangedTextsAndMovesEveryOtherDraftOntoTheNewFacts() throws {
         let connection = try migratedConnection()
         let opened = try QueueWriter().write([batch([alert])], on: connection)
         let bundle = try #require(opened.bundlesOpened.first)
-        // A reviewer approved one draft before the update arrived.
+        // A reviewer approved one draft before the update arrived (as the owner, as the review functions would).
         let approved = try #require(try connection.query("""
             UPDATE chorus.drafts SET state = 'approved' WHERE id = (
-                SELECT min(id) FROM chorus.drafts WHERE bundle_id = \(bundle) AND state = 'pending' AND text LIKE '%Jerusalem%')
+                SELECT min(id) FROM chorus.drafts WHERE bundle_id = \(bundle) AND state = 'pending' AND text LIKE '%wounded 17 others%')
             RETURNING id, text
             """).first)
-        // The update corrects the place, which the drafts name.
-        var update = update
-        update.place = "Armon Hanatziv, Jerusalem"
+        // The update revises the injured, which the statements that give the toll state.
         let approvedID = try approved.decode("id", as: Int.self)
-        let approvedText = try approved.decode("text", as: String.self)
 
         let summary = try QueueWriter().write([batch([update])], on: connection)
         #expect(summary.bundlesOpened.isEmpty, "an update continues the bundle, it does not open another")
         #expect(summary.draftsSuperseded > 0)
         #expect(summary.draftsCreated == summary.draftsSuperseded)
-        #expect(summary.draftsFlagged == 1)
-        let kept = try #require(try connection.query("SELECT state, text, flag FROM chorus.drafts WHERE id = \(approvedID)").first)
-        #expect(try kept.decode("state", as: String.self) == "approved")
-        #expect(try kept.decode("text", as: String.self) == approvedText)
-        #expect(try kept.decode("flag", as: String?.self)?.contains("drill-jerusalem-2017-02") == true)
-        // Exactly one live draft per slot, and the superseded ones are kept with an audit row.
+        let live = try count(connection, "SELECT count(*) FROM chorus.drafts WHERE bundle_id = \(bundle) AND state IN ('pending', 'needs_edit', 'approved')")
+        #expect(summary.draftsFlagged == live - summary.draftsCreated, "every kept draft is flagged: its facts changed")
+        // The approved draft's text changed: superseded by a pending redraft that says why.
+        #expect(try connection.query("SELECT state FROM chorus.drafts WHERE id = \(approvedID)").first?.decode("state", as: String.self) == "superseded")
+        let redraft = try #require(try connection.query("""
+            SELECT d.state, d.text, d.flag, d.facts_event_id = b.facts_event_id AS current FROM chorus.drafts d
+            JOIN chorus.drafts old ON old.id = \(approvedID) AND old.bundle_id = d.bundle_id AND old.participant = d.participant
+                 AND old.channel = d.channel AND old.language = d.language AND old.phase IS NOT DISTINCT FROM d.phase AND d.id > old.id
+            JOIN chorus.bundles b ON b.id = d.bundle_id
+            """).first)
+        #expect(try redraft.decode("state", as: String.self) == "pending")
+        #expect(try redraft.decode("text", as: String.self).contains("wounded 15 others"))
+        #expect(try redraft.decode("flag", as: String?.self)?.contains("injured: 17 → 15") == true)
+        #expect(try redraft.decode("current", as: Bool.self))
+        // Exactly one live draft per slot, the superseded ones kept with an audit row and the facts before and after.
         #expect(try count(connection, """
-            SELECT count(*) FROM (SELECT bundle_id, participant, channel, language FROM chorus.drafts
-                                  WHERE state IN ('pending', 'needs_edit', 'approved') GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d
+            SELECT count(*) FROM (SELECT bundle_id, participant, channel, language, phase FROM chorus.drafts
+                                  WHERE state IN ('pending', 'needs_edit', 'approved') GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1) d
             """) == 0)
-        #expect(try count(connection, "SELECT count(*) FROM chorus.review_audit WHERE action = 'superseded'") == summary.draftsSuperseded)
-        #expect(try count(connection, "SELECT count(*) FROM chorus.bundle_events WHERE bundle_id = \(bundle)") == 2)
+        #expect(try count(connection, """
+            SELECT count(*) FROM chorus.review_audit WHERE action = 'superseded'
+            AND before_facts->>'injured' = '17' AND after_facts->>'injured' = '15'
+            """) == summary.draftsSuperseded)
+        #expect(try count(connection, "SELECT count(*) FROM chorus.bundle_events WHERE bundle_id = \(bundle) AND role = 'update'") == 1)
+        // Every live draft stands on the update's facts, and so does the bundle.
+        #expect(try count(connection, """
+            SELECT count(*) FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id JOIN chorus.events e ON e.id = b.facts_event_id
+            WHERE d.bundle_id = \(bundle) AND d.state IN ('pending', 'needs_edit') AND (d.facts_event_id <> b.facts_event_id OR e.event_id <> \(update.id))
+            """) == 0)
     }
 
-    @Test func aCancelWithdrawsPendingDraftsAndFlagsApprovedOnes() throws {
+    @Test func aCancelWithoutFiguresWithdrawsByReferenceEvenWhatWasApproved() throws {
         let connection = try migratedConnection()
         let opened = try QueueWriter().write([batch([alert])], on: connection)
         let bundle = try #require(opened.bundlesOpened.first)
         try connection.execute("UPDATE chorus.drafts SET state = 'approved' WHERE id = (SELECT min(id) FROM chorus.drafts WHERE bundle_id = \(bundle))")
-        var cancel = alert
-        cancel.id = "drill-jerusalem-2017-cancel"
-        cancel.msgType = .cancel
-        cancel.references = [alert.id]
-        let summary = try QueueWriter().write([batch([cancel])], on: connection)
-        // The cancel matches the same rules as the alert: every bundle it opened is withdrawn but the approved draft.
-        #expect(summary.draftsWithdrawn == opened.draftsCreated - 1)
-        #expect(summary.draftsFlagged == 1)
-        #expect(try count(connection, "SELECT count(*) FROM chorus.drafts WHERE bundle_id = \(bundle) AND state IN ('pending', 'needs_edit')") == 0)
+        // A cancel carries no casualty figures: it matches no rule on its own.
+        let cancel = Event(id: "drill-jerusalem-2017-cancel", source: "drill", kind: "other", status: .exercise, msgType: .cancel,
+                           references: [alert.id], sentAt: Date(timeIntervalSince1970: 1_483_900_000))
+        let planned = batch([cancel])
+        #expect(planned.events[0].plans.isEmpty)
+        let summary = try QueueWriter().write([planned], on: connection)
+        #expect(summary.draftsWithdrawn == opened.draftsCreated)
+        #expect(summary.correlations.map(\.relation) == [.cancel])
+        #expect(try count(connection, "SELECT count(*) FROM chorus.drafts WHERE bundle_id = \(bundle) AND state <> 'withdrawn'") == 0)
         #expect(try count(connection, "SELECT count(*) FROM chorus.action_items WHERE bundle_id = \(bundle) AND state <> 'withdrawn'") == 0)
         #expect(try connection.query("SELECT flag FROM chorus.bundles WHERE id = \(bundle)").first?.decode("flag", as: String?.self) != nil)
+        #expect(try count(connection, "SELECT count(*) FROM chorus.bundle_events WHERE bundle_id = \(bundle) AND role = 'cancel'") == 1)
     }
 
     @Test func aSecondReportOfTheSameIncidentFoldsIntoTheBundle() throws {

@@ -19,12 +19,12 @@ struct ReviewWorkflowTests {
     }
 
     func firstPending(_ bundle: Int) throws -> DraftRecord {
-        try #require(try alice.drafts(bundle: bundle).first { $0.state == "pending" })
+        try #require(try alice.drafts(bundle: bundle).first { $0.state == .pending })
     }
 
     /// Rejects the drafts that need an edit, so that policy 'all' can be met by approving the rest.
     func rejectDraftsThatNeedAnEdit(_ bundle: Int) throws {
-        for draft in try alice.drafts(bundle: bundle) where draft.state == "needs_edit" {
+        for draft in try alice.drafts(bundle: bundle) where draft.state == .needsEdit {
             try alice.reject(draft: draft.id, expectedVersion: draft.version, reason: "over the limit")
         }
     }
@@ -46,10 +46,10 @@ struct ReviewWorkflowTests {
         let draft = try firstPending(fixture.liveBundle)
         try alice.approve(draft: draft.id, expectedVersion: draft.version, note: "checked the facts")
         let now = try alice.draft(draft.id)
-        #expect(now.state == "approved")
+        #expect(now.state == .approved)
         #expect(now.approvedBy == ReviewFixture.reviewers[0])
         let row = try #require(try alice.audit(bundle: fixture.liveBundle).last { $0.draftId == draft.id })
-        #expect(row.action == "approved")
+        #expect(row.action == .approved)
         #expect(row.actor == ReviewFixture.reviewers[0])
         #expect(row.note == "checked the facts")
     }
@@ -101,8 +101,8 @@ struct ReviewWorkflowTests {
         #expect(edited.revision == 2)
         #expect(edited.lastEditedBy == ReviewFixture.reviewers[1])
         try alice.approve(draft: shown.id, expectedVersion: edited.version, note: nil)
-        #expect(try alice.draft(shown.id).state == "approved")
-        let edit = try #require(try alice.audit(bundle: fixture.liveBundle).first { $0.draftId == shown.id && $0.action == "edited" })
+        #expect(try alice.draft(shown.id).state == .approved)
+        let edit = try #require(try alice.audit(bundle: fixture.liveBundle).first { $0.draftId == shown.id && $0.action == .edited })
         #expect(edit.actor == ReviewFixture.reviewers[1])
         #expect(edit.beforeText == shown.text)
         #expect(edit.afterText == shown.text + " #NeverAgain")
@@ -112,21 +112,21 @@ struct ReviewWorkflowTests {
         let shown = try firstPending(fixture.liveBundle)
         let edited = try alice.edit(draft: shown.id, expectedVersion: shown.version, text: shown.text + " 🕯")
         #expect(refusal { try alice.approve(draft: shown.id, expectedVersion: edited.version, note: nil) } == .selfApproval)
-        #expect(try alice.draft(shown.id).state == "pending")
+        #expect(try alice.draft(shown.id).state == .pending)
     }
 
     @Test func anEditOverTheLimitNeedsAnEdit() throws {
-        let shown = try #require(try alice.drafts(bundle: fixture.liveBundle).first { $0.state == "pending" && $0.channel == "x" })
+        let shown = try #require(try alice.drafts(bundle: fixture.liveBundle).first { $0.state == .pending && $0.channel == .x })
         let long = String(repeating: "Solidarität ", count: 40)
         let edited = try alice.edit(draft: shown.id, expectedVersion: shown.version, text: long)
-        #expect(edited.state == "needs_edit")
+        #expect(edited.state == .needsEdit)
         #expect(edited.weightedLength == Channel.x.length(of: long))
         #expect(edited.weightedLength > edited.limit)
         #expect(edited.problem?.contains("over the limit") == true)
         #expect(refusal { try bob.approve(draft: shown.id, expectedVersion: edited.version, note: nil) } == .notAllowedInState)
         // A shorter text brings it back to pending.
         let fixed = try bob.edit(draft: shown.id, expectedVersion: edited.version, text: "Wir stehen an der Seite Israels.")
-        #expect(fixed.state == "pending")
+        #expect(fixed.state == .pending)
         #expect(fixed.problem == nil)
     }
 
@@ -134,7 +134,7 @@ struct ReviewWorkflowTests {
         let draft = try firstPending(fixture.liveBundle)
         try alice.reject(draft: draft.id, expectedVersion: draft.version, reason: "wrong tone")
         let rejected = try alice.draft(draft.id)
-        #expect(rejected.state == "rejected")
+        #expect(rejected.state == .rejected)
         #expect(refusal { try bob.approve(draft: draft.id, expectedVersion: rejected.version, note: nil) } == .notAllowedInState)
         // Not even the owner's raw SQL moves it on.
         #expect(refusal {
@@ -143,14 +143,14 @@ struct ReviewWorkflowTests {
         // Approving everything else releases the bundle (policy 'all'), without the rejected draft.
         try rejectDraftsThatNeedAnEdit(fixture.liveBundle)
         _ = try ReviewStore(connection: fixture.owner).approve(bundle: fixture.liveBundle, note: nil)
-        #expect(try alice.draft(draft.id).state == "rejected")
-        #expect(try alice.drafts(bundle: fixture.liveBundle).filter { $0.state == "released" }.count > 0)
+        #expect(try alice.draft(draft.id).state == .rejected)
+        #expect(try alice.drafts(bundle: fixture.liveBundle).filter { $0.state == .released }.count > 0)
         #expect(try alice.outbox().allSatisfy { $0.draftId != draft.id })
     }
 
     @Test func policyAllReleasesTogetherInReleaseOrder() throws {
         try rejectDraftsThatNeedAnEdit(fixture.liveBundle)
-        let drafts = try alice.drafts(bundle: fixture.liveBundle).filter { $0.state == "pending" }
+        let drafts = try alice.drafts(bundle: fixture.liveBundle).filter { $0.state == .pending }
         try #require(drafts.count >= 2)
         for draft in drafts.dropLast() { try alice.approve(draft: draft.id, expectedVersion: draft.version, note: nil) }
         #expect(try alice.releaseDue() == 0)
@@ -168,7 +168,7 @@ struct ReviewWorkflowTests {
         try fixture.owner.execute("UPDATE chorus.bundles SET release_policy = 'each' WHERE id = \(fixture.liveBundle)")
         let draft = try firstPending(fixture.liveBundle)
         try alice.approve(draft: draft.id, expectedVersion: draft.version, note: nil)
-        #expect(try alice.draft(draft.id).state == "released")
+        #expect(try alice.draft(draft.id).state == .released)
         #expect(try alice.outbox().map(\.draftId) == [draft.id])
     }
 
@@ -178,10 +178,10 @@ struct ReviewWorkflowTests {
             """)
         let draft = try firstPending(fixture.liveBundle)
         try alice.approve(draft: draft.id, expectedVersion: draft.version, note: nil)
-        #expect(try alice.draft(draft.id).state == "approved")
+        #expect(try alice.draft(draft.id).state == .approved)
         try fixture.owner.execute("UPDATE chorus.bundles SET not_before = now() - interval '1 second' WHERE id = \(fixture.liveBundle)")
         #expect(try alice.releaseDue() == 1)
-        #expect(try alice.draft(draft.id).state == "released")
+        #expect(try alice.draft(draft.id).state == .released)
     }
 
     @Test func pastItsExpiryEveryUnreleasedDraftExpires() throws {
@@ -191,13 +191,13 @@ struct ReviewWorkflowTests {
             UPDATE chorus.bundles SET expires_at = now() - interval '1 second', not_before = now() - interval '1 hour'
             WHERE id = \(fixture.liveBundle)
             """)
-        let live = try alice.drafts(bundle: fixture.liveBundle).filter { ["pending", "needs_edit", "approved"].contains($0.state) }.count
+        let live = try alice.drafts(bundle: fixture.liveBundle).filter(\.state.isUnreleased).count
         #expect(try alice.expireDue() == live)
-        #expect(try alice.drafts(bundle: fixture.liveBundle).allSatisfy { $0.state == "expired" })
+        #expect(try alice.drafts(bundle: fixture.liveBundle).allSatisfy { $0.state == .expired })
         #expect(try alice.releaseDue() == 0)
         let expired = try alice.draft(approved.id)
         #expect(refusal { try bob.approve(draft: approved.id, expectedVersion: expired.version, note: nil) } == .notAllowedInState)
-        #expect(try alice.audit(bundle: fixture.liveBundle).contains { $0.action == "expired" && $0.draftId == approved.id })
+        #expect(try alice.audit(bundle: fixture.liveBundle).contains { $0.action == .expired && $0.draftId == approved.id })
     }
 
     @Test func aDrillDraftIsNeverReleasedWhoeverAsks() throws {
@@ -206,7 +206,7 @@ struct ReviewWorkflowTests {
         try fixture.owner.execute("UPDATE chorus.bundles SET release_policy = 'each' WHERE id = \(fixture.drillBundle)")
         try alice.approve(draft: draft.id, expectedVersion: draft.version, note: nil)
         #expect(try alice.releaseDue() == 0)
-        #expect(try alice.draft(draft.id).state == "approved")
+        #expect(try alice.draft(draft.id).state == .approved)
         let release: Query = "UPDATE chorus.drafts SET state = 'released', released_at = now() WHERE id = \(draft.id)"
         // The owner (a superuser here), the daemon and a reviewer: refused by the trigger or by privileges.
         #expect(refusal { try fixture.owner.execute(release) } == .drillRelease)
@@ -228,7 +228,7 @@ struct ReviewWorkflowTests {
                 FROM chorus.drafts WHERE id = \(draft.id)
                 """)
         } == .notAllowedInState)
-        #expect(try alice.draft(draft.id).state == "approved")
+        #expect(try alice.draft(draft.id).state == .approved)
     }
 
     @Test func theDaemonRunsThePipelineButCannotApproveOrRelease() throws {
@@ -310,12 +310,12 @@ struct ReviewWorkflowTests {
         #expect(try alice.list(ReviewFilter(drill: true)).allSatisfy(\.isDrill))
         #expect(try alice.list(ReviewFilter(drill: false)).allSatisfy { !$0.isDrill })
         #expect(try alice.list(ReviewFilter(limit: 1)).count == 1)
-        #expect(try alice.list(ReviewFilter(state: "released")).isEmpty)
+        #expect(try alice.list(ReviewFilter(state: .released)).isEmpty)
         let detail = try alice.bundle(fixture.drillBundle)
         #expect(detail.actionItems.contains { $0.summary.contains("Brandenburg Gate") })
         #expect(Set(detail.drafts.map(\.language)).isSuperset(of: ["de", "he", "en", "ar"]))
         #expect(detail.drafts.filter { $0.language == "he" || $0.language == "ar" }.allSatisfy { $0.direction == "rtl" })
-        #expect(detail.audit.contains { $0.action == "drafted" })
+        #expect(detail.audit.contains { $0.action == .drafted })
     }
 }
 

@@ -83,3 +83,82 @@ public struct ChorusProcessError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+extension ChorusProcess {
+    /// A `chorus` process that runs until the test stops it (the daemon, `review watch`), its output read as
+    /// it comes.
+    public final class Running: @unchecked Sendable {
+        // @unchecked: `output` and `errors` are touched only under `lock`; `process` is only signalled and awaited.
+        private let process = Process()
+        private let lock = NSLock()
+        private var output = Data()
+        private var errors = Data()
+        private let done = DispatchGroup()
+
+        fileprivate init(_ arguments: [String], environment: [String: String], directory: URL?) throws {
+            process.executableURL = ChorusProcess.executable
+            process.arguments = arguments
+            var variables = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            variables.merge(environment) { $1 }
+            process.environment = variables
+            if let directory { process.currentDirectoryURL = directory }
+            let outputPipe = Pipe(), errorPipe = Pipe()
+            process.standardOutput = outputPipe
+            process.standardError = errorPipe
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            for (pipe, isError) in [(outputPipe, false), (errorPipe, true)] {
+                done.enter()
+                let handle = pipe.fileHandleForReading
+                DispatchQueue.global().async { [self] in
+                    while true {
+                        let chunk = handle.availableData
+                        if chunk.isEmpty { break }
+                        lock.withLock { if isError { errors.append(chunk) } else { output.append(chunk) } }
+                    }
+                    done.leave()
+                }
+            }
+        }
+
+        /// Standard error so far.
+        public var standardError: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
+        /// Standard output so far.
+        public var standardOutput: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
+        public var isRunning: Bool { process.isRunning }
+
+        /// Waits until `condition` holds for what the process wrote, or it exits, or `timeout` passes; returns
+        /// whether the condition held.
+        @discardableResult
+        public func wait(timeout: TimeInterval = 60, until condition: (Running) -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if condition(self) { return true }
+                if !process.isRunning { return condition(self) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return condition(self)
+        }
+
+        /// Sends `signal` and waits for the process to end; returns what it printed and its status.
+        public func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 30) throws -> Outcome {
+            if process.isRunning { kill(process.processIdentifier, signal) }
+            return try finish(timeout: timeout)
+        }
+
+        /// Waits for the process to end by itself (killing it after `timeout`).
+        public func finish(timeout: TimeInterval = 60) throws -> Outcome {
+            if done.wait(timeout: .now() + timeout) == .timedOut {
+                process.terminate()
+                throw ChorusProcessError(message: "chorus \(process.arguments?.joined(separator: " ") ?? "") did not end in \(Int(timeout)) s")
+            }
+            process.waitUntilExit()
+            return Outcome(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+        }
+    }
+
+    /// Starts `chorus arguments…` and returns at once (environment: nothing inherited but `PATH`).
+    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> Running {
+        try Running(arguments, environment: environment, directory: directory)
+    }
+}

@@ -206,8 +206,8 @@ struct Demo {
         let reviewerStore = ReviewStore(connection: reviewer)
         try settleDraftsThatNeedAnEdit(bundleID, store: reviewerStore)
         let approved = try reviewer.transaction { try ReviewStore(connection: $0).approve(bundle: bundleID, note: "demo: reviewed") }
-        context.print("Approved \(approved.count) drafts. Released: \(try store.drafts(bundle: bundleID).filter { $0.state == "released" }.count) — a drill is never released.")
-        if let draft = try store.drafts(bundle: bundleID).first(where: { $0.state == "approved" }) {
+        context.print("Approved \(approved.count) drafts. Released: \(try store.drafts(bundle: bundleID).filter { $0.state == .released }.count) — a drill is never released.")
+        if let draft = try store.drafts(bundle: bundleID).first(where: { $0.state == .approved }) {
             context.print("Trying to release drill draft d\(draft.id) by raw SQL as the database's superuser:")
             do {
                 try connection.execute("UPDATE chorus.drafts SET state = 'released', released_at = now() WHERE id = \(draft.id)")
@@ -241,7 +241,7 @@ struct Demo {
         if outbox.count > 6 { context.print("… and \(outbox.count - 6) more released drafts ('chorus outbox --json' lists them for programs).") }
 
         heading("8. The audit trail of bundle \(bundleID) (excerpt)")
-        for row in try store.audit(bundle: bundleID).filter({ $0.action != "drafted" }).prefix(8) {
+        for row in try store.audit(bundle: bundleID).filter({ $0.action != .drafted }).prefix(8) {
             context.print("  \(RFC3339.format(row.at))  \(row.actor)  d\(row.draftId.map(String.init) ?? "-") \(row.action)\(row.note.map { " — \($0)" } ?? "")")
         }
         context.print("")
@@ -250,7 +250,7 @@ struct Demo {
 
     /// Drafts over their limit must be edited before approval; the demo's reviewer rejects them instead, and says so.
     func settleDraftsThatNeedAnEdit(_ bundle: Int, store: ReviewStore) throws {
-        for draft in try store.drafts(bundle: bundle) where draft.state == "needs_edit" {
+        for draft in try store.drafts(bundle: bundle) where draft.state == .needsEdit {
             try store.reject(draft: draft.id, expectedVersion: draft.version, reason: "demo: over its limit, not sent")
             context.print("  d\(draft.id) (\(draft.participant) \(draft.channel) \(draft.language)) needs an edit (\(draft.problem ?? "")); the demo rejects it.")
         }

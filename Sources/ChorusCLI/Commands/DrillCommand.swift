@@ -82,7 +82,7 @@ struct DrillCommand: ChorusCommand {
                 context.print("    \(drill.description)")
             }
         case .clear(let olderThan):
-            let removed = try ReviewStore(connection: try global.databaseLocation(context).connect()).clearDrills(olderThan: olderThan)
+            let removed = try ReviewStore(connection: try global.openDatabase(context)).clearDrills(olderThan: olderThan)
             context.print("Removed \(removed) drill bundle\(removed == 1 ? "" : "s").")
         case .scenario(let id):
             let ruleSet = try loadRules(context)
@@ -124,7 +124,7 @@ struct DrillCommand: ChorusCommand {
     }
 
     private func inject(_ steps: [(Duration, Event)], name: String, ruleSet: RuleSet, context: CommandContext) throws {
-        let connection = try global.databaseLocation(context).connect()
+        let connection = try global.openDatabase(context)
         let injector = DrillInjector(ruleSet: ruleSet, status: .exercise, runID: DrillInjector.newRunID(), realTime: realTime)
         let results = try injector.inject(steps, name: name, on: connection) { step in
             if !json { context.print(step.line) }

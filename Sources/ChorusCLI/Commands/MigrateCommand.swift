@@ -9,8 +9,11 @@ struct MigrateCommand: ChorusCommand {
         abstract: "Create or upgrade the database schema.",
         discussion: """
         Applies every migration the database does not have yet, each in its own transaction. Safe to run \
-        twice and from several places at once: migrators take turns through an advisory lock. With no \
-        database configured, creates and starts the embedded PostgreSQL cluster under the state directory.
+        twice and from several places at once: migrators take turns through an advisory lock. On a \
+        configured database, every other command only checks the schema and, when it is behind, exits 78 \
+        asking for this command: run it, as the schema's owner, after every upgrade of chorus. With no \
+        database configured, it works on the embedded cluster under the state directory (creating and \
+        starting it), whose schema every command also brings up to date by itself.
         """,
         options: [.config, .database]
     )
@@ -24,7 +27,7 @@ struct MigrateCommand: ChorusCommand {
     func run(_ context: CommandContext) throws {
         let location = try global.databaseLocation(context)
         context.print("Database: \(location.summary)")
-        let connection = try location.connect()
+        let connection = try global.connect(to: location, context)
         let migrator = Migrator()
         let applied = try migrator.migrate(connection)
         if applied.isEmpty {

@@ -59,7 +59,7 @@ struct ReviewDatabase {
     }
 
     func connect(_ context: CommandContext) throws -> Connection {
-        try global.databaseLocation(context).connect()
+        try global.openDatabase(context)
     }
 
     static let options: [OptionSpec] = [.config, .database]
@@ -88,14 +88,15 @@ struct ReviewListCommand: ChorusCommand {
 
     init(_ arguments: ParsedArguments) throws {
         database = ReviewDatabase(arguments)
-        let status = arguments.value("status") ?? "pending"
-        guard status == "all" || ReviewFilter.states.contains(status) else {
+        let status = arguments.value("status") ?? DraftState.pending.rawValue
+        let state = DraftState(rawValue: status)
+        guard status == "all" || state != nil else {
             throw UsageError("invalid value '\(status)' for '--status <state>'")
         }
         if arguments.flag("drill") && arguments.flag("no-drill") { throw UsageError("--drill and --no-drill exclude each other") }
         let drill: Bool? = arguments.flag("drill") ? true : arguments.flag("no-drill") ? false : nil
         let limit = try arguments.value("limit", as: "n") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 50
-        filter = ReviewFilter(state: status == "all" ? nil : status, drill: drill, limit: limit)
+        filter = ReviewFilter(state: state, drill: drill, limit: limit)
         json = arguments.flag("json")
     }
 
@@ -155,7 +156,9 @@ struct ReviewApproveCommand: ChorusCommand {
         discussion: """
         All or nothing: the IDs are approved in one transaction. A draft named as d12@VERSION is approved only \
         if it is still the version you were shown; otherwise nothing is approved and the exit status is 75. \
-        Whoever last edited a draft cannot approve it. Approving may release the bundle, by its policy.
+        Whoever last edited a draft cannot approve it. A bundle with nothing left to approve, and a draft that \
+        was withdrawn, superseded or expired meanwhile, fail with exit 65, saying why. Approving may release \
+        the bundle, by its policy.
         """,
         arguments: [ArgumentSpec("id", help: "Bundles (12) or drafts (d12, d12@VERSION).", isRepeating: true)],
         options: [.option("note", value: "text", help: "A note for the audit trail.")] + ReviewDatabase.options
@@ -173,27 +176,47 @@ struct ReviewApproveCommand: ChorusCommand {
 
     func run(_ context: CommandContext) throws {
         let connection = try database.connect(context)
-        let lines = try connection.transaction { transaction -> [String] in
-            let store = ReviewStore(connection: transaction)
-            var lines: [String] = []
-            for target in targets {
-                switch target {
-                case .bundle(let id):
-                    let before = try store.drafts(bundle: id)
-                    if before.isEmpty { throw ReviewError(.notFound, "there is no bundle \(id)") }
-                    let approved = try store.approve(bundle: id, note: note)
-                    var line = "bundle \(id): approved \(approved.count) draft\(approved.count == 1 ? "" : "s")"
-                    let waiting = before.filter { $0.state == "needs_edit" }.map { "d\($0.id)" }
-                    if !waiting.isEmpty { line += "; \(waiting.joined(separator: " ")) need\(waiting.count == 1 ? "s" : "") an edit first" }
-                    let yours = before.filter { $0.state == "pending" && !approved.contains($0.id) }.map { "d\($0.id)" }
-                    if !yours.isEmpty { line += "; \(yours.joined(separator: " ")): you edited, another reviewer must approve" }
-                    lines.append(line)
-                case .draft(let id, let version):
-                    try store.approve(draft: id, expectedVersion: version, note: note)
-                    lines.append("d\(id): approved")
+        var failing: Int?
+        let lines: [String]
+        do {
+            lines = try connection.transaction { transaction -> [String] in
+                let store = ReviewStore(connection: transaction)
+                var lines: [String] = []
+                for target in targets {
+                    switch target {
+                    case .bundle(let id):
+                        let before = try store.drafts(bundle: id)
+                        if before.isEmpty { throw ReviewError(.notFound, "there is no bundle \(id)") }
+                        let approved = try store.approve(bundle: id, note: note)
+                        var reasons: [String] = []
+                        let waiting = before.filter { $0.state == .needsEdit }.map { "d\($0.id)" }
+                        if !waiting.isEmpty { reasons.append("\(waiting.joined(separator: " ")) need\(waiting.count == 1 ? "s" : "") an edit first") }
+                        let yours = before.filter { $0.state == .pending && !approved.contains($0.id) }.map { "d\($0.id)" }
+                        if !yours.isEmpty { reasons.append("\(yours.joined(separator: " ")): you edited, another reviewer must approve") }
+                        guard !approved.isEmpty else {
+                            // All or nothing: a bundle with nothing to approve fails the command, and nothing is approved.
+                            throw CommandError(.dataError, "bundle \(id): nothing left to approve (drafts: "
+                                + ReviewApproveCommand.states(of: before) + ")" + reasons.map { "; \($0)" }.joined())
+                        }
+                        lines.append("bundle \(id): approved \(approved.count) draft\(approved.count == 1 ? "" : "s")"
+                                     + reasons.map { "; \($0)" }.joined())
+                    case .draft(let id, let version):
+                        failing = id
+                        try store.approve(draft: id, expectedVersion: version, note: note)
+                        failing = nil
+                        lines.append("d\(id): approved")
+                    }
                 }
+                return lines
             }
-            return lines
+        } catch let error as ReviewError where error.kind == .changedSinceShown || error.kind == .notAllowedInState {
+            // A draft that was withdrawn, superseded or expired did not "change since shown": it is gone, and
+            // trying again cannot help. Say what became of it (exit 65), not "try again" (75).
+            if let id = failing, let draft = try? ReviewStore(connection: connection).draft(id),
+               case let state = draft.state, state.isFinal {
+                throw CommandError(.dataError, "d\(id) is \(state): \(Self.why(state, bundle: draft.bundleId)); nothing to approve")
+            }
+            throw error
         }
         let store = ReviewStore(connection: connection)
         for line in lines { context.print(line) }
@@ -203,7 +226,7 @@ struct ReviewApproveCommand: ChorusCommand {
             case .bundle(let id): drafts = try store.drafts(bundle: id)
             case .draft(let id, _): drafts = [try store.draft(id)]
             }
-            let released = drafts.filter { $0.state == "released" }
+            let released = drafts.filter { $0.state == .released }
             if drafts.first?.isDrill == true {
                 context.print("\(target): a drill — approved drafts are never released")
             } else if !released.isEmpty, case .bundle(let id) = target {
@@ -215,13 +238,39 @@ struct ReviewApproveCommand: ChorusCommand {
     }
 }
 
+extension ReviewApproveCommand {
+    /// What became of a draft that can no longer be approved.
+    static func why(_ state: DraftState, bundle: Int) -> String {
+        switch state {
+        case .withdrawn: "its event was cancelled"
+        case .superseded: "an update of its event redrafted it (chorus review show \(bundle) shows the new drafts)"
+        case .expired: "its bundle expired before it was released"
+        case .rejected: "a reviewer rejected it"
+        case .released: "it was released already"
+        case .pending, .needsEdit, .approved: "it is \(state)"
+        }
+    }
+
+    /// A bundle's drafts counted by state, in the order of the lifecycle: `2 released, 1 rejected`.
+    static func states(of drafts: [DraftRecord]) -> String {
+        DraftState.allCases.compactMap { state in
+            let count = drafts.filter { $0.state == state }.count
+            return count == 0 ? nil : "\(count) \(state)"
+        }.joined(separator: ", ")
+    }
+}
+
 struct ReviewRejectCommand: ChorusCommand {
     static let spec = CommandSpec(
         name: "reject",
         abstract: "Reject drafts, or every open draft of bundles.",
-        discussion: "All or nothing, like approve. A reason is required and goes into the audit trail.",
+        discussion: """
+        All or nothing, like approve. A reason is required and goes into the audit trail. A bundle with nothing \
+        left to reject fails with exit 65.
+        """,
         arguments: [ArgumentSpec("id", help: "Bundles (12) or drafts (d12, d12@VERSION).", isRepeating: true)],
-        options: [.option("reason", value: "text", help: "Why (required).")] + ReviewDatabase.options
+        options: [.option("reason", value: "text", help: "Why: it goes into the audit trail.", required: true)]
+            + ReviewDatabase.options
     )
 
     let database: ReviewDatabase
@@ -232,7 +281,7 @@ struct ReviewRejectCommand: ChorusCommand {
         database = ReviewDatabase(arguments)
         targets = try arguments.arguments("id").map(ReviewTarget.init(parsing:))
         guard let reason = arguments.value("reason"), !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw UsageError("--reason <text> is required")
+            throw UsageError("--reason <text> must say why")
         }
         self.reason = reason
     }
@@ -244,7 +293,13 @@ struct ReviewRejectCommand: ChorusCommand {
             return try targets.map { target in
                 switch target {
                 case .bundle(let id):
+                    let before = try store.drafts(bundle: id)
+                    if before.isEmpty { throw ReviewError(.notFound, "there is no bundle \(id)") }
                     let rejected = try store.reject(bundle: id, reason: reason)
+                    if rejected.isEmpty {
+                        throw CommandError(.dataError, "bundle \(id): nothing left to reject (drafts: "
+                                           + ReviewApproveCommand.states(of: before) + ")")
+                    }
                     return "bundle \(id): rejected \(rejected.count) draft\(rejected.count == 1 ? "" : "s")"
                 case .draft(let id, let version):
                     try store.reject(draft: id, expectedVersion: version, reason: reason)

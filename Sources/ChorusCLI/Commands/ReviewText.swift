@@ -25,7 +25,7 @@ struct ReviewText {
     func list(_ bundles: [BundleSummary], filter: ReviewFilter) {
         let live = bundles.filter { !$0.isDrill }
         let drills = bundles.filter(\.isDrill)
-        let what = filter.state.map { $0 == "pending" ? "awaiting review" : "with \($0) drafts" } ?? "all"
+        let what = filter.state.map { $0 == .pending ? "awaiting review" : "with \($0) drafts" } ?? "all"
         if bundles.isEmpty {
             line("No bundles (\(what)).")
             return
@@ -90,8 +90,7 @@ struct ReviewText {
         line("")
         line(bold("Drafts"))
         var participant = ""
-        let replacedStates: Set<String> = ["superseded", "withdrawn", "rejected", "expired"]
-        let shown = detail.drafts.filter { !replacedStates.contains($0.state) || detail.draftId != nil }
+        let shown = detail.drafts.filter { $0.state.isLive || detail.draftId != nil }
         // Groups of one participant's drafts on one channel, in order: their languages side by side.
         var groups: [[DraftRecord]] = []
         for draft in shown {
@@ -107,7 +106,7 @@ struct ReviewText {
                 participant = first.participant
                 line("  " + bold(participant))
             }
-            line("    " + underline(first.channel))
+            line("    " + underline(first.channel.rawValue) + (first.handle.map { "  " + $0 } ?? ""))
             let gap = 3
             let columnWidth = (width - 6 - gap * (group.count - 1)) / group.count
             if group.count > 1, columnWidth >= 28 {
@@ -119,11 +118,11 @@ struct ReviewText {
             }
         }
         // Edits can make two senders' drafts the same text; reviewers must see it before anything goes out.
-        let live = detail.drafts.filter { !replacedStates.contains($0.state) }
+        let live = detail.drafts.filter { $0.state.isLive }
         for group in IdenticalTexts.groups(live.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) }) {
             line("  " + paint("⚠ the same text under several senders: " + group.map { "d\(live[$0].id) \(live[$0].participant)" }.joined(separator: ", "), "31"))
         }
-        let replaced = detail.drafts.filter { replacedStates.contains($0.state) }
+        let replaced = detail.drafts.filter { !$0.state.isLive }
         if detail.draftId == nil, !replaced.isEmpty {
             line("  " + dim("No longer live (see them with 'chorus review show dID'): ")
                  + replaced.map { "d\($0.id) \($0.state)" }.joined(separator: ", "))
@@ -133,10 +132,11 @@ struct ReviewText {
         for row in detail.audit {
             let draft = row.draftId.map { "d\($0) " } ?? ""
             line("  \(RFC3339.format(row.at))  \(row.actor)  \(draft)\(row.action)" + (row.note.map { " — \($0)" } ?? ""))
-            if row.action == "edited" {
+            if row.action == .edited {
                 if let before = row.beforeText { line("      before: " + isolate(before, rtl: nil)) }
                 if let after = row.afterText { line("      after:  " + isolate(after, rtl: nil)) }
             }
+            if !row.factChanges.isEmpty { line("      facts:  " + row.factChanges.summary) }
         }
     }
 
@@ -155,7 +155,8 @@ struct ReviewText {
         for textLine in wrap(draft.text, width: width) {
             lines.append((textLine.count, isolate(textLine, rtl: draft.direction == "rtl")))
         }
-        for note in [draft.problem.map { "! \($0)" }, draft.flag.map { "⚑ \($0)" }].compactMap({ $0 }) {
+        let written = draft.factsChangedSinceWritten.map { "⚑ written before the facts changed: \($0.summary)" }
+        for note in [draft.problem.map { "! \($0)" }, draft.flag.map { "⚑ \($0)" }, written].compactMap({ $0 }) {
             for noteLine in wrap(note, width: width) { lines.append((noteLine.count, paint(noteLine, "31"))) }
         }
         return lines
@@ -204,12 +205,12 @@ struct ReviewText {
     func facts(_ event: EventBrief) -> String {
         var parts = [event.kind, event.countries.joined(separator: ",")]
         if let place = event.place { parts.append(place) }
-        if event.status != "actual" { parts.append(event.status) }
+        if event.status != .actual { parts.append(event.status.rawValue) }
         return parts.joined(separator: " ")
     }
 
-    func states(_ counts: [String: Int]) -> String {
-        let parts = ReviewFilter.states.compactMap { state in counts[state].map { stateLabel(state, count: $0) } }
+    func states(_ counts: [DraftState: Int]) -> String {
+        let parts = DraftState.allCases.compactMap { state in counts[state].map { stateLabel(state, count: $0) } }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
@@ -220,15 +221,14 @@ struct ReviewText {
         return parts.joined(separator: ", ")
     }
 
-    func stateLabel(_ state: String, count: Int? = nil) -> String {
-        let text = count.map { "\($0) \(state)" } ?? state
+    func stateLabel(_ state: DraftState, count: Int? = nil) -> String {
+        let text = count.map { "\($0) \(state)" } ?? state.rawValue
         let code = switch state {
-        case "pending": "33"
-        case "needs_edit": "31"
-        case "approved": "32"
-        case "released": "36"
-        case "rejected", "expired", "withdrawn", "superseded": "2"
-        default: "0"
+        case .pending: "33"
+        case .needsEdit: "31"
+        case .approved: "32"
+        case .released: "36"
+        case .rejected, .expired, .withdrawn, .superseded: "2"
         }
         return paint(text, code)
     }

@@ -1,9 +1,10 @@
 import Foundation
+import Synchronization
 
 /// Where a command writes and what it may read of its process: its output streams, environment and
 /// working directory. Tests run commands in-process with a context that captures the output.
 public final class CommandContext: @unchecked Sendable {
-    // @unchecked: the sinks serialize their own writes; the other properties are immutable.
+    // @unchecked: the sinks serialize their own writes, `role` is a Mutex; the other properties are immutable.
 
     /// Standard output: data and results.
     public let standardOutput: OutputSink
@@ -15,6 +16,15 @@ public final class CommandContext: @unchecked Sendable {
     public let workingDirectory: URL
     /// Reads all of standard input (for `-` as a file argument).
     public let readStandardInput: @Sendable () throws -> Data
+
+    private let role = Mutex<String?>(nil)
+
+    /// The PostgreSQL role the command's connection logged in as, once it has one: an error about a
+    /// privilege the role lacks names it.
+    public var databaseRole: String? {
+        get { role.withLock { $0 } }
+        set { role.withLock { $0 = newValue } }
+    }
 
     public init(
         standardOutput: OutputSink, standardError: OutputSink, environment: [String: String],

@@ -58,17 +58,20 @@ public struct OptionSpec: Sendable {
     public var help: String
     /// May be given more than once (values are collected in order).
     public var isRepeating: Bool
+    /// Must be given: shown without brackets in the usage line, and its absence is a usage error.
+    public var isRequired: Bool
 
     /// An option that takes a value.
     public static func option(
-        _ name: String, short: Character? = nil, value: String, help: String, repeating: Bool = false
+        _ name: String, short: Character? = nil, value: String, help: String, repeating: Bool = false,
+        required: Bool = false
     ) -> OptionSpec {
-        OptionSpec(name: name, short: short, valueName: value, help: help, isRepeating: repeating)
+        OptionSpec(name: name, short: short, valueName: value, help: help, isRepeating: repeating, isRequired: required)
     }
 
     /// A flag that takes no value.
     public static func flag(_ name: String, short: Character? = nil, help: String) -> OptionSpec {
-        OptionSpec(name: name, short: short, valueName: nil, help: help, isRepeating: false)
+        OptionSpec(name: name, short: short, valueName: nil, help: help, isRepeating: false, isRequired: false)
     }
 
     var isFlag: Bool { valueName == nil }

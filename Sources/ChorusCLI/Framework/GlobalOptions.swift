@@ -27,6 +27,27 @@ struct GlobalOptions: Sendable {
             option: database, configuration: try configuration(context), environment: context.environment)
     }
 
+    /// Connects to `location`, saying on stderr when the embedded cluster had to be created or started.
+    func connect(to location: DatabaseLocation, _ context: CommandContext) throws -> Connection {
+        let connection = try location.connect(notice: Self.notice(context))
+        context.databaseRole = connection.user
+        return connection
+    }
+
+    /// The database for work on the queue: connected, and its schema brought up to date (embedded) or
+    /// checked (configured) first — saying so on stderr — so that no command meets a missing table.
+    func openDatabase(_ context: CommandContext) throws -> Connection {
+        let location = try databaseLocation(context)
+        let connection = try connect(to: location, context)
+        try location.prepareSchema(of: connection, notice: Self.notice(context))
+        return connection
+    }
+
+    /// What opening the database did that a person should know: one `chorus: …` line on stderr.
+    private static func notice(_ context: CommandContext) -> (String) -> Void {
+        { context.printError("chorus: \($0)") }
+    }
+
     /// The rules directory.
     func rulesDirectory(_ context: CommandContext) throws -> URL {
         try configuration(context).rulesDirectory(option: rules, workingDirectory: context.workingDirectory)

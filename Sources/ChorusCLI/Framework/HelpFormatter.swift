@@ -12,7 +12,8 @@ enum HelpFormatter {
         var parts = [prefix]
         for option in spec.options {
             let body = option.isFlag ? "--\(option.name)" : "--\(option.name) <\(option.valueName ?? "value")>"
-            parts.append(option.isRepeating ? "[\(body) ...]" : "[\(body)]")
+            let shown = option.isRepeating ? "\(body) ..." : body
+            parts.append(option.isRequired ? shown : "[\(shown)]")
         }
         for argument in spec.arguments {
             var body = "<\(argument.name)>"

@@ -90,6 +90,9 @@ public struct ParsedArguments: Sendable {
             }
             index += 1
         }
+        for option in spec.options where option.isRequired && parsed.options[option.name] == nil {
+            throw UsageError("missing required option '--\(option.name) <\(option.valueName ?? "value")>'")
+        }
         var remaining = loose[...]
         for argument in spec.arguments {
             if argument.isRepeating {

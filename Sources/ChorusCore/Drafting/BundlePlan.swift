@@ -52,6 +52,9 @@ public struct Draft: Sendable, Hashable, Codable {
     public var participant: String
     /// The participant's name.
     public var participantName: String
+    /// The country the participant speaks for (ISO 3166-1 alpha-2): release policy `perCountry` releases
+    /// each government's drafts together.
+    public var country: String
     /// The account's handle.
     public var handle: String
     /// The channel.
@@ -78,11 +81,12 @@ public struct Draft: Sendable, Hashable, Codable {
     public var notBefore: Date?
 
     /// Creates a draft.
-    public init(participant: String, participantName: String, handle: String, channel: Channel, language: String, text: String,
-                length: Int, limit: Int, state: DraftState, problem: String?, isDrill: Bool,
+    public init(participant: String, participantName: String, country: String, handle: String, channel: Channel, language: String,
+                text: String, length: Int, limit: Int, state: DraftState, problem: String?, isDrill: Bool,
                 phase: String? = nil, notBefore: Date? = nil) {
         self.participant = participant
         self.participantName = participantName
+        self.country = country
         self.handle = handle
         self.channel = channel
         self.language = language

@@ -123,7 +123,8 @@ public enum BundlePlanner {
         if problem == nil, length > channel.limit {
             problem = "over the \(channel.rawValue) limit: \(length) of \(channel.limit)"
         }
-        return Draft(participant: participant.id, participantName: participant.name, handle: account.handle, channel: channel,
+        return Draft(participant: participant.id, participantName: participant.name, country: participant.country,
+                     handle: account.handle, channel: channel,
                      language: language, text: text, length: length, limit: channel.limit,
                      state: problem == nil ? .pending : .needsEdit, problem: problem, isDrill: event.isDrill,
                      phase: phase.id, notBefore: notBefore)

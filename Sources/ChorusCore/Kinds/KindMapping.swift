@@ -25,6 +25,11 @@ public struct KindMapping: Sendable, Hashable {
     var usgsRejectedTypes: Set<String>
     /// Keyword rules in file order: the first whose word occurs in the text decides.
     var keywords: [(kind: String, words: [String])]
+    /// News categories and multilingual keywords (`news`): how a news item's kind is read.
+    public var news = NewsVocabulary()
+    /// GDELT CAMEO event codes (`gdelt.cameo`), by code prefix: the longest listed prefix decides; an empty
+    /// kind (`null` in the file) says that code is not an incident.
+    var cameoCodes: [String: String] = [:]
 
     /// The kind for anything no table decides.
     public static let fallbackKind = "other"
@@ -75,6 +80,17 @@ public struct KindMapping: Sendable, Hashable {
         return .unknown
     }
 
+    /// The kind for a GDELT/CAMEO event code (`193`, `0431`): the longest prefix listed in `gdelt.cameo`;
+    /// `nil` when none is (most CAMEO codes — statements, meetings, cooperation — are not incidents).
+    public func cameoKind(eventCode: String) -> String? {
+        var code = Substring(eventCode.trimmingCharacters(in: .whitespaces))
+        while !code.isEmpty {
+            if let kind = cameoCodes[String(code)] { return kind.isEmpty ? nil : kind }
+            code = code.dropLast()
+        }
+        return nil
+    }
+
     /// What a USGS `type` becomes: a kind, a type Chorus deliberately ignores, or one the file does not know.
     public enum USGSKind: Sendable, Hashable {
         case kind(String)
@@ -107,6 +123,7 @@ public struct KindMapping: Sendable, Hashable {
             && lhs.gdacsEventTypes == rhs.gdacsEventTypes && lhs.usgsTypes == rhs.usgsTypes
             && lhs.usgsRejectedTypes == rhs.usgsRejectedTypes
             && lhs.keywords.map(\.kind) == rhs.keywords.map(\.kind) && lhs.keywords.map(\.words) == rhs.keywords.map(\.words)
+            && lhs.news == rhs.news && lhs.cameoCodes == rhs.cameoCodes
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -177,8 +194,7 @@ private struct Reader {
         var fields: [String: JSON5Node] = [:]
         for member in members {
             guard allowed.contains(member.key) else {
-                let list = allowed.sorted().joined(separator: ", ")
-                throw fail(at: member.keyPosition, join(path, member.key), "unknown field (expected one of: \(list))")
+                throw fail(at: member.keyPosition, join(path, member.key), NodeReader.unknownField(member.key, allowed: allowed.sorted()))
             }
             fields[member.key] = member.node
         }
@@ -208,7 +224,7 @@ private struct Reader {
     }
 
     func mapping(_ root: JSON5Node) throws(KindMappingError) -> KindMapping {
-        let fields = try object(root, "", allowed: ["version", "kinds", "cap", "gdacs", "usgs", "keywords"])
+        let fields = try object(root, "", allowed: ["version", "kinds", "cap", "gdacs", "usgs", "keywords", "news", "gdelt"])
 
         if let version = fields["version"] {
             guard case .number(let number, _) = version.value, number == 1 else {
@@ -219,7 +235,7 @@ private struct Reader {
         var descriptions: [String: String] = [:]
         for member in try dictionary(kindsNode, "kinds") {
             let kind = member.key
-            guard Event.isSnakeCase(kind), kind.utf8.count <= Event.maximumIdentifierLength else {
+            guard Event.isSnakeCase(kind), kind.utf8.count <= EventLimits.identifierBytes else {
                 throw fail(at: member.keyPosition, join("kinds", kind), "'\(kind)' is not a snake_case kind")
             }
             descriptions[kind] = try string(member.node, join("kinds", kind))
@@ -304,9 +320,97 @@ private struct Reader {
             }
         }
 
-        return KindMapping(
+        var cameoCodes: [String: String] = [:]
+        if let gdelt = fields["gdelt"] {
+            let gdeltFields = try object(gdelt, "gdelt", allowed: ["cameo"])
+            if let cameo = gdeltFields["cameo"] {
+                for member in try dictionary(cameo, "gdelt.cameo") {
+                    let path = join("gdelt.cameo", member.key)
+                    guard !member.key.isEmpty, member.key.utf8.count <= 4, member.key.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                        throw fail(at: member.keyPosition, path, "a CAMEO code is one to four digits, e.g. '183'")
+                    }
+                    // null: a code under a mapped prefix that is not an incident (1661 under 166).
+                    if case .null = member.node.value {
+                        cameoCodes[member.key] = ""
+                    } else {
+                        cameoCodes[member.key] = try target(member.node, path)
+                    }
+                }
+            }
+        }
+
+        var mapping = KindMapping(
             kinds: kinds, descriptions: descriptions, capEventCodes: capEventCodes, capEvents: capEvents,
             capCategories: capCategories, gdacsEventTypes: gdacsEventTypes, usgsTypes: usgsTypes,
             usgsRejectedTypes: usgsRejected, keywords: keywords)
+        mapping.cameoCodes = cameoCodes
+        if let news = fields["news"] { mapping.news = try newsVocabulary(news, target: target) }
+        return mapping
+    }
+
+    func quotedPhrase(_ text: String) -> String { "'" + String(text.prefix(60)) + "'" }
+
+    /// The `news` section: `categories` (category → kind), and per language `keywords` ([{kind, words}]),
+    /// `neutral` and `notIncidents` (lists of phrases in ``PhraseMatcher``'s notation).
+    func newsVocabulary(_ node: JSON5Node, target: (JSON5Node, String) throws(KindMappingError) -> String)
+    throws(KindMappingError) -> NewsVocabulary {
+        let fields = try object(node, "news", allowed: ["categories", "keywords", "neutral", "notIncidents"])
+        var categories: [String: String] = [:]
+        if let categoriesNode = fields["categories"] {
+            for member in try dictionary(categoriesNode, "news.categories") {
+                let form = NewsText.form(member.key)
+                let path = join("news.categories", member.key)
+                if form.isEmpty { throw fail(at: member.keyPosition, path, "an empty category maps nothing") }
+                if categories[form] != nil {
+                    throw fail(at: member.keyPosition, path, "is listed twice (categories are compared ignoring case and punctuation)")
+                }
+                categories[form] = try target(member.node, path)
+            }
+        }
+        func phrases(_ node: JSON5Node, _ path: String) throws(KindMappingError) -> [String] {
+            var result: [String] = []
+            for (index, item) in try list(node, path, "a list of phrases").enumerated() {
+                let text = try string(item, "\(path)[\(index)]")
+                if PhraseMatcher.elements(of: text).isEmpty {
+                    throw fail(item, "\(path)[\(index)]", "\(quotedPhrase(text)) holds no word to match")
+                }
+                result.append(text)
+            }
+            return result
+        }
+        func byLanguage(_ name: String) throws(KindMappingError) -> [String: JSON5Node] {
+            guard let section = fields[name] else { return [:] }
+            var result: [String: JSON5Node] = [:]
+            for member in try dictionary(section, "news.\(name)") {
+                guard Event.isLanguageTag(member.key), !member.key.contains("-") else {
+                    throw fail(at: member.keyPosition, join("news.\(name)", member.key), "expected a language code such as 'en' or 'he'")
+                }
+                result[member.key.lowercased()] = member.node
+            }
+            return result
+        }
+        var languages: [String: NewsVocabulary.Language] = [:]
+        for (language, listNode) in try byLanguage("keywords") {
+            let path = "news.keywords.\(language)"
+            var rules: [NewsVocabulary.KeywordRule] = []
+            for (index, item) in try list(listNode, path, "a list of {kind, words}").enumerated() {
+                let rulePath = "\(path)[\(index)]"
+                let ruleFields = try object(item, rulePath, allowed: ["kind", "words"])
+                guard let kindNode = ruleFields["kind"] else { throw fail(item, "\(rulePath).kind", "is required") }
+                let kind = try target(kindNode, "\(rulePath).kind")
+                guard let wordsNode = ruleFields["words"] else { throw fail(item, "\(rulePath).words", "is required") }
+                let words = try phrases(wordsNode, "\(rulePath).words")
+                if words.isEmpty { throw fail(wordsNode, "\(rulePath).words", "expected a non-empty list of phrases") }
+                rules.append(NewsVocabulary.KeywordRule(kind: kind, words: words))
+            }
+            languages[language, default: .init()].keywords = rules
+        }
+        for (language, listNode) in try byLanguage("neutral") {
+            languages[language, default: .init()].neutral = try phrases(listNode, "news.neutral.\(language)")
+        }
+        for (language, listNode) in try byLanguage("notIncidents") {
+            languages[language, default: .init()].notIncidents = try phrases(listNode, "news.notIncidents.\(language)")
+        }
+        return NewsVocabulary(categories: categories, languages: languages)
     }
 }

@@ -10,7 +10,7 @@
 /// approved   → released | rejected | pending | needs_edit | superseded | withdrawn | expired
 /// released, rejected, superseded, withdrawn, expired: final
 /// ```
-public enum DraftState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+public enum DraftState: String, Sendable, Hashable, Codable, CaseIterable, CodingKeyRepresentable, CustomStringConvertible {
     /// Waiting for a reviewer's decision.
     case pending
     /// Over its channel's limit or not rendered: a reviewer must edit it before it can be approved.
@@ -62,6 +62,15 @@ public enum DraftState: String, Sendable, Hashable, Codable, CaseIterable, Custo
 
     /// The states a freshly planned draft can be queued in.
     public static let queuedStates: Set<DraftState> = [.pending, .needsEdit]
+
+    /// The states a reviewer still has to act on (`review list`'s default, `--status pending`).
+    public static let awaitingReview: Set<DraftState> = Set(allCases.filter(\.awaitsReview))
+
+    /// The live states that have not gone out: what a cancel withdraws and an expiry expires.
+    public static let unreleased: Set<DraftState> = Set(allCases.filter(\.isUnreleased))
+
+    /// The states that no longer occupy their slot.
+    public static let replaced: Set<DraftState> = Set(allCases.filter { !$0.isLive })
 
     public var description: String { rawValue }
 }

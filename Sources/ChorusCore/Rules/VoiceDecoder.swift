@@ -52,9 +52,8 @@ struct VoiceDecoder {
                     guard let texts = decoder.languages(member.node, path, &reader) else { continue }
                     for language in texts.keys.sorted() where channels[language] == nil && participantsReadable {
                         let languages = Set(users.flatMap(\.languages)).sorted().joined(separator: ", ")
-                        reader.diagnostics.append(RuleDiagnostic(file: relative, position: member.node.position, path: "\(path).\(language)",
-                            message: "no participant with voice '\(id)' posts in '\(language)' (they post in \(languages)): this text is never used",
-                            severity: .warning))
+                        reader.warn(member.node, "\(path).\(language)",
+                                    "no participant with voice '\(id)' posts in '\(language)' (they post in \(languages)): this text is never used")
                     }
                     messages[member.key] = texts
                 }

@@ -201,7 +201,7 @@ private struct InfoFacts {
             onset = date
         }
         headline = try text("headline").map(Self.collapse)
-        description = try text("description").map(Self.plainText)
+        description = try text("description").map { HTMLText.plain($0) }
         if let web = try text("web"), let url = URL(string: web), let scheme = url.scheme?.lowercased(),
            scheme == "http" || scheme == "https" {
             link = web
@@ -239,7 +239,7 @@ private struct InfoFacts {
             var joined = ""
             for place in places {
                 let next = joined.isEmpty ? place : joined + "; " + place
-                if next.utf8.count > Event.maximumTextLength - 8 {
+                if next.utf8.count > EventLimits.textBytes - 8 {
                     joined += "; …"
                     break
                 }
@@ -248,30 +248,6 @@ private struct InfoFacts {
             place = joined
         }
         location = circles.first ?? Geometry.centroid(of: polygons)
-    }
-
-    /// Description text as people read it: HTML line breaks (feeds escape HTML into CAP text) become new
-    /// lines, other tags go, and each line loses the indentation the XML gave it.
-    static func plainText(_ text: String) -> String {
-        var output = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            if character == "<", let close = text[index...].firstIndex(of: ">"),
-               text.distance(from: index, to: close) < 200 {
-                let tag = text[text.index(after: index)..<close].lowercased().trimmingCharacters(in: .whitespaces)
-                if tag.hasPrefix("br") || tag == "p" || tag == "/p" { output.append("\n") }
-                if tag.first.map({ $0.isLetter || $0 == "/" || $0 == "!" }) == true {
-                    index = text.index(after: close)
-                    continue
-                }
-            }
-            output.append(character)
-            index = text.index(after: index)
-        }
-        return output.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func collapse(_ text: String) -> String {

@@ -24,7 +24,7 @@ public struct FeedParser: Sendable {
         if format == .auto {
             guard let detected = Self.detectFormat(data) else {
                 return ParseResult(rejections: [Rejection(
-                    reason: "unrecognized format: not JSON Lines, CAP 1.1/1.2, GDACS RSS or GeoJSON")])
+                    reason: "unrecognized format: not JSON Lines, CAP 1.1/1.2, GDACS RSS, GeoJSON, a news feed (RSS, RDF, Atom) or a GDELT export")])
             }
             resolved = detected
         } else {
@@ -39,14 +39,21 @@ public struct FeedParser: Sendable {
             return GDACSParser(options: options).parse(data)
         case .geojson:
             return GeoJSONParser(options: options).parse(data)
+        case .news:
+            return NewsFeedParser(options: options).parse(data)
+        case .gdelt:
+            return GDELTParser(options: options).parse(data)
         }
     }
 
     /// The format of `data` judged by its content, or `nil` when it is none Chorus reads.
     ///
     /// XML is GDACS when it declares the GDACS namespace, CAP when it uses a CAP 1.1 or 1.2 namespace
-    /// (a single alert or a feed embedding alerts). JSON is GeoJSON when an object has `"type":
-    /// "FeatureCollection"` or `"Feature"`, and JSON Lines otherwise.
+    /// (a single alert or a feed embedding alerts), and news when its root is `<rss>`, `<rdf:RDF>` or
+    /// `<feed>` without either. A namespace counts only as an attribute value (in quotes): a news item
+    /// that links to gdacs.org is still news. JSON is GeoJSON when an object has `"type":
+    /// "FeatureCollection"` or `"Feature"`, and JSON Lines otherwise. Text whose first line is
+    /// tab-separated with a number first is a GDELT table.
     public static func detectFormat(_ data: Data) -> FeedFormat? {
         let body = XMLDocumentReader.stripBOM(data)
         guard let first = body.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
@@ -54,14 +61,38 @@ public struct FeedParser: Sendable {
         }
         switch first {
         case UInt8(ascii: "<"):
-            if ByteSearch.contains(body, GDACSParser.namespace) { return .gdacs }
-            if CAPParser.namespaces.contains(where: { ByteSearch.contains(body, $0) }) { return .cap }
+            func declares(_ namespace: String) -> Bool {
+                ByteSearch.contains(body, "\"\(namespace)\"") || ByteSearch.contains(body, "'\(namespace)'")
+            }
+            if declares(GDACSParser.namespace) { return .gdacs }
+            if CAPParser.namespaces.contains(where: declares) { return .cap }
+            if isNewsFeed(body.prefix(4096)) { return .news }
             return nil
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return GDELTParser.looksLikeGDELT(body) ? .gdelt : nil
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             return isGeoJSON(body.prefix(64 * 1024)) ? .geojson : .jsonl
         default:
             return nil
         }
+    }
+
+    /// Whether the first element (after the declaration, comments and processing instructions) is `<rss`,
+    /// `<feed` or `<…RDF` (whatever its prefix).
+    static func isNewsFeed(_ head: Data) -> Bool {
+        var bytes = Substring(decoding: head, as: UTF8.self)
+        while let open = bytes.firstIndex(of: "<") {
+            let rest = bytes[bytes.index(after: open)...]
+            if rest.hasPrefix("?") || rest.hasPrefix("!") {
+                guard let close = rest.firstIndex(of: ">") else { return false }
+                bytes = rest[rest.index(after: close)...]
+                continue
+            }
+            let name = rest.prefix { !($0 == " " || $0 == ">" || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "/") }
+            let local = name.split(separator: ":").last.map(String.init) ?? String(name)
+            return local == "rss" || local == "feed" || local == "RDF"
+        }
+        return false
     }
 
     /// Whether `"type"` is followed by `:` and a string starting `"Feature`.

@@ -9,10 +9,18 @@ public struct ParseResult: Sendable, Hashable {
     public var events: [Event]
     /// Items (or the whole document) that were refused, each with its reason.
     public var rejections: [Rejection]
+    /// Problems noticed and worked around, each costing nothing (a mislabelled encoding, a bad date in an
+    /// item that was kept without it): for the log and `ingest`'s standard error, not the rejected inputs.
+    public var notes: [ParseNote]
+    /// Items read that are not about an incident (news that reports no crisis, GDELT rows of statements and
+    /// meetings): they give no event and no rejection, only this count.
+    public var nonIncidents: Int
 
-    public init(events: [Event] = [], rejections: [Rejection] = []) {
+    public init(events: [Event] = [], rejections: [Rejection] = [], notes: [ParseNote] = [], nonIncidents: Int = 0) {
         self.events = events
         self.rejections = rejections
+        self.notes = notes
+        self.nonIncidents = nonIncidents
     }
 
     /// Whether everything in the document was accepted.
@@ -24,7 +32,24 @@ public struct ParseResult: Sendable, Hashable {
     mutating func append(_ other: ParseResult) {
         events += other.events
         rejections += other.rejections
+        notes += other.notes
+        nonIncidents += other.nonIncidents
     }
+}
+
+/// A problem a parser noticed and worked around: the item (or document) was kept.
+public struct ParseNote: Sendable, Hashable, CustomStringConvertible {
+    /// Which item, as in ``Rejection/item``; `nil` for the whole document.
+    public var item: String?
+    /// What was noticed, naming the field (`pubDate: 'yesterday' is not an RFC 822 date; kept without it`).
+    public var message: String
+
+    public init(item: String? = nil, message: String) {
+        self.item = item
+        self.message = message
+    }
+
+    public var description: String { item.map { "\($0): \(message)" } ?? message }
 }
 
 /// An item Chorus refused, and why.
@@ -64,24 +89,4 @@ struct ParseFailure: Error, CustomStringConvertible {
     init(field: String, _ message: String) { self.reason = "\(field): \(message)" }
 
     var description: String { reason }
-}
-
-/// A value from a document as error messages show it: in quotes, at most 80 characters, control
-/// characters escaped, so that one rejection stays one line whatever the document holds.
-func quoted(_ value: some StringProtocol) -> String {
-    var text = ""
-    for scalar in value.unicodeScalars.prefix(80) {
-        switch scalar {
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "\t": text += "\\t"
-        default:
-            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
-                text += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                text.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return "'" + text + (value.unicodeScalars.count > 80 ? "…'" : "'")
 }

@@ -148,6 +148,8 @@ public actor FileSource: Source {
                 result.rejections += parsed.rejections.map {
                     Rejection(item: "line:\(line.number)" + ($0.item.map { "/\($0)" } ?? ""), reason: $0.reason)
                 }
+                result.notes += parsed.notes
+                result.nonIncidents += parsed.nonIncidents
             }
         }
         for number in step.oversized {

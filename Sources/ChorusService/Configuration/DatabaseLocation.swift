@@ -1,3 +1,4 @@
+import ChorusStore
 import Foundation
 import Postgres
 
@@ -28,8 +29,13 @@ public enum DatabaseLocation: Sendable {
         if let variable = libpqVariables.first(where: { !(environment[$0] ?? "").isEmpty }) {
             return .server(conninfo: "", origin: "$\(variable) and libpq's other environment variables")
         }
+        return .embedded(try embeddedCluster(environment: environment), database: embeddedDatabase)
+    }
+
+    /// chorus's own cluster: `postgres/` in the state directory, whether or not it is the one in use.
+    public static func embeddedCluster(environment: [String: String]) throws -> EmbeddedPostgres {
         let directory = StateDirectory.resolve(environment: environment).appendingPathComponent("postgres", isDirectory: true)
-        return .embedded(try EmbeddedPostgres(directory: directory, environment: environment), database: embeddedDatabase)
+        return try EmbeddedPostgres(directory: directory, environment: environment)
     }
 
     /// Where the database is, for people (passwords redacted).
@@ -43,17 +49,27 @@ public enum DatabaseLocation: Sendable {
     }
 
     /// Connects, first creating and starting the embedded cluster (and its database) when that is where
-    /// the database is.
-    public func connect() throws -> Connection {
+    /// the database is. `notice` hears, once, that a server was created or started: it keeps running after
+    /// the command, and a person should know that.
+    public func connect(notice: (String) -> Void = { _ in }) throws -> Connection {
         switch self {
         case .server(let conninfo, _):
             return try Connection(conninfo)
         case .embedded(let cluster, let database):
-            try cluster.ensureRunning()
+            let keepsRunning = "it keeps running for the next commands ('chorus embedded stop' stops it)"
+            switch try cluster.ensureRunning() {
+            case .created: notice("created the embedded PostgreSQL cluster in \(cluster.directory.path) and started it; \(keepsRunning)")
+            case .started: notice("started the embedded PostgreSQL cluster in \(cluster.directory.path); \(keepsRunning)")
+            case .wasRunning: break
+            }
             do {
                 return try Connection(cluster.conninfo(database: database))
-            } catch let error as PostgresError where error.kind == .connectionFailed && error.message.contains("does not exist") {
+            } catch let error as PostgresError where error.kind == .connectionFailed {
+                // libpq gives a refused connection no SQLSTATE: ask the server whether the database exists.
                 let admin = try Connection(cluster.conninfo())
+                let exists = try admin.query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = \(database)) AS present")
+                    .first?.decode("present", as: Bool.self) ?? false
+                guard !exists else { throw error }
                 do {
                     try admin.execute("CREATE DATABASE \(identifier: database)")
                 } catch let error as PostgresError where error.sqlState == "42P04" || error.sqlState == "23505" {
@@ -61,6 +77,37 @@ public enum DatabaseLocation: Sendable {
                 }
                 return try Connection(cluster.conninfo(database: database))
             }
+        }
+    }
+
+    /// Connects for work on the queue: ``connect(notice:)``, then ``prepareSchema(of:notice:)``.
+    public func open(notice: (String) -> Void = { _ in }) throws -> Connection {
+        let connection = try connect(notice: notice)
+        try prepareSchema(of: connection, notice: notice)
+        return connection
+    }
+
+    /// Makes sure the schema is one this build works with, before a command uses the queue. The embedded
+    /// database is chorus's own: its schema is brought up to date here, and `notice` hears what was
+    /// applied. A configured database belongs to its operator: its schema is only checked, and one that is
+    /// behind is an error that says to run `chorus migrate`.
+    /// - Throws: ``SchemaError`` (exit 78), ``PostgresError``.
+    public func prepareSchema(of connection: Connection, notice: (String) -> Void = { _ in }) throws {
+        let migrator = Migrator()
+        guard case .embedded = self else {
+            try migrator.requireCurrent(connection)
+            return
+        }
+        let before = try migrator.schemaVersion(connection)
+        if before > migrator.latestVersion {
+            throw SchemaError.newerThanThisBuild(database: before, known: migrator.latestVersion)
+        }
+        guard before < migrator.latestVersion else { return }
+        // Concurrent commands take turns in `migrate`; whoever comes second finds nothing left to apply.
+        let applied = try migrator.migrate(connection)
+        if !applied.isEmpty {
+            notice("brought the embedded database's schema from version \(before) to \(migrator.latestVersion) "
+                   + "(applied " + applied.map { "\($0.version) \($0.name)" }.joined(separator: ", ") + ")")
         }
     }
 }

@@ -92,6 +92,11 @@ public final class Daemon: Sendable {
             "database": location.summary, "sources": settings.configuration.sources.map(\.name).joined(separator: ","),
             "ruleset.version": String(settings.ruleSet.version.prefix(12)), "rules": "\(settings.ruleSet.rules.count)",
         ])
+        if settings.configuration.sources.isEmpty {
+            logger.warning("no sources configured: the daemon reads nothing until the configuration names some "
+                           + "(see Deploy/chorus.json5), then 'systemctl reload chorus'",
+                           ["config": options.configurationFile?.path ?? "none"])
+        }
         daemonState.setRuleSetVersion(settings.ruleSet.version)
         daemonState.setSources(settings.configuration.sources.map(\.name))
 
@@ -147,25 +152,21 @@ public final class Daemon: Sendable {
         logger.info("stopped", ["events": "\(totals.events)", "transactions": "\(totals.transactions)"])
     }
 
-    /// The conninfo the daemon's connections use; the embedded cluster is started (and its database
-    /// created) first. A server that does not answer yet is fine — the daemon waits for it — but a schema
-    /// older or newer than this build is not.
+    /// The conninfo the daemon's connections use. The embedded cluster is started (and its database
+    /// created) first, and its schema brought up to date, as every command does on chorus's own database.
+    /// A configured server that does not answer yet is fine — the daemon waits for it — but a schema older
+    /// or newer than this build is not.
     static func prepare(_ location: DatabaseLocation, logger: Logger) async throws -> String {
         let conninfo: String
         switch location {
         case .server(let text, _):
             conninfo = text
         case .embedded(let cluster, let database):
-            let connection = try location.connect()
-            connection.close()
+            try location.open { logger.notice($0) }.close()
             conninfo = cluster.conninfo(database: database)
         }
         do {
-            let connection = try Connection(conninfo)
-            let applied = try Migrator().appliedMigrations(connection).last?.version ?? 0
-            let latest = Migrator().latestVersion
-            if applied > latest { throw SchemaError.newerThanThisBuild(database: applied, known: latest) }
-            if applied < latest { throw SchemaError.behind(database: applied, required: latest) }
+            try Migrator().requireCurrent(try Connection(conninfo))
         } catch let error as PostgresError where error.isTransient {
             logger.warning("database not reachable at start-up; waiting for it", ["error": Logger.describe(error)])
         }

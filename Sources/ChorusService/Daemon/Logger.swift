@@ -11,7 +11,7 @@ import Synchronization
 /// field.
 ///
 /// ```
-/// level=info msg="event queued" source=ops event.id=ev-42 rule.id=deadly-attack drafts=6
+/// level=info msg="event queued" source=ops event.id=ev-42 rule.id=attack drafts=6
 /// ```
 public struct Logger: Sendable {
     /// A line's severity, with its syslog priority.
@@ -72,11 +72,12 @@ public struct Logger: Sendable {
         return simple ? value : JSONString.quoted(value)
     }
 
-    /// `error` described for a log line: on one line, any conninfo password redacted.
+    /// `error` described for a log line, on one line. Errors carry no password by construction (libpq's
+    /// messages are redacted where they are made, `ConnectionString`), so nothing is looked for here.
     public static func describe(_ error: any Error) -> String {
         let text = String(describing: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")
-        return ConnectionString.redacted(text)
+        return text
     }
 }
 

@@ -6,5 +6,7 @@ public enum Migrations {
         reviewWorkflow,
         daemonInstances,
         rejectedInputsFingerprint,
+        lifecycle,
+        draftPhases,
     ]
 }

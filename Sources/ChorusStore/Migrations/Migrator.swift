@@ -53,6 +53,19 @@ public struct Migrator: Sendable {
         return done
     }
 
+    /// The newest migration recorded in the database; 0 when chorus never migrated it.
+    public func schemaVersion(_ connection: Connection) throws -> Int {
+        try appliedMigrations(connection).last?.version ?? 0
+    }
+
+    /// Checks, before a command uses the queue, that the schema is the one this build works with.
+    /// - Throws: ``SchemaError/behind(database:required:)`` or ``SchemaError/newerThanThisBuild(database:known:)``.
+    public func requireCurrent(_ connection: Connection) throws {
+        let version = try schemaVersion(connection)
+        if version < latestVersion { throw SchemaError.behind(database: version, required: latestVersion) }
+        if version > latestVersion { throw SchemaError.newerThanThisBuild(database: version, known: latestVersion) }
+    }
+
     /// The migrations recorded in the database, oldest first; empty when chorus never migrated it.
     public func appliedMigrations(_ connection: Connection) throws -> [AppliedMigration] {
         let exists = try connection.query("SELECT to_regclass('chorus.schema_migrations') IS NOT NULL AS present")
@@ -85,8 +98,12 @@ public enum SchemaError: Error, Sendable, CustomStringConvertible, Equatable {
         switch self {
         case .newerThanThisBuild(let database, let known):
             "the database schema is at version \(database), newer than this chorus knows (\(known)); upgrade chorus"
+        case .behind(0, let required):
+            "the database has no chorus schema (this chorus needs version \(required)); run 'chorus migrate' "
+                + "with the same --database or --config, as the schema's owner"
         case .behind(let database, let required):
-            "the database schema is at version \(database) but this chorus needs \(required); run 'chorus migrate'"
+            "the database schema is at version \(database) but this chorus needs \(required); run 'chorus migrate' "
+                + "with the same --database or --config, as the schema's owner"
         }
     }
 }

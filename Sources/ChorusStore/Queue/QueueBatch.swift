@@ -12,12 +12,17 @@ public struct QueueBatch: Sendable {
     public var rejections: [RejectedInput]
     /// The source's cursor after these documents, as JSON; `nil` for sources without one.
     public var cursor: String?
+    /// Drafts an event for a rule it did not match, when it updates a bundle of that rule (the rules and the
+    /// time the plans were made with); `nil`: such an update keeps the bundle's texts and moves its facts.
+    public var planner: RulePlanner?
 
-    public init(source: String, events: [PlannedEvent] = [], rejections: [RejectedInput] = [], cursor: String? = nil) {
+    public init(source: String, events: [PlannedEvent] = [], rejections: [RejectedInput] = [], cursor: String? = nil,
+                planner: RulePlanner? = nil) {
         self.source = source
         self.events = events
         self.rejections = rejections
         self.cursor = cursor
+        self.planner = planner
     }
 }
 
@@ -64,12 +69,40 @@ public struct QueueWriteSummary: Sendable, Equatable {
     public var draftsSuperseded = 0
     /// Pending drafts withdrawn by a cancel.
     public var draftsWithdrawn = 0
-    /// Approved or released drafts flagged for reviewers because their event was updated or cancelled.
+    /// Drafts flagged for reviewers: pending ones whose facts changed under them, released ones whose event
+    /// was updated or cancelled after they went out.
     public var draftsFlagged = 0
+    /// Approved drafts sent back to review because the facts changed after their approval.
+    public var draftsReturnedToReview = 0
+    /// What each event did to the bundles it belongs to, in the order written.
+    public var correlations: [Correlated] = []
     /// Rejected inputs stored.
     public var rejectionsRecorded = 0
     /// Rejected inputs that were already stored (the same document read again): not stored twice.
     public var rejectionsAlreadyKnown = 0
 
     public init() {}
+}
+
+/// What one event did to one existing bundle.
+public struct Correlated: Sendable, Equatable {
+    /// The event's feed id.
+    public var eventID: String
+    public var bundle: Int
+    public var relation: EventRelation
+    /// The facts it changed.
+    public var changes: [FactChange]
+    /// Drafts withdrawn, superseded, returned to review, flagged and created.
+    public var withdrawn = 0
+    public var superseded = 0
+    public var returned = 0
+    public var flagged = 0
+    public var created = 0
+
+    public init(eventID: String, bundle: Int, relation: EventRelation, changes: [FactChange]) {
+        self.eventID = eventID
+        self.bundle = bundle
+        self.relation = relation
+        self.changes = changes
+    }
 }

@@ -8,11 +8,11 @@ import Postgres
 ///
 /// Idempotent: an event already stored (same source, id and version) is skipped with everything it would
 /// have drafted, so a source that re-reads after a crash changes nothing. The story continues in the
-/// database: an update or a further report of an incident that already has a bundle supersedes that
-/// bundle's pending drafts whose text changed (approved or released drafts are never changed, only
-/// flagged), and a cancel withdraws pending drafts and flags approved ones. Correlation holds across
-/// restarts and across instances: bundles are found by incident and suppression key under transaction-level
-/// advisory locks.
+/// database: an event that belongs to a bundle — by reference, by incident, or by its rule's suppression
+/// key — is handed with the bundle's drafts to ``Correlation/decide(event:feed:link:plan:bundle:)``, and the
+/// writer persists what it decided (redrafts, drafts sent back to review, withdrawals, flags), nothing
+/// else. Correlation holds across restarts and across instances: bundles are found by incident and
+/// suppression key under transaction-level advisory locks, and their drafts are locked while decided on.
 public struct QueueWriter: Sendable {
     /// The channel reviewers LISTEN on; the payload is a comma-separated list of bundle ids (or empty).
     public static let notificationChannel = "chorus_review"
@@ -49,30 +49,33 @@ private struct WriteRun {
 
     mutating func write(_ batch: QueueBatch) throws {
         let rows = try insertEvents(batch)
-        let work = batch.events.enumerated().flatMap { index, planned in
-            rows[index] == nil ? [] : planned.plans.map { (plan: $0, event: planned.event, eventRow: rows[index] ?? 0) }
+        let work: [WorkItem] = batch.events.enumerated().compactMap { index, planned in
+            rows[index].map { WorkItem(event: planned.event, row: $0, plans: planned.plans) }
         }
-        try lockCorrelationKeys(work.map(\.plan))
-        // One lookup for the whole batch; a plan that meets a bundle opened earlier in this batch looks again
-        // once that bundle is written.
-        let found = try findBundles(for: work.map { ($0.plan, $0.event) })
+        try lockCorrelationKeys(work.flatMap(\.plans))
+        // One lookup for the whole batch; an event that may meet a bundle opened earlier in this batch looks
+        // again once that bundle is written.
+        let found = try findBundles(for: work)
         for (index, item) in work.enumerated() {
-            var existing = found[index]
-            if !pendingKeys.isDisjoint(with: Self.keys(of: item.plan)) {
+            var links = found[index]
+            let meetsPending = !pendingKeys.isDisjoint(with: item.plans.flatMap(Self.keys(of:)))
+            if meetsPending || (item.looksUpByEvent && !pendingBundles.isEmpty) {
                 try flushNewBundles()
-                existing = try findBundles(for: [(item.plan, item.event)]).first ?? nil
+                links = try findBundles(for: [item]).first ?? [:]
             }
-            switch (item.event.msgType, existing) {
-            case (.cancel, nil):
-                continue
-            case (.cancel, let bundle?):
-                try cancel(bundle: bundle, eventRow: item.eventRow, reason: "event \(item.event.id) cancelled it")
-            case (_, nil):
-                pendingBundles.append((item.plan, item.eventRow))
-                pendingKeys.formUnion(Self.keys(of: item.plan))
-            case (let type, let bundle?):
-                try continueStory(bundle: bundle, plan: item.plan, eventRow: item.eventRow,
-                                  role: type == .update ? "update" : "correlated")
+            var continued: Set<String> = []
+            for plan in item.plans {
+                if let link = links[plan.ruleID] {
+                    continued.insert(plan.ruleID)
+                    try continueBundle(link, item: item, plan: plan, source: batch.source, planner: nil)
+                } else if item.event.msgType != .cancel {
+                    pendingBundles.append((plan, item.row))
+                    pendingKeys.formUnion(Self.keys(of: plan))
+                }
+            }
+            // Bundles of rules the event did not match: an update or cancel applies to them all the same.
+            for (rule, link) in links.sorted(by: { $0.value.bundle < $1.value.bundle }) where !continued.contains(rule) {
+                try continueBundle(link, item: item, plan: nil, source: batch.source, planner: batch.planner)
             }
         }
         try insertRejections(batch)
@@ -157,53 +160,72 @@ private struct WriteRun {
         lockedKeys.formUnion(keys)
     }
 
-    /// For each plan, the bundle its event belongs to: the one its references were drafted into, else the one
-    /// of its incident, else one with its suppression key inside the rule's window; `nil` when there is none.
+    /// For each work item, the bundles its event belongs to, one per rule: the one its references were
+    /// drafted into (any rule's), else the one of its incident, else — for the rules it matched — one with
+    /// its suppression key inside the rule's window.
     ///
-    /// Three set-wise joins (equality joins the planner serves from the indexes) rather than a correlated
-    /// lookup per plan: one batch costs three statements whatever its size.
-    private func findBundles(for plans: [(plan: BundlePlan, event: Event)]) throws -> [Int?] {
-        guard !plans.isEmpty else { return [] }
-        let rules = plans.map(\.plan.ruleID)
-        let drills = plans.map(\.plan.isDrill)
-        func bundles(_ result: QueryResult) throws -> [Int: Int] {
-            var byPosition: [Int: Int] = [:]
-            for row in result.rows { byPosition[try row.decode("position", as: Int.self)] = try row.decode("id", as: Int.self) }
-            return byPosition
-        }
-        var referenced: [Int: Int] = [:]
-        if plans.contains(where: { !$0.event.references.isEmpty }) {
-            let references = try plans.map { item in
-                PostgresJSONText(String(decoding: try JSONEncoder().encode(item.event.references), as: UTF8.self))
+    /// Set-wise equality joins that the planner serves from the indexes rather than a lookup per event: a
+    /// batch of new alerts costs two statements whatever its size; references and the incidents of updates,
+    /// cancels and unmatched alerts one each more.
+    private func findBundles(for items: [WorkItem]) throws -> [[String: BundleLink]] {
+        var links = [[String: BundleLink]](repeating: [:], count: items.count)
+        guard !items.isEmpty else { return links }
+        func record(_ result: QueryResult, positions: [Int], link: CorrelationLink) throws {
+            for row in result.rows {
+                let index = positions[try row.decode("position", as: Int.self) - 1]
+                let rule: String = try row.decode("rule_id")
+                if links[index][rule] == nil { links[index][rule] = BundleLink(bundle: try row.decode("id"), link: link) }
             }
-            referenced = try bundles(connection.query("""
-                SELECT DISTINCT ON (p.position) p.position, b.id
-                FROM unnest(\(rules), \(drills), \(references)) WITH ORDINALITY AS p(rule_id, is_drill, refs, position)
+        }
+        // Any rule's bundle that an event's references were drafted into.
+        let referring = items.indices.filter { !items[$0].event.references.isEmpty }
+        if !referring.isEmpty {
+            let references = try referring.map { index in
+                PostgresJSONText(String(decoding: try JSONEncoder().encode(items[index].event.references), as: UTF8.self))
+            }
+            try record(connection.query("""
+                SELECT DISTINCT ON (p.position, b.rule_id) p.position, b.rule_id, b.id
+                FROM unnest(\(references), \(referring.map { items[$0].event.isDrill })) WITH ORDINALITY AS p(refs, is_drill, position)
                 CROSS JOIN LATERAL jsonb_array_elements_text(p.refs) AS r(event_id)
                 JOIN chorus.events e ON e.event_id = r.event_id
                 JOIN chorus.bundle_events be ON be.event_id = e.id
-                JOIN chorus.bundles b ON b.id = be.bundle_id AND b.rule_id = p.rule_id AND b.is_drill = p.is_drill
-                ORDER BY p.position, b.created_at DESC, b.id DESC
-                """))
+                JOIN chorus.bundles b ON b.id = be.bundle_id AND b.is_drill = p.is_drill
+                ORDER BY p.position, b.rule_id, b.created_at DESC, b.id DESC
+                """), positions: referring, link: .reference)
         }
-        let byIncident = try bundles(connection.query("""
-            SELECT DISTINCT ON (p.position) p.position, b.id
-            FROM unnest(\(rules), \(drills), \(plans.map(\.plan.incidentKey))) WITH ORDINALITY AS p(rule_id, is_drill, incident_key, position)
+        // Any rule's bundle of the incident, for events that may apply to bundles of rules they did not match.
+        let byEvent = items.indices.filter { items[$0].looksUpByEvent }
+        if !byEvent.isEmpty {
+            try record(connection.query("""
+                SELECT DISTINCT ON (p.position, b.rule_id) p.position, b.rule_id, b.id
+                FROM unnest(\(byEvent.map { BundlePlanner.incidentKey(of: items[$0].event) }), \(byEvent.map { items[$0].event.isDrill }))
+                     WITH ORDINALITY AS p(incident_key, is_drill, position)
+                JOIN chorus.bundles b ON b.incident_key = p.incident_key AND b.is_drill = p.is_drill
+                ORDER BY p.position, b.rule_id, b.created_at DESC, b.id DESC
+                """), positions: byEvent, link: .incident)
+        }
+        // The matched rules' bundles of the incident, then of the suppression key.
+        let plans = items.indices.flatMap { index in items[index].plans.map { (index, $0) } }
+        guard !plans.isEmpty else { return links }
+        let positions = plans.map(\.0)
+        let rules = plans.map(\.1.ruleID)
+        let drills = plans.map(\.1.isDrill)
+        try record(connection.query("""
+            SELECT DISTINCT ON (p.position) p.position, b.rule_id, b.id
+            FROM unnest(\(rules), \(drills), \(plans.map(\.1.incidentKey))) WITH ORDINALITY AS p(rule_id, is_drill, incident_key, position)
             JOIN chorus.bundles b ON b.rule_id = p.rule_id AND b.incident_key = p.incident_key AND b.is_drill = p.is_drill
             ORDER BY p.position, b.created_at DESC, b.id DESC
-            """))
-        let bySuppression = try bundles(connection.query("""
-            SELECT DISTINCT ON (p.position) p.position, b.id
-            FROM unnest(\(rules), \(drills), \(plans.map(\.plan.suppression.key)),
-                        \(plans.map { Double($0.plan.suppression.windowSeconds) }))
+            """), positions: positions, link: .incident)
+        try record(connection.query("""
+            SELECT DISTINCT ON (p.position) p.position, b.rule_id, b.id
+            FROM unnest(\(rules), \(drills), \(plans.map(\.1.suppression.key)),
+                        \(plans.map { Double($0.1.suppression.windowSeconds) }))
                  WITH ORDINALITY AS p(rule_id, is_drill, suppression_key, window_seconds, position)
             JOIN chorus.bundles b ON b.rule_id = p.rule_id AND b.suppression_key = p.suppression_key AND b.is_drill = p.is_drill
                  AND b.created_at > now() - make_interval(secs => p.window_seconds)
             ORDER BY p.position, b.created_at DESC, b.id DESC
-            """))
-        return (1...plans.count).map { position in
-            referenced[position] ?? byIncident[position] ?? bySuppression[position]
-        }
+            """), positions: positions, link: .suppression)
+        return links
     }
 
     // MARK: New bundles
@@ -217,15 +239,15 @@ private struct WriteRun {
         let plans = pending.map(\.plan)
         let inserted = try connection.query("""
             INSERT INTO chorus.bundles (rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill,
-                                        release_policy, not_before, expires_at)
+                                        release_policy, not_before, expires_at, flag)
             SELECT rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill, release_policy,
-                   not_before, expires_at
+                   not_before, expires_at, flag
             FROM unnest(\(plans.map(\.ruleID)), \(plans.map(\.ruleSetVersion)), \(pending.map(\.eventRow)),
                         \(plans.map(\.incidentKey)), \(plans.map(\.suppression.key)), \(plans.map(\.isDrill)),
                         \(plans.map(\.release.policy.rawValue)), \(plans.map(\.release.notBefore)),
-                        \(plans.map(\.release.expiresAt)))
+                        \(plans.map(\.release.expiresAt)), \(PostgresNullableArray(plans.map(Self.openingFlag))))
                  WITH ORDINALITY AS p(rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill,
-                                      release_policy, not_before, expires_at, position)
+                                      release_policy, not_before, expires_at, flag, position)
             ORDER BY p.position
             RETURNING id, event_id, rule_id
             """)
@@ -246,36 +268,46 @@ private struct WriteRun {
             """)
         // New bundles' drafts cannot meet existing rows; a slot a rule names twice is drafted once.
         var slots: Set<String> = []
-        let drafts = opened.flatMap { item in item.plan.drafts.map { (item.bundle, item.eventRow, item.plan, $0) } }
-            .filter { slots.insert("\($0.0)|\($0.3.participant)|\($0.3.channel.rawValue)|\($0.3.language)").inserted }
+        let drafts = opened.flatMap { item in
+            item.plan.drafts.map { (item.bundle, item.eventRow, item.eventRow, item.plan.ruleSetVersion, $0, String?.none) }
+        }.filter { slots.insert("\($0.0)|\($0.4.slot)").inserted }
         try insertDrafts(drafts, mayMeetExistingRows: false)
         try insertActionItems(opened.flatMap { item in item.plan.actionItems.map { (item.bundle, item.plan.isDrill, $0) } })
         summary.bundlesOpened += opened.map(\.bundle)
         summary.bundlesTouched.formUnion(opened.map(\.bundle))
     }
 
+    /// What reviewers must know about a bundle from the start: a desk officer must approve it (expulsions).
+    static func openingFlag(_ plan: BundlePlan) -> String? {
+        plan.release.deskOfficer ? "a desk officer must approve this bundle before anything goes out" : nil
+    }
+
     /// Inserts drafts with their 'drafted' audit rows. `ON CONFLICT DO NOTHING` (a speculative insertion,
     /// markedly slower) only where a row may already exist: when a bundle's story continues.
     private mutating func insertDrafts(
-        _ drafts: [(bundle: Int, eventRow: Int, plan: BundlePlan, draft: Draft)], mayMeetExistingRows: Bool
+        _ drafts: [(bundle: Int, eventRow: Int, factsRow: Int, ruleSetVersion: String, draft: Draft, flag: String?)],
+        mayMeetExistingRows: Bool
     ) throws {
         guard !drafts.isEmpty else { return }
         let conflictClause = mayMeetExistingRows ? "ON CONFLICT DO NOTHING" : ""
         summary.draftsCreated += try connection.execute("""
             WITH inserted AS (
-                INSERT INTO chorus.drafts (bundle_id, event_id, participant, channel, language, text, state,
-                                           weighted_length, length_limit, problem, is_drill, ruleset_version)
-                SELECT * FROM unnest(\(drafts.map(\.bundle)), \(drafts.map(\.eventRow)), \(drafts.map(\.draft.participant)),
-                                     \(drafts.map(\.draft.channel.rawValue)), \(drafts.map(\.draft.language)),
-                                     \(drafts.map(\.draft.text)), \(drafts.map(\.draft.state.rawValue)),
+                INSERT INTO chorus.drafts (bundle_id, event_id, facts_event_id, participant, channel, language, text, state,
+                                           weighted_length, length_limit, problem, is_drill, ruleset_version, handle, country,
+                                           phase, not_before, flag)
+                SELECT * FROM unnest(\(drafts.map(\.bundle)), \(drafts.map(\.eventRow)), \(drafts.map(\.factsRow)),
+                                     \(drafts.map(\.draft.participant)), \(drafts.map(\.draft.channel.rawValue)),
+                                     \(drafts.map(\.draft.language)), \(drafts.map(\.draft.text)), \(drafts.map(\.draft.state.rawValue)),
                                      \(drafts.map(\.draft.length)), \(drafts.map(\.draft.limit)),
                                      \(PostgresNullableArray(drafts.map(\.draft.problem))), \(drafts.map(\.draft.isDrill)),
-                                     \(drafts.map(\.plan.ruleSetVersion)))
+                                     \(drafts.map(\.ruleSetVersion)), \(drafts.map(\.draft.handle)), \(drafts.map(\.draft.country)),
+                                     \(PostgresNullableArray(drafts.map(\.draft.phase))),
+                                     \(PostgresNullableArray(drafts.map(\.draft.notBefore))), \(PostgresNullableArray(drafts.map(\.flag))))
                 \(unescaped: conflictClause)
                 RETURNING id, bundle_id, text, problem
             )
             INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, after_text)
-            SELECT bundle_id, id, 'drafted', problem, text FROM inserted
+            SELECT bundle_id, id, \(AuditAction.drafted.rawValue), problem, text FROM inserted
             """)
     }
 
@@ -301,102 +333,129 @@ private struct WriteRun {
 
     // MARK: The story continues
 
-    /// An update or a further report for an existing bundle: pending drafts whose text changed are
-    /// superseded by new ones; approved and released drafts stay as they are and are flagged.
-    private mutating func continueStory(bundle: Int, plan: BundlePlan, eventRow: Int, role: String) throws {
+    /// Hands the event and the bundle to ``Correlation`` and persists its decision.
+    private mutating func continueBundle(_ link: BundleLink, item: WorkItem, plan: BundlePlan?, source: String,
+                                         planner: RulePlanner?) throws {
+        let bundle = link.bundle
+        guard let state = try bundleState(bundle) else { return }
+        var plan = plan
+        let relation = Correlation.relation(of: item.event, feed: source, link: link.link, to: state.bundle)
+        if plan == nil, relation == .update { plan = planner?.plan(item.event, ruleID: state.ruleID) }
+        let decision = Correlation.decide(event: item.event, feed: source, link: link.link, plan: plan, bundle: state.bundle)
+        guard let role = decision.relation.role else { return }
         try connection.execute("""
-            INSERT INTO chorus.bundle_events (bundle_id, event_id, role) VALUES (\(bundle), \(eventRow), \(role))
+            INSERT INTO chorus.bundle_events (bundle_id, event_id, role) VALUES (\(bundle), \(item.row), \(role.rawValue))
             ON CONFLICT DO NOTHING
             """)
-        let live = try liveDrafts(of: bundle)
-        var replacements: [(bundle: Int, eventRow: Int, plan: BundlePlan, draft: Draft)] = []
-        var superseded: [Int] = []
-        var flagged: [Int] = []
-        for draft in plan.drafts {
-            let slot = LiveDraft.Slot(participant: draft.participant, channel: draft.channel.rawValue, language: draft.language)
-            guard let current = live[slot] else {
-                replacements.append((bundle, eventRow, plan, draft))
-                continue
-            }
-            switch current.state {
-            case "pending", "needs_edit":
-                if current.text != draft.text {
-                    superseded.append(current.id)
-                    replacements.append((bundle, eventRow, plan, draft))
-                }
-            case "approved", "released":
-                if current.text != draft.text { flagged.append(current.id) }
-            default:
-                continue
+        var outcome = Correlated(eventID: item.event.id, bundle: bundle, relation: decision.relation, changes: decision.changes)
+        defer {
+            summary.correlations.append(outcome)
+            summary.bundlesTouched.insert(bundle)
+        }
+        guard decision.relation != .report else { return }
+        let before = try IncidentFacts(state.bundle.current).jsonText()
+        let after = try IncidentFacts(item.event).jsonText()
+        let facts: (before: String?, after: String?) = decision.changes.isEmpty ? (nil, nil) : (before, after)
+        var withdrawn: [Int] = [], superseded: [Int] = [], restated: [Int] = [], flagged: [Int] = []
+        var created: [(bundle: Int, eventRow: Int, plan: BundlePlan?, draft: Draft, flag: String?)] = []
+        let factsRow = decision.movesFacts ? item.row : state.factsRow
+        for draft in decision.drafts {
+            switch draft {
+            case .insert(let new): created.append((bundle, item.row, plan, new, nil))
+            case .supersede(let id, let new, let flag):
+                superseded.append(id)
+                created.append((bundle, item.row, plan, new, flag))
+            case .restate(let id, _): restated.append(id)
+            case .withdraw(let id): withdrawn.append(id)
+            case .flag(let id): flagged.append(id)
             }
         }
-        if !superseded.isEmpty {
-            summary.draftsSuperseded += try connection.execute("""
-                WITH changed AS (
-                    UPDATE chorus.drafts SET state = 'superseded', updated_at = now()
-                    WHERE id = ANY(\(superseded)) RETURNING id, bundle_id, text
-                )
-                INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, before_text)
-                SELECT bundle_id, id, 'superseded', \("updated by event \(plan.eventID)"), text FROM changed
+        outcome.withdrawn = try retire(withdrawn, to: .withdrawn, note: decision.reason, facts: facts)
+        outcome.superseded = try retire(superseded, to: .superseded, note: decision.reason, facts: facts)
+        summary.draftsWithdrawn += outcome.withdrawn
+        summary.draftsSuperseded += outcome.superseded
+        if decision.movesFacts {
+            let pending = restated.count
+            outcome.returned = try connection.query("""
+                SELECT chorus.apply_facts(\(bundle), \(item.row), \(restated), \(decision.reason),
+                                          \(PostgresJSONText(before)), \(PostgresJSONText(after))) AS returned
+                """).first?.decode("returned", as: Int.self) ?? 0
+            outcome.flagged += pending - outcome.returned
+        }
+        outcome.flagged += try flag(flagged, bundle: bundle, reason: decision.reason, facts: facts)
+        summary.draftsReturnedToReview += outcome.returned
+        summary.draftsFlagged += outcome.flagged
+        let createdBefore = summary.draftsCreated
+        try insertDrafts(created.map { ($0.bundle, $0.eventRow, factsRow, $0.plan?.ruleSetVersion ?? state.ruleSetVersion, $0.draft, $0.flag) },
+                         mayMeetExistingRows: true)
+        outcome.created = summary.draftsCreated - createdBefore
+        switch decision.actionItems {
+        case .keep: break
+        case .add(let items): try insertActionItems(items.map { (bundle, item.event.isDrill, $0) })
+        case .withdraw:
+            try connection.execute("""
+                UPDATE chorus.action_items SET state = \(ActionItemState.withdrawn.rawValue)
+                WHERE bundle_id = \(bundle) AND state = \(ActionItemState.pending.rawValue)
                 """)
         }
-        try flag(drafts: flagged, bundle: bundle, reason: "event \(plan.eventID) updated the facts after approval")
-        try insertDrafts(replacements, mayMeetExistingRows: true)
-        try insertActionItems(plan.actionItems.map { (bundle, plan.isDrill, $0) })
-        try connection.execute("UPDATE chorus.bundles SET updated_at = now() WHERE id = \(bundle)")
-        summary.bundlesTouched.insert(bundle)
+        try connection.execute("""
+            UPDATE chorus.bundles SET flag = coalesce(\(decision.bundleFlag), flag), updated_at = now() WHERE id = \(bundle)
+            """)
     }
 
-    /// A cancel: pending drafts and action items are withdrawn; approved and released drafts are flagged.
-    private mutating func cancel(bundle: Int, eventRow: Int, reason: String) throws {
-        try connection.execute("""
-            INSERT INTO chorus.bundle_events (bundle_id, event_id, role) VALUES (\(bundle), \(eventRow), 'cancel')
-            ON CONFLICT DO NOTHING
+    /// Moves drafts to a final state the pipeline may set (superseded, withdrawn), each with its audit row.
+    private func retire(_ drafts: [Int], to state: DraftState, note: String, facts: (before: String?, after: String?)) throws -> Int {
+        guard !drafts.isEmpty else { return 0 }
+        let action: AuditAction = state == .withdrawn ? .withdrawn : .superseded
+        return try connection.execute("""
+            WITH changed AS (
+                UPDATE chorus.drafts SET state = \(state.rawValue), updated_at = now()
+                WHERE id = ANY(\(drafts)) RETURNING id, bundle_id, text
+            )
+            INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, before_text, before_facts, after_facts)
+            SELECT bundle_id, id, \(action.rawValue), \(note), text, \(facts.before.map(PostgresJSONText.init)),
+                   \(facts.after.map(PostgresJSONText.init))
+            FROM changed
             """)
-        let live = try liveDrafts(of: bundle).values
-        let withdrawn = live.filter { $0.state == "pending" || $0.state == "needs_edit" }.map(\.id)
-        let flagged = live.filter { $0.state == "approved" || $0.state == "released" }.map(\.id)
-        if !withdrawn.isEmpty {
-            summary.draftsWithdrawn += try connection.execute("""
-                WITH changed AS (
-                    UPDATE chorus.drafts SET state = 'withdrawn', updated_at = now()
-                    WHERE id = ANY(\(withdrawn)) RETURNING id, bundle_id, text
-                )
-                INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, before_text)
-                SELECT bundle_id, id, 'withdrawn', \(reason), text FROM changed
-                """)
-        }
-        try flag(drafts: flagged, bundle: bundle, reason: reason)
-        try connection.execute("""
-            UPDATE chorus.action_items SET state = 'withdrawn' WHERE bundle_id = \(bundle) AND state = 'pending'
-            """)
-        try connection.execute("UPDATE chorus.bundles SET updated_at = now() WHERE id = \(bundle)")
-        summary.bundlesTouched.insert(bundle)
     }
 
-    private mutating func flag(drafts: [Int], bundle: Int, reason: String) throws {
-        guard !drafts.isEmpty else { return }
-        summary.draftsFlagged += try connection.execute("""
+    /// Flags released drafts: what went out stays as it is; reviewers are told why to look again.
+    private func flag(_ drafts: [Int], bundle: Int, reason: String, facts: (before: String?, after: String?)) throws -> Int {
+        guard !drafts.isEmpty else { return 0 }
+        return try connection.execute("""
             WITH changed AS (
                 UPDATE chorus.drafts SET flag = \(reason), updated_at = now() WHERE id = ANY(\(drafts)) RETURNING id, bundle_id
             )
-            INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note)
-            SELECT bundle_id, id, 'flagged', \(reason) FROM changed
+            INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, before_facts, after_facts)
+            SELECT bundle_id, id, \(AuditAction.flagged.rawValue), \(reason), \(facts.before.map(PostgresJSONText.init)),
+                   \(facts.after.map(PostgresJSONText.init))
+            FROM changed
             """)
-        try connection.execute("UPDATE chorus.bundles SET flag = \(reason) WHERE id = \(bundle)")
     }
 
-    private func liveDrafts(of bundle: Int) throws -> [LiveDraft.Slot: LiveDraft] {
-        var drafts: [LiveDraft.Slot: LiveDraft] = [:]
-        for row in try connection.query("""
-            SELECT id, participant, channel, language, text, state FROM chorus.drafts
-            WHERE bundle_id = \(bundle) AND state NOT IN ('superseded', 'withdrawn', 'rejected', 'expired')
-            """).rows {
-            let slot = LiveDraft.Slot(participant: try row.decode("participant"), channel: try row.decode("channel"),
-                                      language: try row.decode("language"))
-            drafts[slot] = LiveDraft(id: try row.decode("id"), text: try row.decode("text"), state: try row.decode("state"))
+    /// The bundle as correlation needs it, its drafts locked until the transaction ends; `nil` when it is gone.
+    private func bundleState(_ bundle: Int) throws -> BundleState? {
+        guard let row = try connection.query("""
+            SELECT b.rule_id, b.ruleset_version, b.incident_key, b.facts_event_id, e.source, e.payload::text AS payload
+            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.facts_event_id WHERE b.id = \(bundle)
+            """).first else { return nil }
+        let drafts = try connection.query("""
+            SELECT id, participant, channel, language, phase, state, text, revision FROM chorus.drafts
+            WHERE bundle_id = \(bundle) ORDER BY id FOR UPDATE
+            """).rows.compactMap { row -> DraftSnapshot? in
+            // A draft of a channel or state this build does not know is left alone.
+            guard let channel = Channel(rawValue: try row.decode("channel")),
+                  let state = DraftState(rawValue: try row.decode("state")) else { return nil }
+            return DraftSnapshot(id: try row.decode("id"),
+                                 slot: DraftSlot(participant: try row.decode("participant"), channel: channel,
+                                                 language: try row.decode("language"), phase: try row.decode("phase")),
+                                 state: state, text: try row.decode("text"), revision: try row.decode("revision"))
         }
-        return drafts
+        let current = try JSONDecoder().decode(Event.self, from: Data(try row.decode("payload", as: String.self).utf8))
+        return BundleState(
+            ruleID: try row.decode("rule_id"), ruleSetVersion: try row.decode("ruleset_version"), factsRow: try row.decode("facts_event_id"),
+            bundle: CorrelatedBundle(id: bundle, incidentKey: try row.decode("incident_key"), current: current,
+                                     currentFeed: try row.decode("source"), drafts: drafts))
     }
 
     // MARK: Notification
@@ -410,15 +469,34 @@ private struct WriteRun {
     }
 }
 
-/// A draft that is neither superseded, withdrawn, rejected nor expired.
-private struct LiveDraft {
-    struct Slot: Hashable {
-        var participant: String
-        var channel: String
-        var language: String
-    }
+/// A new event of the batch, stored for the first time, with its plans.
+private struct WorkItem {
+    var event: Event
+    /// Its row in `chorus.events`.
+    var row: Int
+    var plans: [BundlePlan]
 
-    var id: Int
-    var text: String
-    var state: String
+    /// Whether it may apply to bundles of rules it did not match: an update or a cancel, or an alert no
+    /// rule matched that names its incident (a feed revising it below a rule's threshold).
+    var looksUpByEvent: Bool {
+        switch event.msgType {
+        case .update, .cancel: true
+        case .alert: plans.isEmpty && event.incident != nil
+        }
+    }
+}
+
+/// A bundle an event belongs to, and how it was found.
+private struct BundleLink {
+    var bundle: Int
+    var link: CorrelationLink
+}
+
+/// What the writer knows of a bundle besides what correlation decides on.
+private struct BundleState {
+    var ruleID: String
+    var ruleSetVersion: String
+    /// The row of the event whose facts it stands on.
+    var factsRow: Int
+    var bundle: CorrelatedBundle
 }

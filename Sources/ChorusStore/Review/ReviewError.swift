@@ -11,6 +11,9 @@ public struct ReviewError: Error, Sendable, CustomStringConvertible {
         case notAllowedInState = "CH002"
         /// `CH003`: whoever last edited a draft may not approve it.
         case selfApproval = "CH003"
+        /// `CH004`: the draft was written or approved for facts its event has changed since: review it again
+        /// (a temporary failure, exit 75, like a change since it was shown).
+        case factsChanged = "CH004"
         /// `23514` on the constraint `drill_drafts_are_never_released`: a drill draft can never be released.
         case drillRelease = "drill"
         /// `42501`: the role may not do this (only the review functions approve, reject, edit or release).
@@ -48,7 +51,7 @@ public struct ReviewError: Error, Sendable, CustomStringConvertible {
             return try body()
         } catch let error as PostgresError {
             if let review = ReviewError(error) { throw review }
-            if error.sqlState == "23514", error.message.contains("drill_drafts_are_never_released") {
+            if error.sqlState == "23514", error.constraint == "drill_drafts_are_never_released" {
                 throw ReviewError(.drillRelease, error.message, sqlState: error.sqlState)
             }
             throw error

@@ -9,20 +9,22 @@ public struct BundleSummary: Sendable, Codable, Equatable {
     public var ruleId: String
     /// Whether it is a drill: its drafts can never be released.
     public var isDrill: Bool
-    /// `all` or `each`.
-    public var releasePolicy: String
+    /// When its drafts go out: together, each, or per government.
+    public var releasePolicy: ReleasePolicy
     /// Nothing goes out before this.
     public var notBefore: Date?
     /// Unreleased drafts expire at this time.
     public var expiresAt: Date?
-    /// Why reviewers should look again (an update or cancel arrived after approval).
+    /// Why reviewers should look again (an update or cancel reached drafts that were approved or out).
     public var flag: String?
     public var createdAt: Date
     public var updatedAt: Date
     /// The event that opened the bundle, in brief.
     public var event: EventBrief
+    /// The facts the bundle stands on now: those of the event that opened it, or of its latest update.
+    public var facts: IncidentFacts
     /// How many drafts are in each state (only states that occur).
-    public var draftStates: [String: Int]
+    public var draftStates: [DraftState: Int]
     /// The action items' summaries (e.g. lighting the Brandenburg Gate).
     public var actionItems: [String]
 }
@@ -33,9 +35,8 @@ public struct EventBrief: Sendable, Codable, Equatable {
     public var id: String
     public var source: String
     public var kind: String
-    /// `actual`, `exercise`, …
-    public var status: String
-    public var msgType: String
+    public var status: Event.Status
+    public var msgType: Event.MessageType
     public var countries: [String]
     public var place: String?
     public var occurredAt: Date?
@@ -50,7 +51,11 @@ public struct DraftRecord: Sendable, Codable, Equatable {
     public var id: Int
     public var bundleId: Int
     public var participant: String
-    public var channel: String
+    /// The government it speaks for (ISO 3166-1 alpha-2); drafts queued before migration 5 have none.
+    public var country: String?
+    public var channel: Channel
+    /// The account it is posted from (`@AuswaertigesAmt`); drafts queued before migration 5 have none.
+    public var handle: String?
     public var language: String
     /// `rtl` for Hebrew, Arabic and other right-to-left languages, else `ltr`.
     public var direction: String
@@ -59,14 +64,23 @@ public struct DraftRecord: Sendable, Codable, Equatable {
     public var revision: Int
     /// Bumped by every change: pass it back to approve what you were shown (`d12@3`).
     public var version: Int
-    public var state: String
+    public var state: DraftState
+    /// The phase of the bundle it belongs to (the stricken country's thanks, a post about a gesture, …);
+    /// absent for the main statement.
+    public var phase: String?
+    /// Not released before this, whatever the bundle allows.
+    public var notBefore: Date?
     /// The length as the channel counts it, and the channel's limit.
     public var weightedLength: Int
     public var limit: Int
     /// Why it needs an edit.
     public var problem: String?
     public var isDrill: Bool
+    /// Why reviewers should look again.
     public var flag: String?
+    /// The facts that changed since the text was written: a draft an update kept (the same words, or a
+    /// reviewer's edit) stands on newer facts than it was written for.
+    public var factsChangedSinceWritten: [FactChange]?
     public var lastEditedBy: String?
     public var approvedBy: String?
     public var approvedAt: Date?
@@ -85,7 +99,7 @@ public struct ActionItemRecord: Sendable, Codable, Equatable {
     public var summary: String
     public var dueAt: Date?
     public var timeZone: String?
-    public var state: String
+    public var state: ActionItemState
     public var isDrill: Bool
 }
 
@@ -95,18 +109,25 @@ public struct AuditRecord: Sendable, Codable, Equatable {
     public var draftId: Int?
     /// The PostgreSQL session user.
     public var actor: String
-    /// `drafted`, `approved`, `rejected`, `edited`, `released`, `expired`, `superseded`, `withdrawn`, `flagged`.
-    public var action: String
+    public var action: AuditAction
     public var note: String?
     public var beforeText: String?
     public var afterText: String?
+    /// The facts before and after an update that changed them (superseded, returned, flagged rows).
+    public var beforeFacts: IncidentFacts?
+    public var afterFacts: IncidentFacts?
     public var at: Date
+
+    /// What the update changed, when the row records one.
+    public var factChanges: [FactChange] {
+        guard let beforeFacts, let afterFacts else { return [] }
+        return beforeFacts.changes(to: afterFacts)
+    }
 }
 
 /// An event that contributed to a bundle and how.
 public struct BundleEventRecord: Sendable, Codable, Equatable {
-    /// `opened`, `update`, `cancel`, `correlated`.
-    public var role: String
+    public var role: BundleEventRole
     public var event: Event
 }
 
@@ -132,15 +153,25 @@ public struct OutboxRecord: Sendable, Codable, Equatable {
     public var bundleId: Int
     public var ruleId: String
     public var participant: String
-    public var channel: String
+    /// The government it speaks for; absent for drafts queued before migration 5.
+    public var country: String?
+    public var channel: Channel
+    /// The account to post from; absent for drafts queued before migration 5.
+    public var handle: String?
     public var language: String
     public var direction: String
     public var text: String
     public var revision: Int
+    public var phase: String?
     public var approvedBy: String?
     public var approvedAt: Date?
     public var releasedAt: Date
+    /// Set when an update or a cancel reached the draft after it went out: a correction may be due.
+    public var flag: String?
+    /// The event whose facts the draft was approved for, in brief.
     public var event: EventBrief
+    /// The facts the bundle stands on now (those of ``event`` unless an update came after the release).
+    public var facts: IncidentFacts
     /// The value webhook deliveries send as `Idempotency-Key`: the same for every attempt of this record.
     public var idempotencyKey: String
 }
@@ -149,20 +180,22 @@ public struct OutboxRecord: Sendable, Codable, Equatable {
 public struct ReviewFilter: Sendable, Equatable {
     /// Only bundles with a draft in this state; `pending` also matches `needs_edit` (both await a reviewer);
     /// `nil` for every bundle.
-    public var state: String?
+    public var state: DraftState?
     /// `true`: drills only; `false`: live bundles only; `nil`: both.
     public var drill: Bool?
     /// At most this many bundles, newest first; 0 for all.
     public var limit: Int
 
-    public init(state: String? = "pending", drill: Bool? = nil, limit: Int = 50) {
+    public init(state: DraftState? = .pending, drill: Bool? = nil, limit: Int = 50) {
         self.state = state
         self.drill = drill
         self.limit = limit
     }
 
-    /// The states a draft can be in.
-    public static let states = ["pending", "needs_edit", "approved", "released", "rejected", "superseded", "withdrawn", "expired"]
+    /// The states a bundle's drafts must include one of to be listed.
+    public var states: Set<DraftState>? {
+        state.map { $0 == .pending ? DraftState.awaitingReview : [$0] }
+    }
 }
 
 /// JSON for `--json` output and webhook bodies: sorted keys, RFC 3339 times.

@@ -18,7 +18,7 @@ public struct ReviewStore {
 
     /// The queue, newest bundle first.
     public func list(_ filter: ReviewFilter = ReviewFilter()) throws -> [BundleSummary] {
-        let states: [String]? = filter.state.map { $0 == "pending" ? ["pending", "needs_edit"] : [$0] }
+        let states: [String]? = filter.states.map { $0.map(\.rawValue).sorted() }
         let rows = try connection.query("""
             SELECT b.id FROM chorus.bundles b
             WHERE (\(filter.drill)::boolean IS NULL OR b.is_drill = \(filter.drill))
@@ -36,21 +36,28 @@ public struct ReviewStore {
         var byID: [Int: BundleSummary] = [:]
         for row in try connection.query("""
             SELECT b.id, b.rule_id, b.is_drill, b.release_policy, b.not_before, b.expires_at, b.flag, b.created_at, b.updated_at,
-                   e.payload::text AS payload,
+                   e.payload::text AS payload, f.payload::text AS facts,
                    coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
                        SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
                    ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions
-            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id
+            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id JOIN chorus.events f ON f.id = b.facts_event_id
             WHERE b.id = ANY(\(ids))
             """).rows {
+            var states: [DraftState: Int] = [:]
+            for (state, count) in try JSONDecoder().decode([String: Int].self, from: Data(try row.decode("states", as: String.self).utf8)) {
+                guard let state = DraftState(rawValue: state) else {
+                    throw PostgresError(.decoding, message: "holds a state that is not a DraftState", column: "states")
+                }
+                states[state] = count
+            }
             let summary = BundleSummary(
                 id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
-                releasePolicy: try row.decode("release_policy"), notBefore: try row.decode("not_before"),
+                releasePolicy: try row.decode("release_policy", as: ReleasePolicy.self), notBefore: try row.decode("not_before"),
                 expiresAt: try row.decode("expires_at"), flag: try row.decode("flag"), createdAt: try row.decode("created_at"),
                 updatedAt: try row.decode("updated_at"),
                 event: Self.brief(try Self.event(try row.decode("payload"))),
-                draftStates: try JSONDecoder().decode([String: Int].self, from: Data(try row.decode("states", as: String.self).utf8)),
-                actionItems: try row.decode("actions"))
+                facts: IncidentFacts(try Self.event(try row.decode("facts"))),
+                draftStates: states, actionItems: try row.decode("actions"))
             byID[summary.id] = summary
         }
         return ids.compactMap { byID[$0] }
@@ -63,7 +70,7 @@ public struct ReviewStore {
             SELECT be.role, e.payload::text AS payload FROM chorus.bundle_events be JOIN chorus.events e ON e.id = be.event_id
             WHERE be.bundle_id = \(id) ORDER BY (be.role = 'opened') DESC, e.id
             """).rows.map { row in
-            BundleEventRecord(role: try row.decode("role"), event: try Self.event(try row.decode("payload")))
+            BundleEventRecord(role: try row.decode("role", as: BundleEventRole.self), event: try Self.event(try row.decode("payload")))
         }
         let actions = try connection.query("""
             SELECT id, key, kind, summary, due_at, time_zone, state, is_drill FROM chorus.action_items
@@ -71,7 +78,8 @@ public struct ReviewStore {
             """).rows.map { row in
             ActionItemRecord(id: try row.decode("id"), key: try row.decode("key"), kind: try row.decode("kind"),
                              summary: try row.decode("summary"), dueAt: try row.decode("due_at"),
-                             timeZone: try row.decode("time_zone"), state: try row.decode("state"), isDrill: try row.decode("is_drill"))
+                             timeZone: try row.decode("time_zone"), state: try row.decode("state", as: ActionItemState.self),
+                             isDrill: try row.decode("is_drill"))
         }
         return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try drafts(bundle: id),
                             actionItems: actions, audit: try audit(bundle: id))
@@ -100,24 +108,30 @@ public struct ReviewStore {
 
     private func drafts(id: Int?, bundle: Int?) throws -> [DraftRecord] {
         try connection.query("""
-            SELECT d.id, d.bundle_id, d.participant, d.channel, d.language, d.text, d.revision, d.version, d.state,
-                   d.weighted_length, d.length_limit, d.problem, d.is_drill, d.flag, d.last_edited_by, d.approved_by,
-                   d.approved_at, d.released_at, d.release_seq, d.created_at, d.updated_at
-            FROM chorus.drafts d
+            SELECT d.id, d.bundle_id, d.participant, d.country, d.channel, d.handle, d.language, d.text, d.revision, d.version,
+                   d.state, d.phase, d.not_before, d.weighted_length, d.length_limit, d.problem, d.is_drill, d.flag,
+                   d.last_edited_by, d.approved_by, d.approved_at, d.released_at, d.release_seq, d.created_at, d.updated_at,
+                   CASE WHEN d.facts_event_id <> d.event_id THEN w.payload::text END AS written_for,
+                   CASE WHEN d.facts_event_id <> d.event_id THEN f.payload::text END AS stands_on
+            FROM chorus.drafts d JOIN chorus.events w ON w.id = d.event_id JOIN chorus.events f ON f.id = d.facts_event_id
             WHERE (\(id)::bigint IS NULL OR d.id = \(id)) AND (\(bundle)::bigint IS NULL OR d.bundle_id = \(bundle))
-            ORDER BY d.state IN ('superseded', 'withdrawn', 'rejected', 'expired'), d.participant, d.channel, d.language, d.id
+            ORDER BY d.state = ANY(\(DraftState.replaced.map(\.rawValue).sorted())), d.participant, d.channel, d.language, d.id
             """).rows.map(Self.draft(_:))
     }
 
     /// The audit trail of a bundle, oldest first.
     public func audit(bundle: Int) throws -> [AuditRecord] {
         try connection.query("""
-            SELECT id, draft_id, actor, action, note, before_text, after_text, at FROM chorus.review_audit
-            WHERE bundle_id = \(bundle) ORDER BY id
+            SELECT id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
+                   after_facts::text AS after_facts, at
+            FROM chorus.review_audit WHERE bundle_id = \(bundle) ORDER BY id
             """).rows.map { row in
             AuditRecord(id: try row.decode("id"), draftId: try row.decode("draft_id"), actor: try row.decode("actor"),
-                        action: try row.decode("action"), note: try row.decode("note"), beforeText: try row.decode("before_text"),
-                        afterText: try row.decode("after_text"), at: try row.decode("at"))
+                        action: try row.decode("action", as: AuditAction.self), note: try row.decode("note"),
+                        beforeText: try row.decode("before_text"), afterText: try row.decode("after_text"),
+                        beforeFacts: try row.decode("before_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
+                        afterFacts: try row.decode("after_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
+                        at: try row.decode("at"))
         }
     }
 
@@ -137,7 +151,7 @@ public struct ReviewStore {
     @discardableResult
     public func approve(bundle: Int, note: String?) throws -> [Int] {
         let me = try connection.query("SELECT session_user::text AS me").first?.decode("me", as: String.self)
-        let pending = try drafts(bundle: bundle).filter { $0.state == "pending" && $0.lastEditedBy != me }
+        let pending = try drafts(bundle: bundle).filter { $0.state == .pending && $0.lastEditedBy != me }
         for draft in pending { try approve(draft: draft.id, expectedVersion: draft.version, note: note) }
         return pending.map(\.id)
     }
@@ -153,7 +167,7 @@ public struct ReviewStore {
     /// all or nothing.
     @discardableResult
     public func reject(bundle: Int, reason: String) throws -> [Int] {
-        let open = try drafts(bundle: bundle).filter { ["pending", "needs_edit", "approved"].contains($0.state) }
+        let open = try drafts(bundle: bundle).filter(\.state.isUnreleased)
         for draft in open { try reject(draft: draft.id, expectedVersion: draft.version, reason: reason) }
         return open.map(\.id)
     }
@@ -163,10 +177,7 @@ public struct ReviewStore {
     @discardableResult
     public func edit(draft id: Int, expectedVersion: Int?, text: String, note: String? = nil) throws -> DraftRecord {
         let current = try draft(id)
-        guard let channel = Channel(rawValue: current.channel) else {
-            throw ReviewError(.invalid, "draft \(id) is for an unknown channel '\(current.channel)'")
-        }
-        let length = channel.length(of: text)
+        let length = current.channel.length(of: text)
         try ReviewError.mapping {
             _ = try connection.query("""
                 SELECT chorus.edit_draft(\(id), \(expectedVersion ?? current.version)::integer, \(text), \(length)::integer, \(note))
@@ -192,26 +203,44 @@ public struct ReviewStore {
 
     /// Released drafts after `seq`, in release order.
     public func outbox(after seq: Int = 0, limit: Int = 1000) throws -> [OutboxRecord] {
+        try outbox(after: seq, drafts: nil, limit: limit)
+    }
+
+    /// The outbox records of the released drafts `ids`, in release order (others are left out).
+    public func outbox(drafts ids: [Int]) throws -> [OutboxRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try outbox(after: 0, drafts: ids, limit: ids.count)
+    }
+
+    private func outbox(after seq: Int, drafts ids: [Int]?, limit: Int) throws -> [OutboxRecord] {
         try connection.query("""
-            SELECT d.release_seq, d.id, d.bundle_id, b.rule_id, d.participant, d.channel, d.language, d.text, d.revision,
-                   d.approved_by, d.approved_at, d.released_at, e.payload::text AS payload
-            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id JOIN chorus.events e ON e.id = d.event_id
-            WHERE d.state = 'released' AND d.release_seq > \(seq)
+            SELECT d.release_seq, d.id, d.bundle_id, b.rule_id, d.participant, d.country, d.channel, d.handle, d.language,
+                   d.text, d.revision, d.phase, d.approved_by, d.approved_at, d.released_at, d.flag,
+                   e.payload::text AS payload, f.payload::text AS facts
+            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+            JOIN chorus.events e ON e.id = d.facts_event_id JOIN chorus.events f ON f.id = b.facts_event_id
+            WHERE d.state = \(DraftState.released.rawValue) AND d.release_seq > \(seq)
+              AND (\(ids)::bigint[] IS NULL OR d.id = ANY(\(ids)))
             ORDER BY d.release_seq LIMIT \(limit)
             """).rows.map { row in
-            let seq: Int = try row.decode("release_seq")
             let id: Int = try row.decode("id")
             let revision: Int = try row.decode("revision")
             let language: String = try row.decode("language")
             return OutboxRecord(
-                seq: seq, draftId: id, bundleId: try row.decode("bundle_id"), ruleId: try row.decode("rule_id"),
-                participant: try row.decode("participant"), channel: try row.decode("channel"), language: language,
+                seq: try row.decode("release_seq"), draftId: id, bundleId: try row.decode("bundle_id"), ruleId: try row.decode("rule_id"),
+                participant: try row.decode("participant"), country: try row.decode("country"),
+                channel: try row.decode("channel", as: Channel.self), handle: try row.decode("handle"), language: language,
                 direction: LanguageSupport.isRightToLeft(language) ? "rtl" : "ltr", text: try row.decode("text"),
-                revision: revision, approvedBy: try row.decode("approved_by"), approvedAt: try row.decode("approved_at"),
-                releasedAt: try row.decode("released_at"), event: Self.brief(try Self.event(try row.decode("payload"))),
-                idempotencyKey: "chorus-draft-\(id)-r\(revision)")
+                revision: revision, phase: try row.decode("phase"), approvedBy: try row.decode("approved_by"),
+                approvedAt: try row.decode("approved_at"), releasedAt: try row.decode("released_at"), flag: try row.decode("flag"),
+                event: Self.brief(try Self.event(try row.decode("payload"))),
+                facts: IncidentFacts(try Self.event(try row.decode("facts"))),
+                idempotencyKey: Self.idempotencyKey(draft: id, revision: revision))
         }
     }
+
+    /// The key deliveries of a released draft send (`Idempotency-Key`): the same for every attempt.
+    public static func idempotencyKey(draft: Int, revision: Int) -> String { "chorus-draft-\(draft)-r\(revision)" }
 
     /// Removes drill bundles created at least `olderThan` seconds ago, with everything that belongs to them;
     /// returns how many bundles were removed.
@@ -226,13 +255,20 @@ public struct ReviewStore {
 
     static func draft(_ row: Row) throws -> DraftRecord {
         let language: String = try row.decode("language")
+        var changes: [FactChange]?
+        if let written = try row.decode("written_for", as: String?.self), let standsOn = try row.decode("stands_on", as: String?.self) {
+            let found = IncidentFacts(try event(written)).changes(to: IncidentFacts(try event(standsOn)))
+            changes = found.isEmpty ? nil : found
+        }
         return DraftRecord(
             id: try row.decode("id"), bundleId: try row.decode("bundle_id"), participant: try row.decode("participant"),
-            channel: try row.decode("channel"), language: language,
-            direction: LanguageSupport.isRightToLeft(language) ? "rtl" : "ltr", text: try row.decode("text"),
-            revision: try row.decode("revision"), version: try row.decode("version"), state: try row.decode("state"),
+            country: try row.decode("country"), channel: try row.decode("channel", as: Channel.self), handle: try row.decode("handle"),
+            language: language, direction: LanguageSupport.isRightToLeft(language) ? "rtl" : "ltr", text: try row.decode("text"),
+            revision: try row.decode("revision"), version: try row.decode("version"), state: try row.decode("state", as: DraftState.self),
+            phase: try row.decode("phase"), notBefore: try row.decode("not_before"),
             weightedLength: try row.decode("weighted_length"), limit: try row.decode("length_limit"),
             problem: try row.decode("problem"), isDrill: try row.decode("is_drill"), flag: try row.decode("flag"),
+            factsChangedSinceWritten: changes,
             lastEditedBy: try row.decode("last_edited_by"), approvedBy: try row.decode("approved_by"),
             approvedAt: try row.decode("approved_at"), releasedAt: try row.decode("released_at"),
             releaseSeq: try row.decode("release_seq"), createdAt: try row.decode("created_at"),
@@ -244,8 +280,8 @@ public struct ReviewStore {
     }
 
     static func brief(_ event: Event) -> EventBrief {
-        EventBrief(id: event.id, source: event.source ?? "", kind: event.kind, status: event.status.rawValue,
-                   msgType: event.msgType.rawValue, countries: event.countries, place: event.place,
+        EventBrief(id: event.id, source: event.source ?? "", kind: event.kind, status: event.status,
+                   msgType: event.msgType, countries: event.countries, place: event.place,
                    occurredAt: event.occurredAt, fatalities: event.fatalities, injured: event.injured,
                    headline: event.headline["en"] ?? event.headline.sorted { $0.key < $1.key }.first?.value)
     }

@@ -1,0 +1,320 @@
+/// Words of free text, the way news classification compares them with its vocabulary.
+///
+/// One fast pass over the Unicode scalars: lower case; Latin letters without their accents (`é` → `e`,
+/// `ß` → `ss`); Hebrew without its points; Arabic without its vowel marks and tatweel, with the alef,
+/// yeh and teh-marbuta variants written one way; Arabic-Indic digits as ASCII digits; a thousands
+/// separator inside a number dropped (`1,200` and `1.200` → `1200`). Every other character separates
+/// words. Vocabulary and text go through the same function, so they always meet.
+public enum NewsText {
+    /// The script of a word, for the clitics its language attaches in front of words.
+    public enum Script: Sendable {
+        case other, hebrew, arabic
+    }
+
+    /// The words of `text`, at most `limit` of them.
+    public static func words(_ text: some StringProtocol, limit: Int = .max) -> [String] {
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        func flush() {
+            if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
+            }
+        }
+        while index < scalars.count, words.count < limit {
+            let scalar = scalars[index]
+            let value = scalar.value
+            index += 1
+            switch value {
+            case 0x30...0x39, 0x61...0x7A:
+                current.append(scalar)
+            case 0x41...0x5A:
+                current.append(Unicode.Scalar(value + 32) ?? scalar)
+            case 0x2C, 0x2E:
+                // "1,200" / "1.200": a separator between a digit and exactly three digits joins them.
+                if let last = current.last, last.value >= 0x30, last.value <= 0x39, isThousandsGroup(scalars, at: index) {
+                    continue
+                }
+                flush()
+            case 0xC0...0x24F:
+                if let folded = latinFold(value) {
+                    current.append(contentsOf: folded.unicodeScalars)
+                } else {
+                    flush()
+                }
+            case 0x591...0x5C7, 0x5F3, 0x5F4:
+                continue  // Hebrew points and cantillation; geresh and gershayim
+            case 0x5D0...0x5EA:
+                current.append(scalar)
+            case 0x64B...0x65F, 0x670, 0x640:
+                continue  // Arabic vowel marks, superscript alef, tatweel
+            case 0x622, 0x623, 0x625, 0x671:
+                current.append("\u{627}")
+            case 0x649:
+                current.append("\u{64A}")
+            case 0x629:
+                current.append("\u{647}")
+            case 0x621...0x64A, 0x66E...0x6D3:
+                current.append(scalar)
+            case 0x660...0x669:
+                current.append(Unicode.Scalar(value - 0x660 + 0x30) ?? scalar)
+            case 0x6F0...0x6F9:
+                current.append(Unicode.Scalar(value - 0x6F0 + 0x30) ?? scalar)
+            default:
+                if value > 0x7F, scalar.properties.isAlphabetic {
+                    current.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                } else {
+                    flush()
+                }
+            }
+        }
+        flush()
+        return words
+    }
+
+    /// The words as one string joined by spaces: how vocabulary entries are written down for comparison.
+    public static func form(_ text: some StringProtocol) -> String {
+        words(text).joined(separator: " ")
+    }
+
+    /// The script a word is written in, judged by its first scalar.
+    public static func script(of word: String) -> Script {
+        guard let first = word.unicodeScalars.first?.value else { return .other }
+        if (0x5D0...0x5EA).contains(first) { return .hebrew }
+        if (0x621...0x6D3).contains(first) { return .arabic }
+        return .other
+    }
+
+    /// Whether `scalars[index...]` starts with exactly three digits.
+    private static func isThousandsGroup(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        guard index + 3 <= scalars.count else { return false }
+        for offset in 0..<3 where !isDigit(scalars[index + offset]) { return false }
+        return index + 3 == scalars.count || !isDigit(scalars[index + 3])
+    }
+
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
+        (0x30...0x39).contains(scalar.value) || (0x660...0x669).contains(scalar.value) || (0x6F0...0x6F9).contains(scalar.value)
+    }
+
+    /// Latin-1 Supplement and Latin Extended-A/B letters without accents, in lower case.
+    private static func latinFold(_ value: UInt32) -> String? {
+        if value == 0xD7 || value == 0xF7 { return nil }  // × ÷
+        if let direct = latinTable[value] { return direct }
+        guard let scalar = Unicode.Scalar(value), scalar.properties.isAlphabetic else { return nil }
+        // Decompose and keep the base letter.
+        let decomposed = String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars
+        guard let base = decomposed.first, base.isASCII else { return scalar.properties.lowercaseMapping }
+        return String(base).lowercased()
+    }
+
+    private static let latinTable: [UInt32: String] = {
+        var table: [UInt32: String] = [:]
+        let rows: [(String, String)] = [
+            ("ÀÁÂÃÄÅàáâãäåĀāĂăĄą", "a"), ("ÇçĆćĈĉĊċČč", "c"), ("ĎďĐđ", "d"), ("ÈÉÊËèéêëĒēĔĕĖėĘęĚě", "e"),
+            ("ĜĝĞğĠġĢģ", "g"), ("ĤĥĦħ", "h"), ("ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", "i"), ("Ĵĵ", "j"), ("Ķķ", "k"),
+            ("ĹĺĻļĽľĿŀŁł", "l"), ("ÑñŃńŅņŇň", "n"), ("ÒÓÔÕÖØòóôõöøŌōŎŏŐő", "o"), ("ŔŕŖŗŘř", "r"),
+            ("ŚśŜŝŞşŠš", "s"), ("ŢţŤťŦŧ", "t"), ("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", "u"), ("Ŵŵ", "w"), ("ÝýÿŶŷŸ", "y"),
+            ("ŹźŻżŽž", "z"), ("ß", "ss"), ("Ææ", "ae"), ("Œœ", "oe"), ("Ðð", "d"), ("Þþ", "th"),
+        ]
+        for (letters, base) in rows {
+            for scalar in letters.unicodeScalars { table[scalar.value] = base }
+        }
+        return table
+    }()
+}
+
+/// A set of phrases found in a text's words: the longest phrase starting at each word wins, and the words it
+/// covers are not looked at again (so `counter-terror*` can hide the `terror*` inside it).
+///
+/// A phrase is written as words separated by spaces (``add(_:value:)`` puts them in ``NewsText`` form):
+/// a word matches the same word of the text, a word ending in `*` any word it starts (`terror*` finds
+/// `terrorists`), and `…` up to three words of any kind (`expel* … diplomat*` finds "expels 23 British
+/// diplomats"). Hebrew and Arabic words are also tried without the one- or two-letter clitics those
+/// languages write in front of a word (`ו`, `ה`, `ב`, `ל`, `מ`, `ש`, `כ`; `ال`, `و`, `ب`, `ل`, `ف`), so
+/// `פיגוע*` finds `הפיגוע` and `قتلى` finds `القتلى`.
+///
+/// The first word of every phrase is looked up in a byte trie, so the cost per word of text does not grow
+/// with the vocabulary.
+public struct PhraseMatcher: Sendable {
+    /// A phrase found: which entry and where.
+    public struct Hit: Sendable, Hashable {
+        /// The value given for the phrase when it was added.
+        public var value: Int
+        /// The index of its first word in the text's words.
+        public var position: Int
+        /// How many words it covers.
+        public var length: Int
+    }
+
+    /// One element of a written phrase.
+    enum Element: Sendable, Hashable {
+        case word(String, isPrefix: Bool)
+        case gap
+    }
+
+    private struct Phrase: Sendable {
+        var rest: [Element]
+        var value: Int
+    }
+
+    /// The longest run of words one `…` may skip.
+    static let gapWords = 3
+
+    /// Trie edges: (node << 8 | byte) → node.
+    private var edges: [Int: Int32] = [:]
+    /// Phrases whose first word ends at a node: `prefix` ones match any word continuing from there.
+    private var prefixPhrases: [Int32: [Phrase]] = [:]
+    private var wholePhrases: [Int32: [Phrase]] = [:]
+    private var nodeCount: Int32 = 1
+
+    /// An empty matcher.
+    public init() {}
+
+    /// Whether no phrase was added.
+    public var isEmpty: Bool { nodeCount == 1 }
+
+    /// The elements of a written phrase; empty when it holds no word (or starts with `…`).
+    static func elements(of phrase: String) -> [Element] {
+        var elements: [Element] = []
+        for token in phrase.split(whereSeparator: { $0 == " " }) {
+            if token == "…" || token == "..." {
+                if case .word? = elements.last { elements.append(.gap) }
+                continue
+            }
+            let isPrefix = token.hasSuffix("*")
+            let words = NewsText.words(isPrefix ? token.dropLast() : token)
+            for (index, word) in words.enumerated() {
+                elements.append(.word(word, isPrefix: isPrefix && index == words.count - 1))
+            }
+        }
+        while case .gap? = elements.last { elements.removeLast() }
+        guard case .word? = elements.first else { return [] }
+        return elements
+    }
+
+    /// Adds a written phrase; returns `false` when it holds no word.
+    @discardableResult
+    public mutating func add(_ phrase: String, value: Int) -> Bool {
+        let elements = Self.elements(of: phrase)
+        guard case .word(let first, let isPrefix)? = elements.first else { return false }
+        var node: Int32 = 0
+        for byte in first.utf8 {
+            let key = Int(node) << 8 | Int(byte)
+            if let next = edges[key] {
+                node = next
+            } else {
+                edges[key] = nodeCount
+                node = nodeCount
+                nodeCount += 1
+            }
+        }
+        let entry = Phrase(rest: Array(elements.dropFirst()), value: value)
+        if isPrefix {
+            prefixPhrases[node, default: []].append(entry)
+        } else {
+            wholePhrases[node, default: []].append(entry)
+        }
+        return true
+    }
+
+    /// The phrases in `words`, left to right; at each position the longest (then the one added first) wins.
+    public func hits(in words: [String]) -> [Hit] {
+        guard !isEmpty else { return [] }
+        var hits: [Hit] = []
+        var index = 0
+        while index < words.count {
+            if let hit = longest(at: index, in: words) {
+                hits.append(hit)
+                index += hit.length
+            } else {
+                index += 1
+            }
+        }
+        return hits
+    }
+
+    /// How many words `rest` covers from `start`, or `nil` when it does not match there.
+    private static func match(_ rest: ArraySlice<Element>, _ words: [String], from start: Int) -> Int? {
+        guard let element = rest.first else { return 0 }
+        switch element {
+        case .word(let word, let isPrefix):
+            guard start < words.count else { return nil }
+            let text = words[start]
+            guard isPrefix ? text.hasPrefix(word) : text == word else { return nil }
+            return match(rest.dropFirst(), words, from: start + 1).map { $0 + 1 }
+        case .gap:
+            for skip in 0...gapWords {
+                if let covered = match(rest.dropFirst(), words, from: start + skip) { return covered + skip }
+            }
+            return nil
+        }
+    }
+
+    private func longest(at index: Int, in words: [String]) -> Hit? {
+        var best: Hit?
+        var bestDepth = 0
+        // Longer phrases win, then a longer first word (`terrorwarnung*` over `terror*`), then the first added.
+        func consider(_ phrase: Phrase, depth: Int) {
+            guard let covered = Self.match(phrase.rest[...], words, from: index + 1) else { return }
+            let length = 1 + covered
+            if let current = best {
+                if current.length != length {
+                    if current.length > length { return }
+                } else if bestDepth != depth {
+                    if bestDepth > depth { return }
+                } else if current.value <= phrase.value {
+                    return
+                }
+            }
+            best = Hit(value: phrase.value, position: index, length: length)
+            bestDepth = depth
+        }
+        let word = words[index]
+        for start in clitics(of: word) {
+            var node: Int32 = 0
+            var remaining = word.utf8.distance(from: start, to: word.utf8.endIndex)
+            var depth = 0
+            for byte in word.utf8[start...] {
+                guard let next = edges[Int(node) << 8 | Int(byte)] else { break }
+                node = next
+                remaining -= 1
+                depth += 1
+                if let phrases = prefixPhrases[node] { for phrase in phrases { consider(phrase, depth: depth) } }
+                if remaining == 0, let phrases = wholePhrases[node] { for phrase in phrases { consider(phrase, depth: depth + 1) } }
+            }
+        }
+        return best
+    }
+
+    /// Where the word's stem may start: at 0, and after the clitics of Hebrew or Arabic.
+    private func clitics(of word: String) -> [String.UTF8View.Index] {
+        let utf8 = word.utf8
+        switch NewsText.script(of: word) {
+        case .other:
+            return [utf8.startIndex]
+        case .hebrew:
+            // Each Hebrew letter is two bytes; up to two prefix letters, leaving at least two letters.
+            var starts = [utf8.startIndex]
+            let scalars = Array(word.unicodeScalars)
+            var taken = 0
+            while taken < 2, taken + 2 < scalars.count, Self.hebrewPrefixes.contains(scalars[taken].value) {
+                taken += 1
+                starts.append(utf8.index(utf8.startIndex, offsetBy: 2 * taken))
+            }
+            return starts
+        case .arabic:
+            var starts = [utf8.startIndex]
+            let scalars = Array(word.unicodeScalars)
+            for clitic in Self.arabicPrefixes where clitic.count + 2 <= scalars.count && scalars.starts(with: clitic) {
+                starts.append(utf8.index(utf8.startIndex, offsetBy: 2 * clitic.count))
+            }
+            return starts
+        }
+    }
+
+    private static let hebrewPrefixes: Set<UInt32> = [0x5D5, 0x5D4, 0x5D1, 0x5DC, 0x5DE, 0x5E9, 0x5DB]  // ו ה ב ל מ ש כ
+    private static let arabicPrefixes: [[Unicode.Scalar]] = ["ال", "وال", "بال", "لل", "فال", "و", "ب", "ل", "ف"]
+        .map { Array($0.unicodeScalars) }
+}

@@ -1,0 +1,122 @@
+import ChorusCore
+import Foundation
+
+/// Turns a news item into an event — or says it is not about an incident.
+///
+/// A news item is a report, not a fact, so the event claims no more than the item says:
+/// - **kind**: an incident category (`news.categories` of `kinds.json5`), else the headline's keywords in
+///   the item's language (the first rule in file order wins), else the lead's (the phrase that comes first
+///   wins). None, or a not-an-incident word in the headline (an anniversary, a trial), and there is no event.
+/// - **countries** where it happened, never the outlet's: the places a geotagger named (EMM), the item's own
+///   points (``CoarseCountryBoundaries``), categories that are country names, countries and places named
+///   in the headline (``PlaceLookup``), else the first one the lead names. For an expulsion, a country named
+///   before the verb is the actor ("Russia expels …"), one named after it the affected country.
+/// - **casualties** only when the headline or lead states a figure (``CasualtyReader``); else unknown.
+/// - **origin**: the publisher's domain, or the agency whose byline the item carries (``NewsOrigin``).
+/// - **certainty** `possible`: one report. Corroboration raises it when independent reports agree.
+/// - no `occurredAt`: a publication date is not when something happened.
+public struct NewsClassifier: Sendable {
+    let options: ParserOptions
+    let places: any PlaceLookup
+    let boundaries: CoarseCountryBoundaries
+
+    /// The longest lead kept on the event.
+    static let maximumLeadCharacters = 2000
+    /// How much of the lead is read: for the kind when the headline names none (further in, a lead
+    /// talks about other things — "we have endured floods and fires"), for casualty figures, for places.
+    static let leadKindWords = 30
+    static let leadFigureWords = 60
+    static let leadWords = 120
+
+    public init(options: ParserOptions, places: any PlaceLookup = CountryNameLookup.shared,
+                boundaries: CoarseCountryBoundaries = .shared) {
+        self.options = options
+        self.places = places
+        self.boundaries = boundaries
+    }
+
+    /// The event `item` reports, `nil` when it is not about an incident. `publisher` is the feed's own host,
+    /// used when the item has no link of its own.
+    public func event(from item: NewsItem, publisher: String?) -> Event? {
+        let vocabulary = options.kinds.news
+        let titleWords = NewsText.words(item.title ?? "", limit: 80)
+        let leadWords = NewsText.words(item.summary ?? "", limit: Self.leadWords)
+        let headline = vocabulary.read(titleWords.isEmpty ? leadWords : titleWords, language: item.language)
+        if headline.isNotIncident { return nil }
+        let categoryKind = item.categories.lazy.compactMap { vocabulary.kind(ofCategory: $0) }.first
+        var kind = categoryKind ?? headline.kind
+        var kindPosition = categoryKind == nil ? headline.firstPosition : nil
+        var kindInTitle = !titleWords.isEmpty
+        if kind == nil, !titleWords.isEmpty {
+            let lead = vocabulary.read(Array(leadWords.prefix(Self.leadKindWords)), language: item.language)
+            if lead.isNotIncident { return nil }
+            kind = lead.firstKind
+            kindPosition = lead.firstPosition
+            kindInTitle = false
+        }
+        guard let kind, options.kinds.kinds.contains(kind) else { return nil }
+
+        var event = Event(id: item.id, source: publisher ?? "news", kind: kind)
+        event.certainty = .possible
+        event.sentAt = item.published
+        event.tags = ["news"]
+
+        // Where it happened.
+        var countries: [String] = []
+        var actors: [String] = []
+        func add(_ code: String) { if !countries.contains(code) { countries.append(code) } }
+        for place in item.taggedPlaces {
+            if let country = place.country { add(country) }
+            if event.place == nil, let name = place.name { event.place = name }
+            if event.location == nil { event.location = place.location }
+        }
+        for point in item.points {
+            if event.location == nil { event.location = point }
+            if let country = boundaries.country(at: point) { add(country) }
+        }
+        for category in item.categories {
+            let words = NewsText.words(category, limit: 8)
+            let found = places.places(in: words, language: item.language)
+            if found.count == 1, let only = found.first, only.position == 0, words.count <= 3 { add(only.country) }
+        }
+        let named = places.places(in: titleWords, language: item.language)
+        for place in named {
+            if kind == "diplomatic_expulsion", kindInTitle, let position = kindPosition, place.position < position {
+                if !actors.contains(place.country) { actors.append(place.country) }
+                continue
+            }
+            add(place.country)
+            if event.place == nil, let name = place.name { event.place = name }
+            if event.location == nil { event.location = place.location }
+        }
+        if countries.isEmpty, let first = places.places(in: leadWords, language: item.language)
+            .first(where: { !actors.contains($0.country) }) {
+            add(first.country)
+            if event.place == nil, let name = first.name { event.place = name }
+            if event.location == nil { event.location = first.location }
+        }
+        event.countries = countries
+        event.actors = actors.filter { !countries.contains($0) }
+
+        // What it cost.
+        let figures = CasualtyReader.figures(inWords: titleWords)
+        let leadFigures = CasualtyReader.figures(inWords: Array(leadWords.prefix(Self.leadFigureWords)))
+        event.fatalities = [figures.fatalities, leadFigures.fatalities].compactMap { $0 }.max()
+        event.injured = [figures.injured, leadFigures.injured].compactMap { $0 }.max()
+
+        // Who says so.
+        let reported = NewsOrigin.origin(link: item.link, sourceURL: item.sourceURL, publisher: publisher,
+                                         texts: [item.summary, item.title].compactMap { $0 }, authors: item.authors)
+        event.origin = reported.origin
+        if let outlet = reported.outlet { event.tags.append("outlet:\(outlet)") }
+
+        let language = item.language ?? "und"
+        if let title = item.title, !title.isEmpty { event.headline[language] = title }
+        if let summary = item.summary, !summary.isEmpty {
+            event.description[language] = summary.count > Self.maximumLeadCharacters
+                ? String(summary.prefix(Self.maximumLeadCharacters)) + "…" : summary
+        }
+        event.link = item.link
+        return event
+    }
+}

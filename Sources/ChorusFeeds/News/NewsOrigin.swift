@@ -1,0 +1,70 @@
+import Foundation
+
+/// Who reported a news item, as corroboration counts reporters: the publisher's registrable domain
+/// (`theguardian.com`, `bbc.co.uk`), or — when the item carries an agency's byline — the agency's
+/// (`apnews.com` for "LONDON (AP) —"), so that a hundred papers printing one wire story count once.
+public enum NewsOrigin {
+    /// The origin of an item published at `link` (else `sourceURL`, else `publisher`) with these texts
+    /// (title, lead, authors), and the outlet that carried it when that is not the origin.
+    public static func origin(link: String?, sourceURL: String?, publisher: String?, texts: [String], authors: [String])
+        -> (origin: String?, outlet: String?) {
+        let outlet = (link ?? sourceURL).flatMap(domain(ofURL:)) ?? publisher.map(registrableDomain)
+        if let agency = agency(texts: texts, authors: authors) {
+            return (agency, outlet == agency ? nil : outlet)
+        }
+        return (outlet, nil)
+    }
+
+    /// The registrable domain of a URL's host.
+    public static func domain(ofURL text: String) -> String? {
+        guard let host = URL(string: text)?.host?.lowercased(), !host.isEmpty else { return nil }
+        return registrableDomain(host)
+    }
+
+    /// `www.feeds.bbc.co.uk` → `bbc.co.uk`: the last two labels, or three under a country code's registry
+    /// category (`co.uk`, `com.au`, `gov.il`).
+    public static func registrableDomain(_ host: String) -> String {
+        let labels = host.lowercased().split(separator: ".").map(String.init)
+        guard labels.count > 2 else { return labels.joined(separator: ".") }
+        let secondLast = labels[labels.count - 2]
+        let keep = genericSecondLevel.contains(secondLast) && labels.last?.count == 2 ? 3 : 2
+        return labels.suffix(keep).joined(separator: ".")
+    }
+
+    /// The agency whose byline the item carries, as its domain.
+    static func agency(texts: [String], authors: [String]) -> String? {
+        for author in authors {
+            let key = author.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+            if let agency = agencyNames[key] { return agency }
+            for (name, agency) in agencyNames where key.hasPrefix(name + " ") || key.hasSuffix(" " + name) || key.hasSuffix("/" + name) {
+                return agency
+            }
+        }
+        for text in texts {
+            // Datelines and credits: "LONDON (AP) —", "(Reuters) -", "BERLIN (dpa) -", "… | AFP".
+            let head = text.prefix(240)
+            for (mark, agency) in agencyMarks where head.contains(mark) { return agency }
+        }
+        return nil
+    }
+
+    private static let agencyNames: [String: String] = [
+        "associated press": "apnews.com", "the associated press": "apnews.com", "ap": "apnews.com",
+        "reuters": "reuters.com", "thomson reuters": "reuters.com", "reuters staff": "reuters.com",
+        "afp": "afp.com", "agence france-presse": "afp.com", "agence france presse": "afp.com",
+        "dpa": "dpa.com", "deutsche presse-agentur": "dpa.com", "efe": "efe.com", "agencia efe": "efe.com",
+        "ansa": "ansa.it", "xinhua": "xinhuanet.com", "anadolu agency": "aa.com.tr", "kyodo": "kyodonews.net",
+        "yonhap": "yna.co.kr", "tass": "tass.com", "pti": "ptinews.com", "apa": "apa.at", "kna": "kna.de",
+    ]
+
+    private static let agencyMarks: [(String, String)] = [
+        ("(AP)", "apnews.com"), ("(AP) ", "apnews.com"), ("(Reuters)", "reuters.com"), ("(AFP)", "afp.com"),
+        ("(dpa)", "dpa.com"), ("(DPA)", "dpa.com"), ("(EFE)", "efe.com"), ("(ANSA)", "ansa.it"), ("(Xinhua)", "xinhuanet.com"),
+        ("(AA)", "aa.com.tr"), ("(TASS)", "tass.com"), ("(PTI)", "ptinews.com"), ("(Yonhap)", "yna.co.kr"),
+        ("(Kyodo)", "kyodonews.net"), ("(APA)", "apa.at"), ("(KNA)", "kna.de"),
+        ("| AFP", "afp.com"), ("| Reuters", "reuters.com"), ("Agence France-Presse", "afp.com"),
+    ]
+
+    /// Second-level labels that are registry categories under a country code (`com.xx`, `co.xx`, `gov.xx`).
+    private static let genericSecondLevel: Set<String> = ["co", "com", "org", "net", "gov", "ac", "edu", "or", "go", "gob", "gouv"]
+}

@@ -1,0 +1,70 @@
+import ChorusCLI
+import ChorusCore
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// `chorus report`: a duty officer's report, offline and into a real database.
+struct ReportCommandTests {
+    static let jerusalem = ["report", "--kind", "terror_attack", "--country", "il", "--place", "Jerusalem",
+                            "--fatalities", "4", "--injured", "17", "--headline", "Truck-ramming attack in Jerusalem",
+                            "--occurred", "2017-01-08T11:30:00Z", "--rules", "Rules"]
+
+    @Test func dryRunJSONIsTheNormalizedEvent() throws {
+        let outcome = IngestCommandTests.run(Self.jerusalem + ["--dry-run", "--json"])
+        #expect(outcome.code == .success, "\(outcome.err)")
+        let event = try JSONDecoder().decode(Event.self, from: Data(outcome.out.utf8))
+        #expect(event.kind == "terror_attack" && event.countries == ["IL"] && event.place == "Jerusalem")
+        #expect(event.fatalities == 4 && event.injured == 17 && event.headline == ["en": "Truck-ramming attack in Jerusalem"])
+        #expect(event.certainty == .observed && event.status == .actual && event.source == "duty-officer")
+        #expect(event.occurredAt == RFC3339.parse("2017-01-08T11:30:00Z") && event.id.hasPrefix("report-"))
+        // Left out means unknown, never zero.
+        let bare = IngestCommandTests.run(["report", "--kind", "shooting", "--country", "US", "--dry-run", "--json"])
+        let unknown = try JSONDecoder().decode(Event.self, from: Data(bare.out.utf8))
+        #expect(unknown.fatalities == nil && unknown.injured == nil)
+    }
+
+    @Test(arguments: [
+        (["report", "--country", "IL", "--dry-run"], "missing '--kind <kind>'"),
+        (["report", "--kind", "terror_attack", "--dry-run"], "missing '--country <code>'"),
+        (["report", "--kind", "terror_attack", "--country", "XX", "--dry-run"], "not an ISO 3166-1 alpha-2 code"),
+        (["report", "--kind", "riot", "--country", "IL", "--dry-run"], "not in the kinds vocabulary"),
+        (["report", "--kind", "shooting", "--country", "IL", "--fatalities", "-1", "--dry-run"], "--fatalities <n>"),
+        (["report", "--kind", "shooting", "--country", "IL", "--occurred", "yesterday", "--dry-run"], "--occurred <time>"),
+    ])
+    func usageErrorsExit64(arguments: [String], message: String) {
+        let outcome = IngestCommandTests.run(arguments)
+        #expect(outcome.code == .usage)
+        #expect(outcome.err.contains(message), "\(outcome.err)")
+    }
+
+    @Test func aReportIsQueuedAsTheReportingUserAndDrafts() throws {
+        let database = try TestPostgres.makeDatabase()
+        #expect(IngestCommandTests.run(["migrate", "--database", database]).code == .success)
+        let outcome = IngestCommandTests.run(Self.jerusalem + ["--database", database, "--json"])
+        #expect(outcome.code == .success, "\(outcome.err)")
+        let output = try JSONDecoder().decode([String: JSONScalar].self, from: Data(outcome.out.utf8))
+        let connection = try Connection(database)
+        let user = try connection.query("SELECT session_user::text AS u").first?.decode("u", as: String.self) ?? ""
+        #expect(output["origin"] == .string("duty-officer:\(user)"))
+        let stored = try connection.query("""
+            SELECT e.payload->>'origin' AS origin, count(d.id)::int AS drafts
+            FROM chorus.events e JOIN chorus.bundles b ON b.event_id = e.id JOIN chorus.drafts d ON d.bundle_id = b.id
+            WHERE e.source = 'duty-officer' GROUP BY 1
+            """)
+        #expect(try stored.first?.decode("origin", as: String.self) == "duty-officer:\(user)")
+        #expect(try (stored.first?.decode("drafts", as: Int.self) ?? 0) > 0, "the attack rule drafts for it")
+    }
+}
+
+/// A JSON value of `chorus report --json`'s one-level object.
+enum JSONScalar: Decodable, Equatable {
+    case string(String)
+    case numbers([Int])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) { self = .string(text) } else { self = .numbers(try container.decode([Int].self)) }
+    }
+}

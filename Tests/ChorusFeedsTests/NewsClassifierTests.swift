@@ -1,0 +1,103 @@
+import ChorusCore
+import Foundation
+import Testing
+@testable import ChorusFeeds
+
+@Suite struct NewsClassifierTests {
+    static func classify(_ title: String, summary: String? = nil, language: String?, categories: [String] = [],
+                         points: [Event.Location] = []) throws -> Event? {
+        let classifier = NewsClassifier(options: ParserOptions(kinds: try Fixtures.kinds()))
+        let item = NewsItem(id: "i", title: title, summary: summary, link: "https://www.paper.example.com/x", language: language,
+                            categories: categories, points: points)
+        return classifier.event(from: item, publisher: nil)
+    }
+
+    struct Case: Sendable, CustomStringConvertible {
+        var title: String
+        var language: String
+        var kind: String?
+        var countries: [String] = []
+        var fatalities: Int? = nil
+        var injured: Int? = nil
+        var actors: [String] = []
+        var description: String { title }
+    }
+
+    @Test(arguments: [
+        // Cities need the gazetteer (issue 12): until then countries come from country names, points and tags.
+        Case(title: "Truck-ramming attack in Jerusalem: four killed, 17 injured", language: "en", kind: "terror_attack",
+             fatalities: 4, injured: 17),
+        Case(title: "Truck-ramming attack in Israel kills four officers", language: "en", kind: "terror_attack",
+             countries: ["IL"], fatalities: 4),
+        Case(title: "Anschlag in Israel: vier Tote und 15 Verletzte", language: "de", kind: "terror_attack",
+             countries: ["IL"], fatalities: 4, injured: 15),
+        Case(title: "Attentat en Israël : quatre morts et dix-sept blessés", language: "fr", kind: "terror_attack",
+             countries: ["IL"], fatalities: 4, injured: 17),
+        Case(title: "Atentado en Israel: al menos cuatro muertos", language: "es", kind: "terror_attack",
+             countries: ["IL"], fatalities: 4),
+        Case(title: "פיגוע דריסה בישראל: ארבעה הרוגים ו-17 פצועים", language: "he", kind: "terror_attack",
+             countries: ["IL"], fatalities: 4, injured: 17),
+        Case(title: "مقتل 4 جنود في عملية دهس في القدس", language: "ar", kind: "terror_attack", fatalities: 4),
+        Case(title: "Shooting at Las Vegas concert: at least 58 people killed, 489 wounded", language: "en", kind: "shooting",
+             fatalities: 58, injured: 489),
+        Case(title: "Schüsse in München: Polizei sucht Täter", language: "de", kind: "shooting", fatalities: nil),
+        Case(title: "Tormenta tropical golpea Honduras", language: "es", kind: "tropical_cyclone", countries: ["HN"]),
+        Case(title: "La tempête tropicale Irma frappe la Guadeloupe", language: "fr", kind: "tropical_cyclone", countries: ["GP"]),
+        Case(title: "Russia expels 23 British diplomats", language: "en", kind: "diplomatic_expulsion", actors: ["RU"]),
+        Case(title: "Israel weist türkischen Diplomaten aus", language: "de", kind: "diplomatic_expulsion", actors: ["IL"]),
+        // Not incidents: counter-terrorism, metaphors, anniversaries, trials.
+        Case(title: "Australia unveils new counter-terrorism laws", language: "en", kind: nil),
+        Case(title: "Senator wins in a landslide victory", language: "en", kind: nil),
+        Case(title: "Stormy Daniels casts doubt on denial", language: "en", kind: nil),
+        Case(title: "Jahrestag des Anschlags am Breitscheidplatz", language: "de", kind: nil),
+        Case(title: "Gunman convicted over 2015 shooting", language: "en", kind: nil),
+        Case(title: "Dozens killed in Syria", language: "en", kind: nil),
+    ])
+    func headlines(_ expected: Case) throws {
+        let event = try Self.classify(expected.title, language: expected.language)
+        #expect(event?.kind == expected.kind, "\(expected)")
+        guard let event else { return }
+        #expect(event.countries == expected.countries, "\(expected)")
+        #expect(event.fatalities == expected.fatalities, "\(expected)")
+        #expect(event.injured == expected.injured, "\(expected)")
+        #expect(event.actors == expected.actors, "\(expected)")
+        #expect(event.certainty == .possible)
+    }
+
+    @Test func casualtyFiguresInWordsAndDigits() {
+        #expect(CasualtyReader.figures(in: "the toll rose to 1,200 dead") == .init(fatalities: 1200))
+        #expect(CasualtyReader.figures(in: "Zwölf Menschen wurden getötet, mehr als 1.000 verletzt") == .init(fatalities: 12, injured: 1000))
+        #expect(CasualtyReader.figures(in: "גל הפיגועים: שלושה הרוגים") == .init(fatalities: 3))
+        #expect(CasualtyReader.figures(in: "القتلى ٣") == .init())  // a number after a noun is not its count
+        #expect(CasualtyReader.figures(in: "ارتفاع عدد القتلى إلى 12 قتيلا و٣٠ جريحا") == .init(fatalities: 12, injured: 30))
+        #expect(CasualtyReader.figures(in: "One person was killed. Two crew members were taken to hospital") == .init(fatalities: 1))
+        #expect(CasualtyReader.figures(in: "vingt et un morts, twenty-two injured") == .init(fatalities: 21, injured: 22))
+        #expect(CasualtyReader.figures(in: "many dead, dozens injured") == .init())
+    }
+
+    @Test func pointsGiveTheCountryTheyLieIn() throws {
+        let boundaries = CoarseCountryBoundaries.shared
+        #expect(boundaries.country(at: .init(lat: 31.25, lon: 34.79)) == "IL")       // Beersheba
+        // Jerusalem lies on the 1:110m line between Israel and the West Bank: too fine for this table.
+        #expect(boundaries.country(at: .init(lat: 52.52, lon: 13.40)) == "DE")       // Berlin
+        #expect(boundaries.country(at: .init(lat: 36.17, lon: -115.14)) == "US")     // Las Vegas
+        #expect(boundaries.country(at: .init(lat: -22.72, lon: -43.46)) == "BR")     // EMM's point near Rio
+        #expect(boundaries.country(at: .init(lat: 1.29, lon: 103.85)) == "SG")       // too small for the outlines
+        #expect(boundaries.country(at: .init(lat: 35.0, lon: -40.0)) == nil)         // mid-Atlantic
+        let event = try Self.classify("Explosion in the old city", language: "en", points: [.init(lat: 31.25, lon: 34.79)])
+        #expect(event?.countries == ["IL"] && event?.location == Event.Location(lat: 31.25, lon: 34.79))
+    }
+
+    @Test func matcherClitcsAndPrefixes() {
+        var matcher = PhraseMatcher()
+        matcher.add("פיגוע*", value: 0)
+        matcher.add("terror*", value: 1)
+        matcher.add("terrorwarnung*", value: 2)
+        matcher.add("expel* … diplomat*", value: 3)
+        #expect(matcher.hits(in: NewsText.words("בפיגוע")).map(\.value) == [0])
+        #expect(matcher.hits(in: NewsText.words("Terrorwarnung für Berlin")).map(\.value) == [2])
+        #expect(matcher.hits(in: NewsText.words("Russia expels 23 British diplomats")).map(\.value) == [3])
+        #expect(matcher.hits(in: NewsText.words("expels the very last four British diplomats")).isEmpty)
+        #expect(NewsText.words("Über 1.200 Tote — الجرحى ٣٠") == ["uber", "1200", "tote", "الجرحي", "30"])
+    }
+}
