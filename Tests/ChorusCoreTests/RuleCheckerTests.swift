@@ -86,6 +86,24 @@ struct RuleCheckerTests {
         #expect(try RuleSet.load(from: directory).rules.count == 1)
     }
 
+    /// Rules that share senders and phases are checked once a load: every one of them still reports its problems.
+    @Test func rulesSharingTheirPhasesEachReportTheirProblems() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rule = try String(contentsOf: directory.appendingPathComponent("rules/attack.json5"), encoding: .utf8)
+            .replacingOccurrences(of: "message: \"consular\"", with: "message: \"gesture\"")
+        for id in ["attack", "attack-two"] {
+            try rule.replacingOccurrences(of: "id: \"attack\"", with: "id: \"\(id)\"")
+                .write(to: directory.appendingPathComponent("rules/\(id).json5"), atomically: true, encoding: .utf8)
+        }
+        let diagnostics = RuleSet.check(directory: directory)
+        #expect(Set(diagnostics.map(\.file)) == ["rules/attack.json5", "rules/attack-two.json5"])
+        let first = diagnostics.filter { $0.file == "rules/attack.json5" }.map(\.message)
+        #expect(!first.isEmpty)
+        #expect(first == diagnostics.filter { $0.file == "rules/attack-two.json5" }.map(\.message))
+        #expect(first.contains { $0.contains("participant 'gb-fcdo' has no text for message 'gesture'") }, "\(first)")
+    }
+
     @Test func alternativesNeedAFallbackAndComeInOrder() throws {
         let directory = try Self.shippedRuleWithoutKinds()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -171,18 +171,26 @@ public struct TextChoice: Sendable, Hashable {
     }
 
     /// The alternatives in order.
-    public var alternatives: [Alternative]
+    public let alternatives: [Alternative]
+    /// Every field some alternative uses.
+    public let usedFields: Set<TemplateField>
 
     /// A choice of alternatives.
-    public init(alternatives: [Alternative]) { self.alternatives = alternatives }
+    public init(alternatives: [Alternative]) {
+        self.alternatives = alternatives
+        usedFields = alternatives.reduce(into: []) { $0.formUnion($1.template.usedFields) }
+    }
 
     /// A single text.
-    public init(_ template: Template) { alternatives = [Alternative(conditions: nil, template: template)] }
+    public init(_ template: Template) { self.init(alternatives: [Alternative(conditions: nil, template: template)]) }
 
     /// The template for `event`: the first alternative that holds.
     public func template(for event: Event) -> Template? {
         alternatives.first { $0.conditions?.matches(event) ?? true }?.template
     }
+
+    /// Whether some alternative uses `field`.
+    public func uses(_ field: TemplateField) -> Bool { usedFields.contains(field) }
 }
 
 /// Who speaks in a rule's bundle: one participant, on which of its channels, in which languages.

@@ -119,8 +119,16 @@ struct RuleDecoder {
             }
         }
         guard ok, reader.diagnostics.isEmpty, let id, let description else { return nil }
-        let checked = PhaseChecker(context: context, senders: senders, conditions: conditions, gestures: gestures)
-        for entry in phases { checked.check(entry.phase, node: entry.node, path: entry.path, &reader) }
+        // Rules often share their senders and phases (a library written from one pattern): the check of the
+        // same senders, phases and gestures gives the same problems, so it is done once a load.
+        let key = PhaseChecker.Key(phases: phases.map(\.phase), senders: senders, conditions: conditions, gestures: gestures)
+        let problems = context.phaseChecks.problems(for: key) {
+            var scratch = NodeReader(file: reader.file)
+            let checker = PhaseChecker(context: context, senders: senders, conditions: conditions, gestures: gestures)
+            for entry in phases { checker.check(entry.phase, node: entry.node, path: entry.path, &scratch) }
+            return scratch.diagnostics.map { PhaseChecker.Problem(path: $0.path, message: $0.message) }
+        }
+        for problem in problems { reader.report(at: nil, problem.path, problem.message) }
         guard reader.diagnostics.isEmpty else { return nil }
         return Rule(id: id, description: description, conditions: conditions, senders: senders, phases: phases.map(\.phase),
                     gestures: gestures, release: release, suppression: suppression, file: reader.file)

@@ -207,6 +207,8 @@ struct LoaderContext: Sendable {
     var reportsUnknownLandmarks = true
     /// False when a voice file has a syntax error.
     var reportsUnknownMessages = true
+    /// The phase checks of this load, done once for rules that share them.
+    var phaseChecks = PhaseChecker.Cache()
 }
 
 struct LoaderState {

@@ -16,6 +16,8 @@ public struct Template: Sendable, Hashable {
     let nodes: [TemplateNode]
     /// The template with optional sections left out and every value one character long.
     let shortestText: String
+    /// Every field the template uses, in sections or not.
+    public let usedFields: Set<TemplateField>
 
     /// Parses `source`.
     /// - Throws: ``TemplateSyntaxError`` for an unknown field or filter, a filter that does not apply
@@ -33,19 +35,6 @@ public struct Template: Sendable, Hashable {
             }
         }
         shortestText = shortest
-    }
-
-    /// The fields the template uses outside optional sections: the event must provide them.
-    public var requiredFields: Set<TemplateField> {
-        var fields: Set<TemplateField> = []
-        for node in nodes {
-            if case .value(let field, _) = node { fields.insert(field) }
-        }
-        return fields
-    }
-
-    /// Every field the template uses, in sections or not.
-    public var usedFields: Set<TemplateField> {
         var fields: Set<TemplateField> = []
         func collect(_ nodes: [TemplateNode]) {
             for node in nodes {
@@ -59,6 +48,15 @@ public struct Template: Sendable, Hashable {
             }
         }
         collect(nodes)
+        usedFields = fields
+    }
+
+    /// The fields the template uses outside optional sections: the event must provide them.
+    public var requiredFields: Set<TemplateField> {
+        var fields: Set<TemplateField> = []
+        for node in nodes {
+            if case .value(let field, _) = node { fields.insert(field) }
+        }
         return fields
     }
 
