@@ -34,7 +34,10 @@ public enum LanguageSupport {
 
     /// The primary language subtag: `en` for `en-US`, `he` for `he_IL`.
     public static func primary(_ tag: String) -> String {
-        String(tag.split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? Substring(tag)).lowercased()
+        // Drafting asks for every value of every draft: the common case (`de`) costs no allocation.
+        let utf8 = tag.utf8
+        if utf8.count <= 3, utf8.allSatisfy({ $0 >= 97 && $0 <= 122 }) { return tag }
+        return String(tag.split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? Substring(tag)).lowercased()
     }
 
     /// The region subtag, when the tag has one (`US` for `en-US`).

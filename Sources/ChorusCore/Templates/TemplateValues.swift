@@ -15,6 +15,8 @@ public struct TemplateValues: Sendable {
     public var landmark: Landmark?
     /// For an embassy, its host country.
     public var host: String?
+    /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
+    private let styleTag: String
 
     /// Creates the values of one draft.
     public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil) {
@@ -24,6 +26,7 @@ public struct TemplateValues: Sendable {
         self.senderTimeZone = senderTimeZone
         self.landmark = landmark
         self.host = host
+        styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
     /// The values of `event` for a draft in `language` without a gazetteer, in the language's default
@@ -34,9 +37,6 @@ public struct TemplateValues: Sendable {
     }
 
     var event: Event { facts.event }
-
-    /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
-    private var styleTag: String { LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "") }
 
     /// Whether a section's condition holds: the fact is known (counts: known and not zero), or the count
     /// is known and has the section's plural category in the draft's language.
