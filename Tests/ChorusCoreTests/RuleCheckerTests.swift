@@ -171,7 +171,7 @@ struct RuleCheckerTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-broken-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for name in ["landmarks.json5", "rules", "voices"] {
+        for name in ["landmarks.json5", "kinds.json5", "gazetteer.json5", "rules", "voices"] {
             try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
         }
         try "{ participants: [ { id: 'x' ".write(to: directory.appendingPathComponent("participants.json5"), atomically: true, encoding: .utf8)
