@@ -101,9 +101,11 @@ public struct Draft: Sendable, Hashable, Codable {
     }
 }
 
-/// A gesture to arrange: light a landmark in the colours of a flag, at a local time.
+/// A gesture to arrange at a local time: light a landmark in the colours of a flag (`light_landmark`),
+/// project the flag onto it (`project_flag`) or switch its lights off (`switch_off_landmark`), as its owner
+/// can (``Landmark/Display``).
 public struct ActionItem: Sendable, Hashable, Codable {
-    /// What to do; `light_landmark` for now.
+    /// What to do: `light_landmark`, `project_flag` or `switch_off_landmark`.
     public var action: String
     /// The landmark's id.
     public var landmark: String
@@ -127,10 +129,17 @@ public struct ActionItem: Sendable, Hashable, Codable {
     public var timing: String
     /// One line for the reviewer.
     public var summary: String
+    /// `true` when the time the rule asked for had already passed when the bundle was drafted (a delayed
+    /// report, a replayed scenario): `at` is then the next time that can still be arranged, never a time in
+    /// the past, and the summary says so. Left out otherwise.
+    public var late: Bool?
+    /// The account the landmark's owner posts the gesture from, for the partners to amplify.
+    public var ownerAccount: String?
 
     /// Creates an action item.
     public init(action: String, landmark: String, landmarkName: String, city: String, owner: String, country: String,
-                colours: [String], at: Date, localTime: String, timeZone: String, timing: String, summary: String) {
+                colours: [String], at: Date, localTime: String, timeZone: String, timing: String, summary: String,
+                late: Bool? = nil, ownerAccount: String? = nil) {
         self.action = action
         self.landmark = landmark
         self.landmarkName = landmarkName
@@ -143,6 +152,8 @@ public struct ActionItem: Sendable, Hashable, Codable {
         self.timeZone = timeZone
         self.timing = timing
         self.summary = summary
+        self.late = late
+        self.ownerAccount = ownerAccount
     }
 }
 

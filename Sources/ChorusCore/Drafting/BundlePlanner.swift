@@ -137,19 +137,48 @@ public enum BundlePlanner {
             guard let country = affected, let landmark = ruleSet.landmarks[gesture.landmark],
                   let timeZone = TimeZone(identifier: landmark.timeZone) else { continue }
             let earliest = (event.occurredAt ?? event.sentAt ?? now).addingTimeInterval(gesture.preparation.timeInterval)
-            guard let at = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
-            let colours = FlagColours.colours[country] ?? []
+            // The owner is asked now and needs its lead time; the time the rule asked for may already have
+            // passed (a delayed report, a replayed scenario): then the next possible time, flagged.
+            let askable = now.addingTimeInterval(landmark.leadTime.timeInterval)
+            guard let intended = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
+            let late = intended < now
+            let planned = intended < askable ? moment(of: gesture.time, notBefore: max(earliest, askable), landmark: landmark, timeZone: timeZone) : intended
+            guard let at = planned else { continue }
+            let colours = landmark.display == .dark ? [] : FlagColours.colours[country] ?? []
             let countryName = CountryPhrases.phrase(country, language: "en", form: .name)
             let local = localTimestamp(at, timeZone: timeZone)
             let when = at.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
                                                       calendar: Calendar(identifier: .gregorian), timeZone: timeZone))
-            var summary = "Light the \(landmark.name) (\(landmark.city)) in the colours of the flag of \(countryName)"
-            if !colours.isEmpty { summary += " (\(colours.joined(separator: ", ")))" }
-            summary += " at \(gesture.time) on \(when) local time; ask \(landmark.owner)."
+            let named = landmark.names["en"] ?? "the \(landmark.name)"
+            let flag = "the flag of \(countryName)" + (colours.isEmpty ? "" : " (\(colours.joined(separator: ", ")))")
+            let action: String
+            var summary: String
+            switch landmark.display {
+            case .colours:
+                action = "light_landmark"
+                summary = "Light \(named) (\(landmark.city)) in the colours of \(flag)"
+            case .flag:
+                action = "project_flag"
+                summary = "Project \(flag) onto \(named) (\(landmark.city))"
+            case .dark:
+                action = "switch_off_landmark"
+                summary = "Switch off the lights of \(named) (\(landmark.city)) in mourning for the victims in \(countryName)"
+            }
+            summary += " at \(gesture.time) on \(when) local time; ask \(landmark.owner)"
+            if landmark.leadTime > .zero { summary += ", who needs \(RuleDuration.format(landmark.leadTime)) notice" }
+            summary += "."
+            let account = landmark.ownerAccount.map { $0.handle + ($0.unverified ? " (handle unverified)" : "") }
+            if let account { summary += " Amplify its own post (\(account))." }
+            if late {
+                let missed = intended.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
+                                                                 calendar: Calendar(identifier: .gregorian), timeZone: timeZone))
+                summary = "LATE: \(missed) has passed; the next possible time is planned. " + summary
+            }
             if event.isDrill { summary = LanguageSupport.drillMarker(for: "en") + " " + summary }
-            items.append(ActionItem(action: "light_landmark", landmark: landmark.id, landmarkName: landmark.name, city: landmark.city,
+            items.append(ActionItem(action: action, landmark: landmark.id, landmarkName: landmark.name, city: landmark.city,
                                     owner: landmark.owner, country: country, colours: colours, at: at, localTime: local,
-                                    timeZone: landmark.timeZone, timing: gesture.time.description, summary: summary))
+                                    timeZone: landmark.timeZone, timing: gesture.time.description, summary: summary,
+                                    late: late ? true : nil, ownerAccount: account))
         }
         return items
     }

@@ -217,7 +217,8 @@ struct LoaderState {
     static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels", "voice", "locales"]
     static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
     static let accountFields = ["channel", "handle", "languages", "unverified"]
-    static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location", "names", "hashtag"]
+    static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location", "names", "hashtag", "display",
+                                 "leadTime", "ownerAccount"]
     static let requiredLandmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
 
     mutating func participants(_ root: JSON5Node) -> [String: Participant] {
@@ -365,9 +366,32 @@ struct LoaderState {
                     reader.report(node, "\(path).hashtag", "'\(text)' is not a hashtag (# and a word)")
                 }
             }
+            var display = Landmark.Display.colours
+            if let node = fields["display"] {
+                guard let value = reader.enumeration(node, "\(path).display", Landmark.Display.self) else { continue }
+                display = value
+            }
+            var leadTime = Duration.zero
+            if let node = fields["leadTime"] {
+                guard let value = reader.duration(node, "\(path).leadTime") else { continue }
+                leadTime = value
+            }
+            var ownerAccount: Landmark.OwnerAccount?
+            if let node = fields["ownerAccount"] {
+                let accountPath = "\(path).ownerAccount"
+                guard let account = reader.object(node, accountPath, allowed: ["channel", "handle", "unverified"], required: ["channel", "handle"]),
+                      let channel = account["channel"].flatMap({ reader.enumeration($0, "\(accountPath).channel", Channel.self) }),
+                      let handle = account["handle"].flatMap({ reader.string($0, "\(accountPath).handle") }) else { continue }
+                var unverified = false
+                if let flagNode = account["unverified"] {
+                    guard let flag = reader.bool(flagNode, "\(accountPath).unverified") else { continue }
+                    unverified = flag
+                }
+                ownerAccount = Landmark.OwnerAccount(channel: channel, handle: handle, unverified: unverified)
+            }
             guard let id, let name, let city, let owner, let country, let timeZone, let location else { continue }
             result[id] = Landmark(id: id, name: name, city: city, country: country, timeZone: timeZone, owner: owner, location: location,
-                                  names: names, hashtag: hashtag)
+                                  names: names, hashtag: hashtag, display: display, leadTime: leadTime, ownerAccount: ownerAccount)
         }
         return result
     }
