@@ -18,7 +18,7 @@ struct GestureCatalogueTests {
         #expect(item.action == "light_landmark")
         #expect(item.late == nil)
         #expect(item.summary.hasPrefix("[DRILL] Light the Brandenburg Gate (Berlin) in the colours of the flag of Israel (blue, white) at dusk on Monday, 9 January 2017"))
-        #expect(item.summary.contains("ask Senate of Berlin, who needs 12h notice."))
+        #expect(item.summary.contains("ask Senate of Berlin, who needs 12 hours’ notice. Amplify its own post: @RegBerlin (handle unverified)."))
         #expect(item.ownerAccount == "@RegBerlin (handle unverified)")
     }
 
@@ -45,6 +45,11 @@ struct GestureCatalogueTests {
         let item = try #require(BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: now).actionItems.first)
         #expect(item.late == nil)
         #expect(item.localTime.hasPrefix("2017-01-09T16:5"))
+        // An update keeps the time already asked for: the owner was asked at the first report.
+        var update = event
+        update.msgType = .update
+        let kept = try #require(BundlePlanner.plan(event: update, rule: rule, ruleSet: set, now: now).actionItems.first)
+        #expect(kept.localTime.hasPrefix("2017-01-08T16:5"))
     }
 
     @Test func telAvivProjectsTheFlag() throws {

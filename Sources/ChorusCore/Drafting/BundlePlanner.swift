@@ -137,9 +137,10 @@ public enum BundlePlanner {
             guard let country = affected, let landmark = ruleSet.landmarks[gesture.landmark],
                   let timeZone = TimeZone(identifier: landmark.timeZone) else { continue }
             let earliest = (event.occurredAt ?? event.sentAt ?? now).addingTimeInterval(gesture.preparation.timeInterval)
-            // The owner is asked now and needs its lead time; the time the rule asked for may already have
-            // passed (a delayed report, a replayed scenario): then the next possible time, flagged.
-            let askable = now.addingTimeInterval(landmark.leadTime.timeInterval)
+            // The owner is asked when the first report is drafted and needs its lead time (an update keeps
+            // the time already asked for); the time the rule asked for may already have passed (a delayed
+            // report, a replayed scenario): then the next possible time, flagged.
+            let askable = event.msgType == .update ? now : now.addingTimeInterval(landmark.leadTime.timeInterval)
             guard let intended = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
             let late = intended < now
             let planned = intended < askable ? moment(of: gesture.time, notBefore: max(earliest, askable), landmark: landmark, timeZone: timeZone) : intended
@@ -165,10 +166,10 @@ public enum BundlePlanner {
                 summary = "Switch off the lights of \(named) (\(landmark.city)) in mourning for the victims in \(countryName)"
             }
             summary += " at \(gesture.time) on \(when) local time; ask \(landmark.owner)"
-            if landmark.leadTime > .zero { summary += ", who needs \(RuleDuration.format(landmark.leadTime)) notice" }
+            if landmark.leadTime > .zero { summary += ", who needs \(Self.notice(landmark.leadTime)) notice" }
             summary += "."
             let account = landmark.ownerAccount.map { $0.handle + ($0.unverified ? " (handle unverified)" : "") }
-            if let account { summary += " Amplify its own post (\(account))." }
+            if let account { summary += " Amplify its own post: \(account)." }
             if late {
                 let missed = intended.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
                                                                  calendar: Calendar(identifier: .gregorian), timeZone: timeZone))
@@ -181,6 +182,13 @@ public enum BundlePlanner {
                                     late: late ? true : nil, ownerAccount: account))
         }
         return items
+    }
+
+    /// A lead time for a reviewer: *12 hours’*, *1 hour’s*, *1d12h*.
+    static func notice(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        guard seconds % 3600 == 0 else { return RuleDuration.format(duration) }
+        return seconds == 3600 ? "1 hour’s" : "\(seconds / 3600) hours’"
     }
 
     /// The first dusk, sunset or clock time at the landmark that is not before `notBefore`, to the minute.

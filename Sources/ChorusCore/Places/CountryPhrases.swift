@@ -150,7 +150,7 @@ public enum CountryPhrases {
         case "he":
             // ב absorbs the article: הפיליפינים → בפיליפינים.
             let bare = CountryTables.hebrewWithArticle.contains(code) && name.hasPrefix("ה") ? String(name.dropFirst()) : name
-            return Entry(name: name, nounPhrase: name, locative: "ב" + bare, dative: name, genitive: name, hashtag: tag)
+            return Entry(name: name, nounPhrase: name, locative: "ב" + LanguageSupport.hebrewAfterPrefix(bare), dative: name, genitive: name, hashtag: tag)
         case "ar":
             return Entry(name: name, nounPhrase: name, locative: "في \(name)", dative: name, genitive: name, hashtag: tag)
         default:

@@ -54,7 +54,7 @@ public struct Place: Sendable, Hashable {
         case "he":
             // ב joins a Hebrew word; before a digit or a Latin letter it takes a maqaf (ב־2024, ב־Berlin).
             let hebrewStart = name.unicodeScalars.first.map { (0x05D0...0x05EA).contains($0.value) } ?? false
-            return (hebrewStart ? "ב" : "ב־") + name
+            return hebrewStart ? "ב" + LanguageSupport.hebrewAfterPrefix(name) : "ב־" + name
         default: return "in \(name)"
         }
     }

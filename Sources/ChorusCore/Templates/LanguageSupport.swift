@@ -50,6 +50,12 @@ public enum LanguageSupport {
         ["he", "ar", "fa", "ur", "yi"].contains(primary(language))
     }
 
+    /// A Hebrew word after a one-letter prefix (ב, ל, ו): a consonantal ו that begins it is written
+    /// double in unpointed spelling (ולנסיה → בוולנסיה, ורשה → בוורשה) unless it already is.
+    static func hebrewAfterPrefix(_ word: String) -> String {
+        word.hasPrefix("ו") && !word.hasPrefix("וו") ? "ו" + word : word
+    }
+
     static func isRightToLeftScalar(_ scalar: Unicode.Scalar) -> Bool {
         (0x0590...0x08FF).contains(scalar.value) || (0xFB1D...0xFDFF).contains(scalar.value) || (0xFE70...0xFEFF).contains(scalar.value)
     }

@@ -147,7 +147,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .place: return [.in, .hashtag]
         case .landmark: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
-        case .fatalities, .injured: return [.words]
+        case .fatalities, .injured: return [.words, .definite]
         case .where, .magnitude, .headline, .link: return []
         }
     }
@@ -167,9 +167,13 @@ public enum TemplateFilter: String, Sendable, Hashable, CaseIterable, Codable {
     case of
     /// A hashtag: `#` and the words run together (`#TelAviv`; `#תל_אביב` in Hebrew and Arabic).
     case hashtag
-    /// A count in words up to twelve in English, German, French and Spanish (*four*, *vier*); digits above,
-    /// and always in Hebrew and Arabic, whose number words agree with their noun.
+    /// A count in words up to twelve in English, German, French and Spanish (*four*, *vier*), up to ten in
+    /// Hebrew before a masculine noun (*ארבעה בני אדם*); digits above, and always in Arabic, whose number
+    /// words agree with their noun (its plural sections do the agreeing).
     case words
+    /// A count after a definite article, in words where `words` has them: German *die beiden Verletzten*
+    /// for two, the Hebrew construct state (*ארבעת הנרצחים*, *שני הפצועים*); otherwise as `words`.
+    case definite
     /// A date: *8 January*, *January 8*, *8. Januar*, *1er janvier*, *8 בינואר*.
     case date
     /// A time of day where it happened: *13:30*, *1:30 PM*.

@@ -137,6 +137,7 @@ public struct TemplateValues: Sendable {
 
     private func count(_ value: Int, _ filter: TemplateFilter?) -> String {
         if filter == .words, let word = NumberWords.word(value, language: language) { return word }
+        if filter == .definite, let word = NumberWords.definite(value, language: language) { return word }
         return value.formatted(IntegerFormatStyle<Int>(locale: locale))
     }
 
@@ -159,19 +160,35 @@ public struct TemplateValues: Sendable {
 
 /// Counts in words, as a ministry writes small numbers (*four people*, *vier Menschen*).
 enum NumberWords {
-    /// `value` in words in `language`, for 2 to 12 in English, German, French and Spanish; `nil` otherwise
-    /// (digits: larger numbers; 0 and 1, which a sentence words itself; Hebrew and Arabic, whose number
-    /// words agree in gender with their noun).
+    /// `value` in words in `language`, for 2 to 12 in English, German, French and Spanish, 2 to 10 in
+    /// Hebrew (the masculine forms: the nouns of the shipped texts, בני אדם, הרוגים, פצועים, are masculine);
+    /// `nil` otherwise (digits: larger numbers; 0 and 1, which a sentence words itself; Arabic, whose number
+    /// words agree with their noun).
     static func word(_ value: Int, language: String) -> String? {
-        guard (2...12).contains(value) else { return nil }
-        return words[LanguageSupport.primary(language)]?[value - 2]
+        guard let list = words[LanguageSupport.primary(language)], value >= 2, value - 2 < list.count else { return nil }
+        return list[value - 2]
     }
+
+    /// `value` after a definite article: German *beiden* for two, the Hebrew construct state (*שלושת*,
+    /// *ארבעת*); otherwise as ``word(_:language:)``.
+    static func definite(_ value: Int, language: String) -> String? {
+        let primary = LanguageSupport.primary(language)
+        if primary == "de" && value == 2 { return "beiden" }
+        if primary == "he" {
+            guard value >= 2, value - 2 < hebrewConstruct.count else { return nil }
+            return hebrewConstruct[value - 2]
+        }
+        return word(value, language: language)
+    }
+
+    private static let hebrewConstruct = ["שני", "שלושת", "ארבעת", "חמשת", "ששת", "שבעת", "שמונת", "תשעת", "עשרת"]
 
     private static let words: [String: [String]] = [
         "en": ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
         "de": ["zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf"],
         "fr": ["deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"],
         "es": ["dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce"],
+        "he": ["שני", "שלושה", "ארבעה", "חמישה", "שישה", "שבעה", "שמונה", "תשעה", "עשרה"],
     ]
 }
 
