@@ -220,7 +220,8 @@ struct ShippedRuleFitTests {
                 for (fatalities, injured) in figures {
                     let event = Event(id: "fit", kind: kind, status: status, occurredAt: RFC3339.parse("2024-09-30T21:30:00Z"),
                                       countries: [country], actors: kind == "diplomatic_expulsion" ? ["CD"] : [],
-                                      place: place?.names["en"], alertLevel: .red, magnitude: 7.8, fatalities: fatalities, injured: injured)
+                                      place: place?.names["en"], certainty: .observed, alertLevel: .red, magnitude: 7.8,
+                                      fatalities: fatalities, injured: injured)
                     let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_727_740_000))
                     #expect(!plan.drafts.isEmpty)
                     for draft in plan.drafts where draft.state != .pending {

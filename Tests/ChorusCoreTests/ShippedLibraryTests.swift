@@ -67,7 +67,7 @@ struct ShippedLibraryTests {
         let rule = try #require(set.rule(id: item.rule))
         let city = set.gazetteer.places.first { $0.country == item.country && $0.within == nil }
         let event = Event(id: "standards", kind: item.kind, occurredAt: RFC3339.parse("2024-05-01T09:00:00Z"), countries: [item.country],
-                          actors: item.kind == "diplomatic_expulsion" ? ["RU"] : [], place: city?.names["en"],
+                          actors: item.kind == "diplomatic_expulsion" ? ["RU"] : [], place: city?.names["en"], certainty: .observed,
                           alertLevel: .red, magnitude: 6.8, fatalities: item.figures.counts.fatalities, injured: item.figures.counts.injured,
                           headline: ["en": "Test event"])
         return BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_714_554_000))
@@ -167,7 +167,8 @@ struct ShippedLibraryTests {
         let set = try RepositoryPaths.shipped()
         let rule = try #require(set.rule(id: "attack"))
         let occurred = try #require(RFC3339.parse("2017-09-15T07:20:00Z"))
-        let event = Event(id: "w", kind: "terror_attack", occurredAt: occurred, countries: ["GB"], place: "London", fatalities: 0, injured: 29)
+        let event = Event(id: "w", kind: "terror_attack", occurredAt: occurred, countries: ["GB"], place: "London", certainty: .observed,
+                          fatalities: 0, injured: 29)
         let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: occurred)
         #expect(plan.actionItems.isEmpty, "landmarks are lit in mourning")
         #expect(!plan.drafts.contains { $0.phase == "gesture" })

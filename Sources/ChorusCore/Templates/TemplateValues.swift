@@ -138,7 +138,11 @@ public struct TemplateValues: Sendable {
     private func count(_ value: Int, _ filter: TemplateFilter?) -> String {
         if filter == .words, let word = NumberWords.word(value, language: language) { return word }
         if filter == .definite, let word = NumberWords.definite(value, language: language) { return word }
-        return value.formatted(IntegerFormatStyle<Int>(locale: locale))
+        let text = value.formatted(IntegerFormatStyle<Int>(locale: locale))
+        // Arabic in Latin digits writes 2300, not the Latin thousands comma (2,300); Arabic-Indic digits keep
+        // their own separator (١٬٢٣٤).
+        if LanguageSupport.primary(language) == "ar" && text.contains(",") { return value.formatted(IntegerFormatStyle<Int>(locale: locale).grouping(.never)) }
+        return text
     }
 
     /// The headline in the draft's language: an exact tag, else one with the same primary language.
