@@ -167,7 +167,8 @@ public enum TemplateFilter: String, Sendable, Hashable, CaseIterable, Codable {
     case of
     /// A hashtag: `#` and the words run together (`#TelAviv`; `#תל_אביב` in Hebrew and Arabic).
     case hashtag
-    /// A count in words up to twelve in English, German, French and Spanish (*four*, *vier*), up to ten in
+    /// A count in words up to twelve in German and French (*vier*, *quatre*), up to nine in English and Spanish
+    /// (*four*, *cuatro*; figures from 10, as their official styles write them), up to ten in
     /// Hebrew before a masculine noun (*ארבעה בני אדם*); digits above, and always in Arabic, whose number
     /// words agree with their noun (its plural sections do the agreeing).
     case words

@@ -164,7 +164,7 @@ public struct TemplateValues: Sendable {
 
 /// Counts in words, as a ministry writes small numbers (*four people*, *vier Menschen*).
 enum NumberWords {
-    /// `value` in words in `language`, for 2 to 12 in English, German, French and Spanish, 2 to 10 in
+    /// `value` in words in `language`, for 2 to 12 in German and French, 2 to 9 in English and Spanish, 2 to 10 in
     /// Hebrew (the masculine forms: the nouns of the shipped texts, בני אדם, הרוגים, פצועים, are masculine);
     /// `nil` otherwise (digits: larger numbers; 0 and 1, which a sentence words itself; Arabic, whose number
     /// words agree with their noun).
@@ -188,10 +188,12 @@ enum NumberWords {
     private static let hebrewConstruct = ["שני", "שלושת", "ארבעת", "חמשת", "ששת", "שבעת", "שמונת", "תשעת", "עשרת"]
 
     private static let words: [String: [String]] = [
-        "en": ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+        // English official style (AP, GOV.UK): words up to nine, figures from 10.
+        "en": ["two", "three", "four", "five", "six", "seven", "eight", "nine"],
         "de": ["zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf"],
         "fr": ["deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"],
-        "es": ["dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce"],
+        // Spanish institutional usage (EFE, Fundéu): words up to nine, figures from 10.
+        "es": ["dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"],
         "he": ["שני", "שלושה", "ארבעה", "חמישה", "שישה", "שבעה", "שמונה", "תשעה", "עשרה"],
     ]
 }
