@@ -22,17 +22,28 @@ struct GestureCatalogueTests {
         #expect(item.ownerAccount == "@RegBerlin (handle unverified)")
     }
 
-    @Test func aReplayedScenarioIsFlaggedAndNeverScheduledInThePast() throws {
-        let (set, rule, event) = try Self.jerusalem()
+    @Test func aDelayedReportIsFlaggedAndNeverScheduledInThePast() throws {
+        let (set, rule, drill) = try Self.jerusalem()
+        var event = drill
+        event.status = .actual
         let now = try #require(RFC3339.parse("2026-12-01T10:00:00Z"))
         let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: now)
         let item = try #require(plan.actionItems.first)
         #expect(item.late == true)
         #expect(item.at >= now.addingTimeInterval(12 * 3600))
-        #expect(item.summary.hasPrefix("[DRILL] LATE: Monday, 9 January 2017"))
+        #expect(item.summary.hasPrefix("LATE: Monday, 9 January 2017"))
         // The post about the gesture waits for the gesture as planned, not for the evening that has passed.
         let gesturePosts = plan.drafts.filter { $0.phase == "gesture" }
         #expect(!gesturePosts.isEmpty && gesturePosts.allSatisfy { ($0.notBefore ?? .distantPast) >= item.at })
+    }
+
+    @Test func aReplayedDrillKeepsItsTimelineAndIsFlaggedAsPast() throws {
+        let (set, rule, event) = try Self.jerusalem()
+        let now = try #require(RFC3339.parse("2026-12-01T10:00:00Z"))
+        let item = try #require(BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: now).actionItems.first)
+        #expect(item.late == true)
+        #expect(item.localTime.hasPrefix("2017-01-09T16:5"))
+        #expect(item.summary.hasPrefix("[DRILL] PAST: Monday, 9 January 2017"))
     }
 
     @Test func theOwnersLeadTimeMovesTheGestureToTheNextEvening() throws {
@@ -40,6 +51,7 @@ struct GestureCatalogueTests {
         // Reported at 10:10 in Jerusalem, the gate could be lit at dusk the same day (6 hours later), but the
         // Senate needs twelve hours' notice: the next evening, without a flag.
         var event = drill
+        event.status = .actual
         event.occurredAt = RFC3339.parse("2017-01-08T08:00:00Z")
         let now = try #require(RFC3339.parse("2017-01-08T08:10:00Z"))
         let item = try #require(BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: now).actionItems.first)

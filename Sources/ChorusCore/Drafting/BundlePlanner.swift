@@ -139,11 +139,13 @@ public enum BundlePlanner {
             let earliest = (event.occurredAt ?? event.sentAt ?? now).addingTimeInterval(gesture.preparation.timeInterval)
             // The owner is asked when the first report is drafted and needs its lead time (an update keeps
             // the time already asked for); the time the rule asked for may already have passed (a delayed
-            // report, a replayed scenario): then the next possible time, flagged.
+            // report): then the next possible time, flagged. A drill keeps its scenario's timeline, so that its
+            // phases stay in order: a replayed exercise's gesture is flagged as past, never moved.
             let askable = event.msgType == .update ? now : now.addingTimeInterval(landmark.leadTime.timeInterval)
             guard let intended = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
             let late = intended < now
-            let planned = intended < askable ? moment(of: gesture.time, notBefore: max(earliest, askable), landmark: landmark, timeZone: timeZone) : intended
+            let planned = intended < askable && !event.isDrill
+                ? moment(of: gesture.time, notBefore: max(earliest, askable), landmark: landmark, timeZone: timeZone) : intended
             guard let at = planned else { continue }
             let colours = landmark.display == .dark ? [] : FlagColours.colours[country] ?? []
             let countryName = CountryPhrases.phrase(country, language: "en", form: .name)
@@ -173,7 +175,9 @@ public enum BundlePlanner {
             if late {
                 let missed = intended.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
                                                                  calendar: Calendar(identifier: .gregorian), timeZone: timeZone))
-                summary = "LATE: \(missed) has passed; the next possible time is planned. " + summary
+                summary = event.isDrill
+                    ? "PAST: \(missed) has passed (a replayed exercise: nothing to arrange). " + summary
+                    : "LATE: \(missed) has passed; the next possible time is planned. " + summary
             }
             if event.isDrill { summary = LanguageSupport.drillMarker(for: "en") + " " + summary }
             items.append(ActionItem(action: action, landmark: landmark.id, landmarkName: landmark.name, city: landmark.city,
