@@ -14,7 +14,11 @@ public struct ChorusConfiguration: Sendable, Equatable {
     /// Group commit limits of the daemon's pipeline.
     public var batch: BatchConfiguration
     /// Webhooks of the outbox: participant id → URL (http or https) that released drafts are POSTed to.
+    /// The URLs may hold secrets (a token, a password): they stay here, and only their scheme and host are
+    /// ever stored or shown.
     public var webhooks: [String: String] = [:]
+    /// How deliveries are retried.
+    public var delivery = DeliveryPolicy()
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 
@@ -100,7 +104,7 @@ public struct ChorusConfiguration: Sendable, Equatable {
 
 extension ChorusConfiguration: Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, rules, sources, batch, webhooks
+        case database, rules, sources, batch, webhooks, delivery
     }
 
     private struct AnyKey: CodingKey {
@@ -128,9 +132,44 @@ extension ChorusConfiguration: Decodable {
                   sources: sources,
                   batch: try container.decodeIfPresent(BatchConfiguration.self, forKey: .batch) ?? BatchConfiguration())
         webhooks = try container.decodeIfPresent([String: String].self, forKey: .webhooks) ?? [:]
-        for (participant, url) in webhooks.sorted(by: { $0.key < $1.key })
-        where URL(string: url).flatMap(\.scheme).map({ !["http", "https"].contains($0) }) ?? true {
-            throw ConfigurationError(file: nil, "webhooks.\(participant): '\(url)' is not an http or https URL")
+        // The URL is not repeated in the message: it may hold a secret.
+        for (participant, url) in webhooks.sorted(by: { $0.key < $1.key }) where PublisherAddress.webURL(url) == nil {
+            throw ConfigurationError(file: nil, "webhooks.\(participant): not an http or https URL with a host")
+        }
+        delivery = try container.decodeIfPresent(DeliveryPolicy.self, forKey: .delivery) ?? DeliveryPolicy()
+    }
+}
+
+extension ChorusConfiguration {
+    /// The publishers the configuration describes: the webhooks, when there are any.
+    public func publishers(extraWebhooks: [String: URL] = [:]) -> [any Publisher] {
+        var routes: [String: URL] = [:]
+        for (audience, text) in webhooks { routes[audience] = PublisherAddress.webURL(text) }
+        routes.merge(extraWebhooks) { $1 }
+        return routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
+    }
+}
+
+extension DeliveryPolicy: Decodable {
+    /// `delivery: { maxAttempts: 5, retryDelay: "1s", maxDelay: "60s", timeout: "10s" }`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyConfigurationKey.self)
+        try container.rejectUnknownFields(["maxAttempts", "retryDelay", "maxDelay", "timeout"], path: "delivery.")
+        self.init()
+        let attemptsKey = AnyConfigurationKey(stringValue: "maxAttempts")
+        if container.contains(attemptsKey) {
+            guard let value = try? container.decode(Int.self, forKey: attemptsKey), (1...100).contains(value) else {
+                throw ConfigurationError(file: nil, "delivery.maxAttempts: expected a whole number from 1 to 100")
+            }
+            maxAttempts = value
+        }
+        if let delay = try container.duration("retryDelay", path: "delivery.") { retryDelay = delay }
+        if let delay = try container.duration("maxDelay", path: "delivery.") { maximumDelay = delay }
+        if let timeout = try container.duration("timeout", path: "delivery.") {
+            guard timeout > .zero, timeout <= .seconds(120) else {
+                throw ConfigurationError(file: nil, "delivery.timeout: more than 0 and at most 2m")
+            }
+            self.timeout = timeout
         }
     }
 }

@@ -21,6 +21,8 @@ final class DaemonState: Sendable {
         var eventsQueued = 0
         var transactions = 0
         var phase = "starting"
+        /// What this instance does with the release service.
+        var releaseRole: SourceRole = .standby
         /// Since when a blocking database call of the committer has been running.
         var writeBusySince: ContinuousClock.Instant?
         /// When the lock keeper's thread last went round its loop.
@@ -31,6 +33,9 @@ final class DaemonState: Sendable {
 
     func setPhase(_ phase: String) { values.withLock { $0.phase = phase } }
     var phase: String { values.withLock { $0.phase } }
+
+    func setReleaseRole(_ role: SourceRole) { values.withLock { $0.releaseRole = role } }
+    var releaseRole: SourceRole { values.withLock { $0.releaseRole } }
 
     func setRuleSetVersion(_ version: String) { values.withLock { $0.ruleSetVersion = version } }
     var ruleSetVersion: String { values.withLock { $0.ruleSetVersion } }
@@ -88,6 +93,7 @@ final class DaemonState: Sendable {
             }
             parts.append("active: \(active.isEmpty ? "none" : active.joined(separator: ","))")
             if !standby.isEmpty { parts.append("standby: \(standby.joined(separator: ","))") }
+            parts.append("release: \(values.releaseRole)")
             parts.append("\(values.eventsQueued) events in \(values.transactions) transactions")
             parts.append("rules \(values.ruleSetVersion.prefix(12))")
             return parts.joined(separator: "; ")
