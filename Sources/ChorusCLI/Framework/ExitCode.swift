@@ -6,6 +6,8 @@ public enum ExitCode: Int32, Sendable {
     case usage = 64
     /// Bad input data: rejected documents, invalid rules.
     case dataError = 65
+    /// An input file that does not exist or cannot be read.
+    case noInput = 66
     /// The database cannot be reached.
     case unavailable = 69
     /// A bug or an unexpected condition.

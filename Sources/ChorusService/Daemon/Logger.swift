@@ -72,11 +72,12 @@ public struct Logger: Sendable {
         return simple ? value : JSONString.quoted(value)
     }
 
-    /// `error` described for a log line: on one line, any conninfo password redacted.
+    /// `error` described for a log line, on one line. Errors carry no password by construction (libpq's
+    /// messages are redacted where they are made, `ConnectionString`), so nothing is looked for here.
     public static func describe(_ error: any Error) -> String {
         let text = String(describing: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")
-        return ConnectionString.redacted(text)
+        return text
     }
 }
 

@@ -54,14 +54,8 @@ enum SourceFactory {
         }
     }
 
-    /// Releases what the source holds (an inotify watch, an open file).
+    /// Releases what the source holds (an inotify watch, an open file, a claimed inbox row).
     static func close(_ source: any Source) async {
-        switch source {
-        case let file as FileSource: await file.close()
-        case let spool as SpoolSource: await spool.close()
-        case let http as HTTPSource: await http.close()
-        case let inbox as InboxSource: try? await inbox.release()
-        default: break
-        }
+        await source.close()
     }
 }
