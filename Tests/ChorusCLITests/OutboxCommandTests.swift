@@ -206,8 +206,7 @@ struct OutboxCommandTests {
         let outcome = try chorus(["outbox", "--deliver", "--config", config.path])
         #expect(outcome.status == 78)
         // Named with its place in the file; the value is not repeated (a webhook URL may hold a secret).
-        #expect(outcome.standardError == "Error: \(config.path):1:25: webhooks.il-mfa: not an http or https URL with a host\n"
-                || outcome.standardError.hasPrefix("Error: \(config.path):1:25:"), "\(outcome.standardError)")
+        #expect(outcome.standardError == "Error: \(config.path):1:25: not an http or https URL with a host\n")
         #expect(!outcome.standardError.contains("/etc/passwd"))
     }
 

@@ -47,10 +47,10 @@ struct PublishingTests {
     }
 
     @Test(arguments: [
-        (#"{ webhooks: { "il-mfa": "ftp://user:hunter2@example.org" } }"#, "webhooks.il-mfa: not an http or https URL"),
-        (#"{ delivery: { maxAttempts: 0 } }"#, "delivery.maxAttempts"),
-        (#"{ delivery: { timeout: "0s" } }"#, "delivery.timeout"),
-        (#"{ delivery: { retries: 3 } }"#, "delivery.retries: unknown field"),
+        (#"{ webhooks: { "il-mfa": "ftp://user:hunter2@example.org" } }"#, ":1:25: not an http or https URL with a host"),
+        (#"{ delivery: { maxAttempts: 0 } }"#, ":1:28: expected a whole number from 1 to 100"),
+        (#"{ delivery: { timeout: "0s" } }"#, ":1:24: more than 0 and at most 2m"),
+        (#"{ delivery: { retries: 3 } }"#, ":1:15: unknown field 'retries'"),
     ])
     func mistakesAreNamedWithoutRepeatingTheURL(text: String, message: String) {
         do {
