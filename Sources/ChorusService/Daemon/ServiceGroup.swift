@@ -86,25 +86,27 @@ final class Trigger: Sendable {
 
 /// Capped exponential backoff with jitter: each delay is between half and all of `initial × 2^attempt`,
 /// never more than `maximum`.
-struct Backoff: Sendable {
-    var initial: Duration = .milliseconds(100)
-    var maximum: Duration = .seconds(5)
-    private(set) var attempt = 0
+/// The one backoff of chorus: the daemon's services and sources, and `chorus review watch`.
+public struct Backoff: Sendable {
+    public var initial: Duration = .milliseconds(100)
+    public var maximum: Duration = .seconds(5)
+    public private(set) var attempt = 0
 
-    init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
+    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
         self.initial = initial
         self.maximum = maximum
     }
 
     /// The next delay; grows with every call until ``reset()``.
-    mutating func next() -> Duration {
+    public mutating func next() -> Duration {
         let base = min(maximum, initial * (1 << min(attempt, 20)))
         attempt += 1
         let half = base / 2
         return half + half * Double.random(in: 0...1)
     }
 
-    mutating func reset() { attempt = 0 }
+    /// Starts again from ``initial`` (after a success).
+    public mutating func reset() { attempt = 0 }
 }
 
 /// Sleeps for `duration`; returns `false` when the task was cancelled meanwhile.

@@ -125,14 +125,31 @@ public struct ReviewStore {
             SELECT id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
                    after_facts::text AS after_facts, at
             FROM chorus.review_audit WHERE bundle_id = \(bundle) ORDER BY id
-            """).rows.map { row in
-            AuditRecord(id: try row.decode("id"), draftId: try row.decode("draft_id"), actor: try row.decode("actor"),
-                        action: try row.decode("action", as: AuditAction.self), note: try row.decode("note"),
-                        beforeText: try row.decode("before_text"), afterText: try row.decode("after_text"),
-                        beforeFacts: try row.decode("before_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
-                        afterFacts: try row.decode("after_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
-                        at: try row.decode("at"))
-        }
+            """).rows.map(Self.auditRecord(_:))
+    }
+
+    /// Audit rows of every bundle after row `id`, oldest first, at most `limit`, each with its bundle: what
+    /// `chorus review watch` reports as it happens, and catches up on after a reconnect.
+    public func audit(after id: Int, limit: Int = 1000) throws -> [(bundle: Int, record: AuditRecord)] {
+        try connection.query("""
+            SELECT bundle_id, id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
+                   after_facts::text AS after_facts, at
+            FROM chorus.review_audit WHERE id > \(id) ORDER BY id LIMIT \(limit)
+            """).rows.map { (try $0.decode("bundle_id", as: Int.self), try Self.auditRecord($0)) }
+    }
+
+    /// The newest audit row's id (0 when there is none): where a watcher starts.
+    public func latestAuditID() throws -> Int {
+        try connection.query("SELECT coalesce(max(id), 0)::bigint AS id FROM chorus.review_audit").first?.decode("id", as: Int.self) ?? 0
+    }
+
+    static func auditRecord(_ row: Row) throws -> AuditRecord {
+        AuditRecord(id: try row.decode("id"), draftId: try row.decode("draft_id"), actor: try row.decode("actor"),
+                    action: try row.decode("action", as: AuditAction.self), note: try row.decode("note"),
+                    beforeText: try row.decode("before_text"), afterText: try row.decode("after_text"),
+                    beforeFacts: try row.decode("before_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
+                    afterFacts: try row.decode("after_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
+                    at: try row.decode("at"))
     }
 
     // MARK: Decisions
