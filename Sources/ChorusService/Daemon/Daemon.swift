@@ -168,7 +168,13 @@ public final class Daemon: Sendable {
             conninfo = cluster.conninfo(database: database)
         }
         do {
-            try Migrator().requireCurrent(try Connection(conninfo))
+            let connection = try Connection(conninfo)
+            try Migrator().requireCurrent(connection)
+            // The embedded cluster is the service's own; on a server, the owner and superusers are above the
+            // database's guarantees (docs/REVIEW.md): say so, once.
+            if case .server = location, let rights = try? SchemaRights.of(connection), rights != .bound {
+                logger.warning("connected as the schema's \(rights == .owner ? "owner" : "superuser"): the database's guarantees against the pipeline do not bind this role; run the daemon as a member of chorus_daemon (Deploy/README.md, Roles)")
+            }
         } catch let error as PostgresError where error.isTransient {
             logger.warning("database not reachable at start-up; waiting for it", ["error": Logger.describe(error)])
         }
