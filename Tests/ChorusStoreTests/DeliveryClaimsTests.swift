@@ -109,14 +109,10 @@ struct DeliveryClaimsTests {
         #expect(try store.nextAttemptDelay(routes: ["webhook": ["nobody"]]) == nil)
     }
 
-    @Test func theNextReleaseIsTheNearestNotBeforeOrExpiry() throws {
+    @Test func theNextReleaseIsTheNearestNotBeforeOfAnApprovedDraft() throws {
         let store = try daemonStore()
-        #expect(try store.nextReleaseDelay().map { $0 > .seconds(3600) } ?? true, "the fixture's bundles expire in hours")
-        // The drill bundle's pending drafts expire in 90 s: that is when something is due next.
-        try fixture.owner.execute("UPDATE chorus.bundles SET expires_at = now() + interval '90 seconds' WHERE id = \(fixture.drillBundle)")
-        let expiry = try #require(try store.nextReleaseDelay())
-        #expect(expiry > .seconds(80) && expiry <= .seconds(90))
-        // An approved live draft whose own not-before is sooner comes first.
+        #expect(try store.nextReleaseDelay() == nil, "everything approved is released")
+        // An approved live draft whose bundle's not-before is ahead: that is when something is due.
         try fixture.owner.execute("UPDATE chorus.bundles SET not_before = now() + interval '40 seconds' WHERE id = \(fixture.liveBundle)")
         try fixture.owner.execute("""
             INSERT INTO chorus.drafts (bundle_id, event_id, participant, channel, language, text, weighted_length, length_limit,
@@ -124,8 +120,14 @@ struct DeliveryClaimsTests {
             SELECT id, event_id, 'later', 'x', 'en', 'later', 5, 280, false, ruleset_version FROM chorus.bundles WHERE id = \(fixture.liveBundle)
             """)
         let later = try #require(try fixture.owner.query("SELECT id FROM chorus.drafts WHERE participant = 'later'").first?.decode("id", as: Int.self))
-        try ReviewStore(connection: try fixture.connect(as: ReviewFixture.reviewers[1])).approve(draft: later, expectedVersion: nil, note: nil)
+        let reviewer = ReviewStore(connection: try fixture.connect(as: ReviewFixture.reviewers[1]))
+        try reviewer.approve(draft: later, expectedVersion: nil, note: nil)
         let release = try #require(try store.nextReleaseDelay())
         #expect(release > .seconds(30) && release <= .seconds(40))
+        // A drill's approval is never due.
+        try fixture.owner.execute("UPDATE chorus.bundles SET not_before = now() + interval '10 seconds' WHERE id = \(fixture.drillBundle)")
+        let drill = try #require(try reviewer.drafts(bundle: fixture.drillBundle).first { $0.state == .pending })
+        try reviewer.approve(draft: drill.id, expectedVersion: drill.version, note: nil)
+        #expect(try #require(try store.nextReleaseDelay()) > .seconds(30))
     }
 }

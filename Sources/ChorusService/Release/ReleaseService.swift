@@ -9,13 +9,14 @@ import Synchronization
 ///
 /// One instance at a time does it, like a source: the holder of the advisory lock
 /// `hashtextextended('chorus.release', 0)`, on the service's own connection; the others stand by and try
-/// every ``lockRetry``, taking over when the holder's connection closes. The holder runs a round
-/// (`chorus.release_due()`, then a ``Deliverer`` round) and then waits — in `poll()` on its connection's
-/// socket, never a fixed sleep — until the first of: a notification (`chorus_outbox`: something was
-/// released, e.g. by an approval; `chorus_review`: an approval or an update may have changed what is due
-/// when), the next not-before or expiry, the next delivery retry, or ``safetyInterval`` as a net for a
-/// clock that jumps. Notifications about the queue are coalesced over ``reviewCoalescing``, so that a busy
-/// pipeline does not cost a round per transaction.
+/// every ``lockRetry``, taking over when the holder's connection closes. The holder waits — in `poll()` on
+/// its connection's socket, never a fixed sleep — until the first of: the next approved draft's not-before
+/// or the next delivery retry (``Wake/due``: `chorus.release_due()`, which also expires, then a
+/// ``Deliverer`` round); `chorus_outbox` (``Wake/released``: an approval released something — deliver it);
+/// `chorus_review` (``Wake/changed``: an approval or an update may have moved what is due when — one cheap
+/// query, coalesced over ``reviewCoalescing`` so that a busy pipeline does not cost a round per
+/// transaction); and at most ``safetyInterval`` between full rounds, which is when expiries take effect and
+/// a net for anything a notification missed.
 ///
 /// The thread blocks only in libpq and in publishers' attempts (each bounded by its timeout); it is not
 /// Swift's cooperative pool.
@@ -53,6 +54,18 @@ final class ReleaseService: Service, Sendable {
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
+    /// Why the service woke up, which says what its round does.
+    enum Wake {
+        /// A due time came (a not-before, a retry, the safety interval), or the service just took the lock:
+        /// release what is due (and expire), then deliver.
+        case due
+        /// Something was released (`chorus_outbox`, e.g. by an approval): deliver it.
+        case released
+        /// The queue changed (`chorus_review`: an approval, an update): only when something is due may have
+        /// moved. On a busy pipeline this comes with every transaction, so it costs one cheap query.
+        case changed
+    }
+
     /// The thread's loop; returns when stopped. Closing the connection releases the lock.
     private func work() {
         var connection: Connection?
@@ -60,6 +73,8 @@ final class ReleaseService: Service, Sendable {
         var reconnects = 0
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         var cache = PublisherCache()
+        var wake = Wake.due
+        var lastFullRound = ContinuousClock.now
         daemonState.setReleaseRole(.standby)
         while !isStopped {
             do {
@@ -89,14 +104,19 @@ final class ReleaseService: Service, Sendable {
                     }
                     daemonState.setReleaseRole(.active)
                     logger.info("release lock taken: this instance releases and delivers")
+                    wake = .due
                 }
-                let next = try round(on: active, cache: &cache)
+                if wake == .due { lastFullRound = .now }
+                let next = try round(wake, on: active, cache: &cache)
                 backoff.reset()
-                try waitForWork(on: active, until: next)
+                // Expiries and anything a notification missed are caught at least every safety interval.
+                let untilSafety = safetyInterval - lastFullRound.duration(to: .now)
+                wake = try waitForWork(on: active, until: min(next, untilSafety))
             } catch {
                 connection?.close()
                 connection = nil
                 holding = false
+                wake = .due
                 daemonState.setReleaseRole(.paused)
                 let delay = backoff.next()
                 logger.warning("release round failed; retrying", ["error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
@@ -107,19 +127,27 @@ final class ReleaseService: Service, Sendable {
         daemonState.setReleaseRole(.standby)
     }
 
-    /// Releases, expires and delivers; returns how long until something may be due next.
-    private func round(on connection: Connection, cache: inout PublisherCache) throws -> Duration {
-        let released = try ReviewStore(connection: connection).releaseDue()
-        if released > 0 { logger.info("released", ["drafts": "\(released)"]) }
+    /// Does what `wake` calls for; returns how long until something may be due next.
+    private func round(_ wake: Wake, on connection: Connection, cache: inout PublisherCache) throws -> Duration {
         let configuration = settings.current.configuration
         let deliverer = Deliverer(publishers: cache.publishers(for: configuration), policy: configuration.delivery, claimant: instance)
-        let report = try deliverer.round(on: connection)
-        for attempt in report.attempts { log(attempt) }
+        let release = ReleaseStore(connection: connection)
         var next = safetyInterval
-        if let release = try ReleaseStore(connection: connection).nextReleaseDelay() { next = min(next, release) }
-        if let retry = report.nextAttempt { next = min(next, retry) }
-        // A full round: more may be due at once.
-        if report.attempts.count >= Deliverer.claimsPerRound { next = .zero }
+        switch wake {
+        case .due, .released:
+            if wake == .due {
+                let released = try ReviewStore(connection: connection).releaseDue()
+                if released > 0 { logger.info("released", ["drafts": "\(released)"]) }
+            }
+            let report = try deliverer.round(on: connection)
+            for attempt in report.attempts { log(attempt) }
+            if let retry = report.nextAttempt { next = min(next, retry) }
+            // A full round: more may be due at once.
+            if report.attempts.count >= Deliverer.claimsPerRound { next = .zero }
+        case .changed:
+            if let retry = try release.nextAttemptDelay(routes: deliverer.routes) { next = min(next, retry) }
+        }
+        if let due = try release.nextReleaseDelay() { next = min(next, due) }
         return next
     }
 
@@ -137,25 +165,28 @@ final class ReleaseService: Service, Sendable {
         }
     }
 
-    /// Waits until `delay` has passed or a notification says something may be due; a notification about
-    /// the review queue only is coalesced with those that follow within ``reviewCoalescing``.
-    private func waitForWork(on connection: Connection, until delay: Duration) throws {
+    /// Waits until `delay` has passed (``Wake/due``) or a notification comes: `chorus_outbox` from another
+    /// session (``Wake/released``), or `chorus_review` (``Wake/changed``) coalesced with those that follow
+    /// within ``reviewCoalescing``. The service's own notifications are ignored.
+    private func waitForWork(on connection: Connection, until delay: Duration) throws -> Wake {
         let deadline = ContinuousClock.now + delay
+        func released(_ notifications: [Postgres.Notification]) -> Bool {
+            notifications.contains { $0.channel == Self.outboxChannel && $0.senderPID != connection.backendPID }
+        }
         while !isStopped {
             let remaining = ContinuousClock.now.duration(to: deadline)
-            if remaining <= .zero { return }
-            let notifications = try wait(on: connection, for: remaining)
-            let others = notifications.filter { $0.senderPID != connection.backendPID }
-            if others.contains(where: { $0.channel == Self.outboxChannel }) { return }
-            if !others.isEmpty {
-                let coalesced = ContinuousClock.now + reviewCoalescing
+            if remaining <= .zero { return .due }
+            let notifications = try wait(on: connection, for: remaining).filter { $0.senderPID != connection.backendPID }
+            if released(notifications) { return .released }
+            if !notifications.isEmpty {
+                let coalesced = min(deadline, ContinuousClock.now + reviewCoalescing)
                 while !isStopped, ContinuousClock.now < coalesced {
-                    let more = try wait(on: connection, for: ContinuousClock.now.duration(to: coalesced))
-                    if more.contains(where: { $0.channel == Self.outboxChannel && $0.senderPID != connection.backendPID }) { return }
+                    if released(try wait(on: connection, for: ContinuousClock.now.duration(to: coalesced))) { return .released }
                 }
-                return
+                return .changed
             }
         }
+        return .due
     }
 
     /// Waits for notifications in slices, so that a stop is noticed within a quarter of a second.

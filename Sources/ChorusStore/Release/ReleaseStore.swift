@@ -21,18 +21,16 @@ public struct ReleaseStore {
 
     // MARK: When
 
-    /// How long until the next moment something may become due: an approved draft's not-before (the later
-    /// of its bundle's and its own) or an unreleased draft's expiry, as the database's clock says; `nil`
-    /// when nothing waits for a time. (Approvals and updates are announced by NOTIFY instead.)
+    /// How long until the next approved draft's not-before (the later of its bundle's and its own) comes,
+    /// as the database's clock says; `nil` when no approved draft waits for a time. Cheap: it looks at
+    /// approved drafts only. (Approvals and updates are announced by NOTIFY; expiries need no precise
+    /// moment — nothing is released after `expires_at` whenever the state says so.)
     public func nextReleaseDelay() throws -> Duration? {
         let seconds = try connection.query("""
-            SELECT extract(epoch FROM min(t) - now())::float8 AS seconds FROM (
-                SELECT greatest(b.not_before, d.not_before) AS t FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
-                WHERE d.state = \(DraftState.approved.rawValue) AND NOT d.is_drill
-                UNION ALL
-                SELECT b.expires_at FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
-                WHERE d.state = ANY(\(DraftState.unreleased.map(\.rawValue).sorted())) AND b.expires_at IS NOT NULL
-            ) s WHERE t > now()
+            SELECT extract(epoch FROM min(greatest(b.not_before, d.not_before)) - now())::float8 AS seconds
+            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+            WHERE d.state = \(DraftState.approved.rawValue) AND NOT d.is_drill
+              AND greatest(b.not_before, d.not_before) > now()
             """).first?.decode("seconds", as: Double?.self)
         return seconds.map(Self.duration(seconds:))
     }
