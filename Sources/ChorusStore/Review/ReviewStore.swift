@@ -192,7 +192,15 @@ public struct ReviewStore {
     /// A new revision of a draft's text, measured here as its channel counts (ChorusCore's `TextMeasure`);
     /// the database puts it in `needs_edit` when it is over the limit. Returns the draft as it is now.
     @discardableResult
+    /// A text holding a control character other than tab and line breaks is refused here, with the
+    /// character named (the database refuses it too; U+0000 could not even be sent).
     public func edit(draft id: Int, expectedVersion: Int?, text: String, note: String? = nil) throws -> DraftRecord {
+        if let control = text.unicodeScalars.first(where: { scalar in
+            scalar.properties.generalCategory == .control && scalar != "\t" && scalar != "\n" && scalar != "\r"
+        }) {
+            let code = String(control.value, radix: 16, uppercase: true)
+            throw ReviewError(.invalid, "the new text holds the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code); only tab and line breaks are allowed")
+        }
         let current = try draft(id)
         let length = current.channel.length(of: text)
         try ReviewError.mapping {
