@@ -237,6 +237,34 @@ struct FaultInjectionTests {
         #expect(daemon.log.contains("the file was rotated"), "\(daemon.log.suffix(3000))")
     }
 
+    /// An HTTP feed that trickles its answer (a slow loris, a byte every 200 ms): the poll is cut off at its
+    /// deadline, the source shows as failing with the reason and is logged once with its backoff, and the
+    /// next answer's events are queued exactly once.
+    @Test func aSlowLorisHTTPFeed() throws {
+        let server = try TestHTTPServer(script: [
+            .dribble(status: 200, headers: [:], body: Data(repeating: 0x20, count: 100_000), interval: 0.2),
+            .respond(status: 200, headers: ["ETag": "\"one\""], body: DaemonHarness.events(0..<20)),
+        ] + Array(repeating: .respond(status: 304, headers: [:], body: Data()), count: 100))
+        defer { server.stop() }
+        let harness = try DaemonHarness(sources: """
+            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s", timeout: "2s" }
+            """)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"source failing\"", timeout: 60), "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("no complete answer within 2 s"), "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("retry.ms="))
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 20 },
+                "\(daemon.log.suffix(3000))")
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try harness.exactlyOnceProblem(count: 20) == nil)
+        #expect(daemon.log.contains("msg=\"source recovered\""), "\(daemon.log.suffix(3000))")
+        // One line for the failure, not one a retry.
+        #expect(daemon.log.components(separatedBy: "msg=\"source failing\"").count - 1 == 1, "\(daemon.log)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
     @Test func ingestOfTenThousandEvents() throws {
         let harness = try DaemonHarness()
         let file = harness.directory.appendingPathComponent("big.jsonl")

@@ -120,10 +120,12 @@ struct SourceWorker: Sendable {
     }
 
     /// Every second, what the source says about itself: its backlog for `chorus status`, and whether it
-    /// fails. A failure is logged once (again only when what is wrong changes), with when it is retried;
-    /// the recovery is logged too.
+    /// fails. A failure is logged once (again only when what is wrong changes), with when it is retried —
+    /// also one that came and went between two looks (the source counts its failures) —, and so is the
+    /// recovery.
     private func watch(_ feed: any Source) async {
         var reported: String?
+        var failuresSeen = 0
         while !Task.isCancelled {
             let status = await feed.status()
             let now = Date()
@@ -143,14 +145,18 @@ struct SourceWorker: Sendable {
                     state.retryAt = nil
                 }
             }
-            if let error = status.lastError, error != reported {
+            let failure = status.lastError ?? (status.failures > failuresSeen ? status.lastFailure : nil)
+            if let failure, failure != reported {
                 let retry = status.retryAt.map { max(0, Int(($0.timeIntervalSince(now) * 1000).rounded())) }
-                logger.warning("source failing", ["error": error, "retry.ms": retry.map(String.init) ?? "-",
+                logger.warning("source failing", ["error": failure, "retry.ms": retry.map(String.init) ?? "-",
                                                   "failing.since": (status.failingSince ?? now).formatted(.iso8601)])
-            } else if status.lastError == nil, reported != nil {
-                logger.notice("source recovered")
+                reported = failure
             }
-            reported = status.lastError
+            if status.lastError == nil, reported != nil {
+                logger.notice("source recovered")
+                reported = nil
+            }
+            failuresSeen = status.failures
             if !(await pause(.seconds(1))) { return }
         }
     }

@@ -3,19 +3,26 @@ import Foundation
 import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 for the HTTP source's tests: it answers each request with the next
-/// scripted behaviour and records the requests' headers. One connection at a time, `Connection: close`.
-final class TestHTTPServer: @unchecked Sendable {
+/// The one test HTTP server (for the feeds' and the daemon's tests): a tiny HTTP/1.1 server on 127.0.0.1
+/// that answers each request with the next scripted behaviour — an answer, a hang, a slow loris, an
+/// endless chunked body — and records the requests' headers. `Connection: close`.
+public final class TestHTTPServer: @unchecked Sendable {
     // @unchecked: `script`, `requests` and `hanging` are only touched under `lock`.
-    enum Behaviour: Sendable {
+    public enum Behaviour: Sendable {
         case respond(status: Int, headers: [String: String], body: Data)
         /// Read the request and never answer (the connection stays open until the server stops).
         case hang
+        /// A slow loris: the status line and headers at once, then the body one byte every `interval`
+        /// seconds, on a thread of its own (the server goes on accepting), until it is all sent or the
+        /// server stops.
+        case dribble(status: Int, headers: [String: String], body: Data, interval: TimeInterval)
+        /// `bytes` bytes of a body in chunked encoding, without a Content-Length, as fast as the client reads.
+        case chunked(bytes: Int)
     }
 
-    struct Request: Sendable {
-        var line: String
-        var headers: [String: String]
+    public struct Request: Sendable {
+        public var line: String
+        public var headers: [String: String]
     }
 
     private let lock = NSLock()
@@ -24,13 +31,13 @@ final class TestHTTPServer: @unchecked Sendable {
     private var hanging: [Int32] = []
     private let listener: Int32
     private var stopped = false
-    let port: UInt16
+    public let port: UInt16
 
-    var url: URL { URL(fileURLWithPath: "/feed.xml").withHost("127.0.0.1", port: port) }
+    public var url: URL { URL(fileURLWithPath: "/feed.xml").withHost("127.0.0.1", port: port) }
 
-    var receivedRequests: [Request] { lock.withLock { requests } }
+    public var receivedRequests: [Request] { lock.withLock { requests } }
 
-    init(script: [Behaviour]) throws {
+    public init(script: [Behaviour]) throws {
         self.script = script
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var reuse: Int32 = 1
@@ -55,9 +62,9 @@ final class TestHTTPServer: @unchecked Sendable {
     }
 
     /// Adds behaviours at the end of the script.
-    func append(_ behaviours: Behaviour...) { lock.withLock { script += behaviours } }
+    public func append(_ behaviours: Behaviour...) { lock.withLock { script += behaviours } }
 
-    func stop() {
+    public func stop() {
         let toClose: [Int32] = lock.withLock {
             stopped = true
             defer { hanging = [] }
@@ -102,21 +109,59 @@ final class TestHTTPServer: @unchecked Sendable {
         switch behaviour {
         case .hang:
             lock.withLock { hanging.append(connection) }
+        case .dribble(let status, let extra, let body, let interval):
+            lock.withLock { hanging.append(connection) }
+            var head = "HTTP/1.1 \(status) OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+            for (name, value) in extra { head += "\(name): \(value)\r\n" }
+            guard transmit(Data((head + "\r\n").utf8), on: connection) else { return }
+            let thread = Thread { [self] in
+                for byte in body {
+                    if lock.withLock({ stopped }) || !transmit(Data([byte]), on: connection) { return }
+                    Thread.sleep(forTimeInterval: interval)
+                }
+            }
+            thread.start()
+        case .chunked(let bytes):
+            let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n"
+            guard transmit(Data(head.utf8), on: connection) else {
+                close(connection)
+                return
+            }
+            let piece = Data(String(repeating: "<a>chunk</a>", count: 5461).utf8)  // 65,532 bytes
+            var left = bytes
+            while left > 0 {
+                let part = piece.prefix(left)
+                var chunk = Data((String(part.count, radix: 16) + "\r\n").utf8)
+                chunk.append(part)
+                chunk.append(contentsOf: Array("\r\n".utf8))
+                guard transmit(chunk, on: connection) else { break }
+                left -= part.count
+            }
+            _ = transmit(Data("0\r\n\r\n".utf8), on: connection)
+            close(connection)
         case .respond(let status, let extra, let body):
             var head = "HTTP/1.1 \(status) \(status == 200 ? "OK" : status == 304 ? "Not Modified" : "Error")\r\n"
             head += "Content-Length: \(status == 304 ? 0 : body.count)\r\nConnection: close\r\n"
             for (name, value) in extra { head += "\(name): \(value)\r\n" }
             var response = Data((head + "\r\n").utf8)
             if status != 304 { response.append(body) }
-            response.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(connection, raw.baseAddress?.advanced(by: offset), raw.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
+            _ = transmit(response, on: connection)
             close(connection)
+        }
+    }
+}
+
+extension TestHTTPServer {
+    /// Writes all of `data`; false once the client is gone (no SIGPIPE: the client may hang up first).
+    fileprivate func transmit(_ data: Data, on connection: Int32) -> Bool {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = send(connection, raw.baseAddress?.advanced(by: offset), raw.count - offset, Int32(MSG_NOSIGNAL))
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
         }
     }
 }
@@ -136,7 +181,7 @@ extension URL {
 ///
 /// Generous limits catch hangs without failing on a machine whose cooperative thread pool is busy with
 /// other tests: when the pool is starved, the timer and the work resume together, and the timer must not win.
-func withTimeout<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withTimeout<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await work() }
         group.addTask {
@@ -149,7 +194,7 @@ func withTimeout<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable () 
     }
 }
 
-struct TimeoutError: Error, CustomStringConvertible {
-    var seconds: Double
-    var description: String { "timed out after \(seconds) s" }
+public struct TimeoutError: Error, CustomStringConvertible {
+    public var seconds: Double
+    public var description: String { "timed out after \(seconds) s" }
 }
