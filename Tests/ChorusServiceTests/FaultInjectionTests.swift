@@ -77,17 +77,19 @@ struct FaultInjectionTests {
 
     @Test func ingestWithPoisonLinesQueuesEveryGoodEventAndExits65() throws {
         let harness = try DaemonHarness()
-        let (data, good) = Self.document(count: 1000, poison: [1: "id", 333: "place", 999: "headline"])
+        // 5,000 events: more drafts than one transaction takes, so the document is written in pieces, the
+        // poison line in the middle of one of them.
+        let (data, good) = Self.document(count: 5000, poison: [1: "id", 2500: "place", 4999: "headline"])
         let file = harness.directory.appendingPathComponent("mixed.jsonl")
         try data.write(to: file)
         let arguments = ["ingest", file.path, "--database", harness.conninfo, "--rules", harness.rulesDirectory.path, "--source", "feed"]
-        let first = try ChorusProcess.run(arguments)
+        let first = try ChorusProcess.run(arguments, timeout: 300)
         #expect(first.status == 65, "\(first.standardError)")
         #expect(first.standardError.split(separator: "\n").filter { $0.hasPrefix("chorus: rejected ") }.count == 3, "\(first.standardError)")
         #expect(try harness.exactlyOnceProblem(count: good) == nil)
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 3)
         // Again: nothing new, nothing twice.
-        let second = try ChorusProcess.run(arguments)
+        let second = try ChorusProcess.run(arguments, timeout: 300)
         #expect(second.status == 65)
         #expect(try harness.exactlyOnceProblem(count: good) == nil)
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 3)
