@@ -51,7 +51,7 @@ GRANT UPDATE (state, flag, updated_at) ON chorus.drafts TO chorus_daemon;
 GRANT UPDATE (state) ON chorus.action_items TO chorus_daemon;
 GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
 -- Delivery claims (migration 5): lease, attempt, record.
-GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error)
+GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error, destination)
     ON chorus.deliveries TO chorus_daemon;
 -- Each `chorus run` instance's heartbeat row (migration 3), upserted every few seconds.
 GRANT INSERT, UPDATE ON chorus.daemon_instances TO chorus_daemon;
