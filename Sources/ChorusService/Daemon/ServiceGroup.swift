@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A long-running part of the daemon, in the style of swift-service-lifecycle: `run()` works until its
@@ -107,6 +108,24 @@ public struct Backoff: Sendable {
 
     /// Starts again from ``initial`` (after a success).
     public mutating func reset() { attempt = 0 }
+}
+
+/// Runs `work` on a thread of its own — for a service that blocks in libpq or `poll()`, which must never
+/// happen on Swift's cooperative pool — and returns when it has returned. Cancelling the awaiting task calls
+/// `stop`, which must make `work` return soon.
+func runOnOwnThread(named name: String, _ work: @escaping @Sendable () -> Void, stop: @escaping @Sendable () -> Void) async {
+    let done = Trigger()
+    let thread = Thread {
+        work()
+        done.fire()
+    }
+    thread.name = name
+    thread.start()
+    await withTaskCancellationHandler {
+        await done.wait()
+    } onCancel: {
+        stop()
+    }
 }
 
 /// Sleeps for `duration`; returns `false` when the task was cancelled meanwhile.

@@ -4,7 +4,7 @@ extension Migrations {
     /// before, and is a draft of its own. The one-live-draft-per-slot index and the unique key of drafts
     /// take the phase (the statement's is NULL, compared as ''), so that neither refuses nor drops a later
     /// phase's draft. Rows written before this migration have no phase and keep their slots.
-    static let draftPhases = Migration(version: 6, name: "draft_phases", sql: """
+    static let draftPhases = Migration(version: 7, name: "draft_phases", sql: """
         DROP INDEX chorus.drafts_one_live_per_slot;
         CREATE UNIQUE INDEX drafts_one_live_per_slot ON chorus.drafts (bundle_id, participant, channel, language, coalesce(phase, ''))
             WHERE state NOT IN ('superseded', 'withdrawn', 'rejected', 'expired');
