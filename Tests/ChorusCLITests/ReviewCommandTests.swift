@@ -36,13 +36,14 @@ struct ReviewCommandTests {
     }
 
     /// The pending drafts of a bundle as `review show --json` has them: (id, version, channel).
-    func pendingDrafts(_ bundle: Int) throws -> [(id: Int, version: Int, channel: String)] {
+    /// The bundle's pending drafts (in `language` only, when given).
+    func pendingDrafts(_ bundle: Int, language: String? = nil) throws -> [(id: Int, version: Int, channel: String)] {
         let shown = try chorus(["review", "show", String(bundle), "--json"])
         try #require(shown.status == 0, "\(shown.standardError)")
         let drafts = try #require(try json(shown.standardOutput)["drafts"] as? [[String: Any]])
         return drafts.compactMap { draft in
             guard draft["state"] as? String == "pending", let id = draft["id"] as? Int, let version = draft["version"] as? Int,
-                  let channel = draft["channel"] as? String else { return nil }
+                  let channel = draft["channel"] as? String, language.map({ draft["language"] as? String == $0 }) ?? true else { return nil }
             return (id, version, channel)
         }
     }
@@ -144,7 +145,8 @@ struct ReviewCommandTests {
 
     @Test func editsApprovalsAndRefusals() throws {
         let bundle = try #require(try drill().first)
-        let drafts = try pendingDrafts(bundle)
+        // A German draft: the edits below are German text.
+        let drafts = try pendingDrafts(bundle, language: "de")
         let shown = try #require(drafts.first { $0.channel == "x" })
 
         // Over the limit: needs an edit, and cannot be approved.

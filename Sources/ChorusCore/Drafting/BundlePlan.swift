@@ -129,10 +129,9 @@ public struct ActionItem: Sendable, Hashable, Codable {
     public var timing: String
     /// One line for the reviewer.
     public var summary: String
-    /// `true` when the time the rule asked for had already passed when the bundle was drafted: for a delayed
-    /// report `at` is then the next time that can still be arranged, never a time in the past, and the
-    /// summary begins *LATE:*; a replayed drill keeps its scenario's time and the summary begins *PAST:*
-    /// (nothing to arrange). Left out otherwise.
+    /// `true` when the time the rule asked for had already passed when the bundle was drafted (a delayed
+    /// report, a replayed scenario): `at` keeps that time, so that the bundle's phases keep their order, and
+    /// the summary begins *LATE: … has passed: nothing is scheduled*. Left out otherwise.
     public var late: Bool?
     /// The account the landmark's owner posts the gesture from, for the partners to amplify.
     public var ownerAccount: String?

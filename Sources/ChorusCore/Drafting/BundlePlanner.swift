@@ -138,13 +138,13 @@ public enum BundlePlanner {
                   let timeZone = TimeZone(identifier: landmark.timeZone) else { continue }
             let earliest = (event.occurredAt ?? event.sentAt ?? now).addingTimeInterval(gesture.preparation.timeInterval)
             // The owner is asked when the first report is drafted and needs its lead time (an update keeps
-            // the time already asked for); the time the rule asked for may already have passed (a delayed
-            // report): then the next possible time, flagged. A drill keeps its scenario's timeline, so that its
-            // phases stay in order: a replayed exercise's gesture is flagged as past, never moved.
+            // the time already asked for): a time too soon for it moves to the next possible one. A time that
+            // has already passed (a delayed report, a replayed scenario) is flagged and left as it was, so that
+            // the bundle's phases keep their order: nothing is scheduled for it.
             let askable = event.msgType == .update ? now : now.addingTimeInterval(landmark.leadTime.timeInterval)
             guard let intended = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
             let late = intended < now
-            let planned = intended < askable && !event.isDrill
+            let planned = intended < askable && !late
                 ? moment(of: gesture.time, notBefore: max(earliest, askable), landmark: landmark, timeZone: timeZone) : intended
             guard let at = planned else { continue }
             let colours = landmark.display == .dark ? [] : FlagColours.colours[country] ?? []
@@ -175,9 +175,7 @@ public enum BundlePlanner {
             if late {
                 let missed = intended.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
                                                                  calendar: Calendar(identifier: .gregorian), timeZone: timeZone))
-                summary = event.isDrill
-                    ? "PAST: \(missed) has passed (a replayed exercise: nothing to arrange). " + summary
-                    : "LATE: \(missed) has passed; the next possible time is planned. " + summary
+                summary = "LATE: \(missed) has passed: nothing is scheduled; decide whether a gesture still makes sense. " + summary
             }
             if event.isDrill { summary = LanguageSupport.drillMarker(for: "en") + " " + summary }
             items.append(ActionItem(action: action, landmark: landmark.id, landmarkName: landmark.name, city: landmark.city,
