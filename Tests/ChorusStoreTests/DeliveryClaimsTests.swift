@@ -130,9 +130,10 @@ struct DeliveryClaimsTests {
         #expect(try store.claimDue(routes: routes, claimant: "third", lease: .seconds(60), limit: 1000).isEmpty)
     }
 
-    @Test func theNextReleaseIsTheNearestNotBeforeOfAnApprovedDraft() throws {
+    @Test func somethingIsDueAtTheNearestNotBeforeOfAnApprovedDraftOrExpiryOfAnUnreleasedOne() throws {
         let store = try daemonStore()
-        #expect(try store.nextReleaseDelay() == nil, "everything approved is released")
+        // Everything approved is released; any expiry the fixture's bundles have is hours away.
+        #expect((try store.nextDueDelay() ?? .seconds(3600)) >= .seconds(3600))
         // An approved live draft whose bundle's not-before is ahead: that is when something is due.
         try fixture.owner.execute("UPDATE chorus.bundles SET not_before = now() + interval '40 seconds' WHERE id = \(fixture.liveBundle)")
         try fixture.owner.execute("""
@@ -143,12 +144,22 @@ struct DeliveryClaimsTests {
         let later = try #require(try fixture.owner.query("SELECT id FROM chorus.drafts WHERE participant = 'later'").first?.decode("id", as: Int.self))
         let reviewer = ReviewStore(connection: try fixture.connect(as: ReviewFixture.reviewers[1]))
         try reviewer.approve(draft: later, expectedVersion: nil, note: nil)
-        let release = try #require(try store.nextReleaseDelay())
+        let release = try #require(try store.nextDueDelay())
         #expect(release > .seconds(30) && release <= .seconds(40))
         // A drill's approval is never due.
         try fixture.owner.execute("UPDATE chorus.bundles SET not_before = now() + interval '10 seconds' WHERE id = \(fixture.drillBundle)")
         let drill = try #require(try reviewer.drafts(bundle: fixture.drillBundle).first { $0.state == .pending })
         try reviewer.approve(draft: drill.id, expectedVersion: drill.version, note: nil)
-        #expect(try #require(try store.nextReleaseDelay()) > .seconds(30))
+        #expect(try #require(try store.nextDueDelay()) > .seconds(30))
+        // A bundle whose drafts await release expires sooner: that is due first.
+        try fixture.owner.execute("UPDATE chorus.bundles SET expires_at = now() + interval '20 seconds' WHERE id = \(fixture.drillBundle)")
+        let expiry = try #require(try store.nextDueDelay())
+        #expect(expiry > .seconds(10) && expiry <= .seconds(20))
+        // A bundle with nothing left unreleased is no reason to wake.
+        try fixture.owner.execute("""
+            UPDATE chorus.drafts SET state = 'withdrawn'
+            WHERE bundle_id = \(fixture.drillBundle) AND state IN ('pending', 'needs_edit', 'approved')
+            """)
+        #expect(try #require(try store.nextDueDelay()) > .seconds(30))
     }
 }

@@ -10,13 +10,13 @@ import Synchronization
 /// One instance at a time does it, like a source: the holder of the advisory lock
 /// `hashtextextended('chorus.release', 0)`, on the service's own connection; the others stand by and try
 /// every ``lockRetry``, taking over when the holder's connection closes. The holder waits — in `poll()` on
-/// its connection's socket, never a fixed sleep — until the first of: the next approved draft's not-before
-/// or the next delivery retry (``Wake/due``: `chorus.release_due()`, which also expires, then a
-/// ``Deliverer`` round); `chorus_outbox` (``Wake/released``: an approval released something — deliver it);
+/// its connection's socket, never a fixed sleep — until the first of: the next approved draft's not-before,
+/// the next expiry of a bundle with unreleased drafts, or the next delivery retry (``Wake/due``:
+/// `chorus.release_due()`, which also expires, then a ``Deliverer`` round); `chorus_outbox` (``Wake/released``: an approval released something — deliver it);
 /// `chorus_review` (``Wake/changed``: an approval or an update may have moved what is due when — one cheap
 /// query, coalesced over ``reviewCoalescing`` so that a busy pipeline does not cost a round per
-/// transaction); and at most ``safetyInterval`` between full rounds, which is when expiries take effect and
-/// a net for anything a notification missed.
+/// transaction); and at most ``safetyInterval`` between full rounds, a net for anything a notification
+/// missed.
 ///
 /// The thread blocks only in libpq and in publishers' attempts (each bounded by its timeout); it is not
 /// Swift's cooperative pool.
@@ -56,7 +56,7 @@ final class ReleaseService: Service, Sendable {
 
     /// Why the service woke up, which says what its round does.
     enum Wake {
-        /// A due time came (a not-before, a retry, the safety interval), or the service just took the lock:
+        /// A due time came (a not-before, an expiry, a retry, the safety interval), or the service just took the lock:
         /// release what is due (and expire), then deliver.
         case due
         /// Something was released (`chorus_outbox`, e.g. by an approval): deliver it.
@@ -109,7 +109,7 @@ final class ReleaseService: Service, Sendable {
                 if wake == .due { lastFullRound = .now }
                 let next = try round(wake, on: active, cache: &cache)
                 backoff.reset()
-                // Expiries and anything a notification missed are caught at least every safety interval.
+                // Anything a notification missed is caught at least every safety interval.
                 let untilSafety = safetyInterval - lastFullRound.duration(to: .now)
                 wake = try waitForWork(on: active, until: min(next, untilSafety))
             } catch {
@@ -148,7 +148,7 @@ final class ReleaseService: Service, Sendable {
         case .changed:
             if let retry = try release.nextAttemptDelay(routes: deliverer.routes) { next = min(next, retry) }
         }
-        if let due = try release.nextReleaseDelay() { next = min(next, due) }
+        if let due = try release.nextDueDelay() { next = min(next, due) }
         return next
     }
 

@@ -21,16 +21,19 @@ public struct ReleaseStore {
 
     // MARK: When
 
-    /// How long until the next approved draft's not-before (the later of its bundle's and its own) comes,
-    /// as the database's clock says; `nil` when no approved draft waits for a time. Cheap: it looks at
-    /// approved drafts only. (Approvals and updates are announced by NOTIFY; expiries need no precise
-    /// moment — nothing is released after `expires_at` whenever the state says so.)
-    public func nextReleaseDelay() throws -> Duration? {
+    /// How long until something is due, as the database's clock says: the next approved draft's not-before
+    /// (the later of its bundle's and its own) or the next expiry of a bundle with drafts still awaiting
+    /// release; `nil` when nothing waits for a time. Cheap: it looks at unreleased drafts only. (Approvals
+    /// and updates are announced by NOTIFY.)
+    public func nextDueDelay() throws -> Duration? {
         let seconds = try connection.query("""
-            SELECT extract(epoch FROM min(greatest(b.not_before, d.not_before)) - now())::float8 AS seconds
-            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
-            WHERE d.state = \(DraftState.approved.rawValue) AND NOT d.is_drill
-              AND greatest(b.not_before, d.not_before) > now()
+            SELECT extract(epoch FROM least(
+                (SELECT min(greatest(b.not_before, d.not_before)) FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+                 WHERE d.state = \(DraftState.approved.rawValue) AND NOT d.is_drill AND greatest(b.not_before, d.not_before) > now()),
+                (SELECT min(b.expires_at) FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+                 WHERE d.state = ANY(\(DraftState.unreleased.map(\.rawValue).sorted()))
+                   AND b.expires_at > now())
+            ) - now())::float8 AS seconds
             """).first?.decode("seconds", as: Double?.self)
         return seconds.map(Self.duration(seconds:))
     }
