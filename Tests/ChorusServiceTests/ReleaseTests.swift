@@ -36,6 +36,7 @@ struct ReleaseTests {
         #expect(expired >= expiresAt)
         // The service woke at the expiry, not at its next 30-second safety round.
         #expect(expired.timeIntervalSince(expiresAt) < 5, "expired \(expired.timeIntervalSince(expiresAt)) s after its time")
+        #expect(daemon.waitForLog(#"msg="expired" service=release drafts=1"#, timeout: 5), "\(daemon.log.suffix(2000))")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
     }

@@ -136,7 +136,11 @@ final class ReleaseService: Service, Sendable {
         switch wake {
         case .due, .released:
             if wake == .due {
-                let released = try ReviewStore(connection: connection).releaseDue()
+                let review = ReviewStore(connection: connection)
+                // Expired first, on its own, so that the log says so; release_due would expire them as well.
+                let expired = try review.expireDue()
+                if expired > 0 { logger.info("expired", ["drafts": "\(expired)"]) }
+                let released = try review.releaseDue()
                 if released > 0 { logger.info("released", ["drafts": "\(released)"]) }
             }
             // Woken by a release: what it released is minutes old at most; a due round looks further back.
