@@ -18,6 +18,8 @@ let package = Package(
         // The safe libpq layer: connections, parameterized queries, rows, transactions,
         // LISTEN/NOTIFY, batch writes, and an embedded PostgreSQL cluster.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        // An HTTP/1.1 server on the system's sockets, with hard limits everywhere: the review console's.
+        .target(name: "ChorusHTTP"),
         // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
         .target(name: "ChorusCore"),
         // Parsers for feed formats and the sources that deliver documents.
@@ -39,6 +41,7 @@ let package = Package(
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
+        .testTarget(name: "ChorusHTTPTests", dependencies: ["ChorusHTTP"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport"], resources: [.copy("Fixtures")]),
