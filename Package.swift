@@ -26,10 +26,12 @@ let package = Package(
         .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "Postgres"]),
         // Migrations and the queue: pipeline writes, review operations, audit.
         .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
+        // The review console: pages, sessions and live updates, on ChorusHTTP.
+        .target(name: "ChorusConsole", dependencies: ["ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres"]),
         // The daemon: configuration, services, signals, sd_notify, logging.
-        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "Postgres"]),
+        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusHTTP", "Postgres"]),
         // The command tree.
-        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
+        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
                 resources: [.copy("Resources")]),
         .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
         // The benchmark of PRODUCT.md §9 (run it in release mode).

@@ -12,6 +12,9 @@ public struct HTTPForm: Sendable {
     /// The fields in order.
     public var fields: [(name: String, value: String)]
 
+    /// A form without fields.
+    public init() { fields = [] }
+
     /// Reads an encoded body.
     public init(encoded: [UInt8]) throws(Error) {
         fields = []

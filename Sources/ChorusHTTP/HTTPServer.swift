@@ -40,6 +40,7 @@ public final class HTTPServer: Sendable {
         var connections: [Int: Socket] = [:]
         var nextID = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
+        var blockedWaiters: [DispatchSemaphore] = []
         var closed = false
     }
 
@@ -129,14 +130,30 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Blocks the calling thread until the server has stopped (for synchronous callers: a command's main
+    /// thread).
+    public func waitUntilStopped() {
+        let semaphore = DispatchSemaphore(value: 0)
+        let done = state.withLock { state -> Bool in
+            if state.closed { return true }
+            state.blockedWaiters.append(semaphore)
+            return false
+        }
+        if !done { semaphore.wait() }
+    }
+
     private func finishIfStopped(force: Bool) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard state.stopping, !state.closed, force || (state.connections.isEmpty && !state.acceptorRunning) else { return [] }
+        let (waiters, blocked) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [DispatchSemaphore]) in
+            guard state.stopping, !state.closed, force || (state.connections.isEmpty && !state.acceptorRunning) else { return ([], []) }
             state.closed = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer {
+                state.waiters = []
+                state.blockedWaiters = []
+            }
+            return (state.waiters, state.blockedWaiters)
         }
         waiters.forEach { $0.resume() }
+        blocked.forEach { $0.signal() }
     }
 
     // MARK: Accepting

@@ -60,13 +60,20 @@ struct ReviewFixture {
 
     func store(as role: String) throws -> ReviewStore { ReviewStore(connection: try connect(as: role)) }
 
-    /// Runs Deploy/roles.sql statement by statement, then creates the test's login roles.
+    /// Roles are the cluster's, shared by every test's database: one test at a time changes them (concurrent
+    /// GRANTs on one role can fail with "tuple concurrently updated").
+    static let rolesLock = NSLock()
+
+    /// Runs Deploy/roles.sql statement by statement, then creates the test's login roles (editors: they
+    /// write new revisions too).
     static func installRoles(on connection: Connection) throws {
+        rolesLock.lock()
+        defer { rolesLock.unlock() }
         let script = try String(contentsOf: repository.appendingPathComponent("Deploy/roles.sql"), encoding: .utf8)
         for statement in statements(of: script) {
             try connection.execute("\(unescaped: statement)")
         }
-        for (role, group) in reviewers.map({ ($0, "chorus_reviewer") }) + [(daemon, "chorus_daemon")] {
+        for (role, group) in reviewers.map({ ($0, "chorus_editor") }) + [(daemon, "chorus_daemon")] {
             do {
                 try connection.execute("CREATE ROLE \(identifier: role) LOGIN IN ROLE \(identifier: group)")
             } catch let error as PostgresError where error.sqlState == "42710" || error.sqlState == "23505" {

@@ -1,5 +1,29 @@
 import Foundation
 
+/// The `console` section: how `chorus console` serves reviewers.
+public struct ConsoleConfiguration: Sendable, Equatable {
+    /// Where it listens (`127.0.0.1:8480`); `--listen` wins.
+    public var listen: String?
+    /// How reviewers reach it through the reverse proxy (`https://chorus.example.org`): links, the origin
+    /// of its forms, and `Secure` cookies when it is https.
+    public var publicURL: String?
+    /// The conninfo of the console's own role (default: the database's, with `user=chorus_console`).
+    public var database: String?
+    /// A session ends this long after login (default 12 h).
+    public var sessionLifetime: Duration?
+    /// A session ends after this long without a request (default 1 h).
+    public var idleTimeout: Duration?
+
+    public init(listen: String? = nil, publicURL: String? = nil, database: String? = nil,
+                sessionLifetime: Duration? = nil, idleTimeout: Duration? = nil) {
+        self.listen = listen
+        self.publicURL = publicURL
+        self.database = database
+        self.sessionLifetime = sessionLifetime
+        self.idleTimeout = idleTimeout
+    }
+}
+
 /// The operator's configuration file (JSON5), `Deploy/chorus.json5` being the commented example.
 ///
 /// Which file: `--config FILE`, else `$CHORUS_CONFIG`, else `/etc/chorus/chorus.json5` when it exists;
@@ -16,6 +40,8 @@ public struct ChorusConfiguration: Sendable, Equatable {
     public var batch: BatchConfiguration
     /// Webhooks of the outbox: participant id → URL (http or https) that released drafts are POSTed to.
     public var webhooks: [String: String] = [:]
+    /// The review console (`chorus console`).
+    public var console = ConsoleConfiguration()
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 

@@ -51,6 +51,11 @@ public struct Logger: Sendable {
     }
 
     public func log(_ level: Level, _ message: String, _ fields: Metadata = [:]) {
+        log(level, message, fields: fields.map { ($0.key, $0.value) })
+    }
+
+    /// A line whose fields are only known at run time (a component's own log callback).
+    public func log(_ level: Level, _ message: String, fields: [(String, String)]) {
         guard level >= sink.minimumLevel else { return }
         var line = "level=\(level.rawValue) msg=\(JSONString.quoted(message))"
         for (key, value) in metadata { line += " \(key)=\(Self.formatted(value))" }
