@@ -42,8 +42,9 @@ let package = Package(
         ),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
-        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "ChorusStore", "ChorusCore"], path: "Tests/TestSupport"),
         .testTarget(name: "ChorusHTTPTests", dependencies: ["ChorusHTTP"]),
+        .testTarget(name: "ChorusConsoleTests", dependencies: ["ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport"], resources: [.copy("Fixtures")]),

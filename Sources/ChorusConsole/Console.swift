@@ -28,13 +28,16 @@ public final class Console: Sendable {
     public init(settings: ConsoleSettings, conninfo: String,
                 loginConninfo: @escaping @Sendable (_ user: String, _ password: String) throws -> String,
                 log: @escaping @Sendable (String, [(String, String)]) -> Void = { _, _ in }) throws {
-        self.settings = settings
         self.pool = ConsolePool(conninfo: conninfo, size: settings.poolSize)
         self.live = LiveUpdates(conninfo: conninfo, log: log)
         self.loginConninfo = loginConninfo
         self.log = log
         let router = Router()
         self.server = try HTTPServer(address: settings.listen, limits: settings.limits, handler: router, log: log)
+        // Port 0 asked the system for a port: the console answers at the one it got.
+        var settings = settings
+        settings.listen = server.address
+        self.settings = settings
         router.console.withLock { $0 = self }
     }
 

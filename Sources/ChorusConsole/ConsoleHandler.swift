@@ -386,7 +386,9 @@ struct ConsoleHandler {
                                 + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         response.headers.set("X-Content-Type-Options", "nosniff")
         response.headers.set("X-Frame-Options", "DENY")
-        response.headers.set("Referrer-Policy", "no-referrer")
+        // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, and the origin
+        // check needs the real one. Other sites never learn a console URL.
+        response.headers.set("Referrer-Policy", "same-origin")
         response.headers.set("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.set("Cross-Origin-Resource-Policy", "same-origin")
         response.headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")

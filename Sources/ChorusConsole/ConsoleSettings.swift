@@ -8,7 +8,11 @@ public struct ConsoleSettings: Sendable {
     /// The address reviewers open, as the reverse proxy serves it (`https://chorus.example.org`): links in
     /// notifications, the origin that forms must come from, and — when it is `https` — `Secure` cookies
     /// and HSTS. Default: `http://` and the listening address.
-    public var publicURL: URL
+    public var publicURL: URL {
+        get { configuredURL ?? URL(string: "http://\(listen)") ?? URL(fileURLWithPath: "/") }
+        set { configuredURL = newValue }
+    }
+    private var configuredURL: URL?
     /// A session ends this long after login, however active.
     public var sessionLifetime: Duration
     /// A session ends after this long without a request.
@@ -22,7 +26,7 @@ public struct ConsoleSettings: Sendable {
                 sessionLifetime: Duration = .seconds(12 * 3600), idleTimeout: Duration = .seconds(3600),
                 poolSize: Int = 8, limits: HTTPLimits = HTTPLimits()) {
         self.listen = listen
-        self.publicURL = publicURL ?? URL(string: "http://\(listen)") ?? URL(fileURLWithPath: "/")
+        self.configuredURL = publicURL
         self.sessionLifetime = sessionLifetime
         self.idleTimeout = idleTimeout
         self.poolSize = poolSize

@@ -85,6 +85,8 @@ struct EmbeddedPostgresTests {
         #expect(sockets == "\(cluster.directory.path), \(cluster.publicSocketDirectory.path)")
         let name = "t\(getpid())_peer_\(UUID().uuidString.prefix(6).lowercased())"
         try owner.execute("CREATE ROLE \(identifier: name) LOGIN PASSWORD 'a long enough password'")
+        // The console's role is Deploy/roles.sql's; this bare cluster has none yet.
+        try owner.execute("CREATE ROLE \(identifier: EmbeddedPostgres.consoleRole) LOGIN NOINHERIT")
         defer { _ = try? owner.execute("DROP ROLE \(identifier: name)") }
         // This process's user may be the superuser and the console, but nobody else without a password…
         #expect(try Connection(cluster.conninfo(user: EmbeddedPostgres.consoleRole)).user == EmbeddedPostgres.consoleRole)

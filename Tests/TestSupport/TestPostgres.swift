@@ -126,6 +126,10 @@ final class Counter: Sendable {
 
 
 extension TestPostgres {
+    /// Roles are the cluster's, shared by every test's database: one test at a time changes them (concurrent
+    /// GRANTs on one role can fail with "tuple concurrently updated").
+    public static let rolesLock = NSLock()
+
     /// The shared test cluster (`nil` when `CHORUS_TEST_DATABASE_URL` names a server instead).
     public static var cluster: EmbeddedPostgres? { try? shared.get().cluster }
 

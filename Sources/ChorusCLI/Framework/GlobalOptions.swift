@@ -41,8 +41,8 @@ struct GlobalOptions: Sendable {
     /// ``DatabaseLocation/Identity``).
     func openDatabase(_ context: CommandContext, as identity: DatabaseLocation.Identity = .owner) throws -> Connection {
         let location = try databaseLocation(context)
-        let connection = try location.open(as: identity, notice: Self.notice(context))
-        context.databaseRole = connection.user
+        let connection = try connect(to: location, as: identity, context)
+        try location.prepareSchema(for: connection, notice: Self.notice(context))
         return connection
     }
 

@@ -19,7 +19,7 @@ enum DraftCard {
     static func html(_ draft: DraftRecord, context: Context) -> HTML {
         let over = draft.weightedLength - draft.limit
         let length: HTML = """
-            <p class="length\(HTML.when(over > 0, " over"))"><meter min="0" max="\(draft.limit)" \
+            <p class="length\(HTML.when(over > 0, " over"))" dir="ltr"><meter min="0" max="\(draft.limit)" \
             high="\(max(1, draft.limit * 9 / 10))" optimum="0" value="\(min(draft.weightedLength, draft.limit))"></meter> \
             <span class="count">\(draft.weightedLength) / \(draft.limit)</span>\
             \(HTML.when(over > 0, " <b>over by \(over)</b>"))</p>
@@ -56,7 +56,7 @@ enum DraftCard {
         let initials = String(handle.filter { $0.isLetter }.prefix(2)).uppercased()
         return """
             <div class="preview preview-\(draft.channel.rawValue)"><div class="avatar" aria-hidden="true">\(initials)</div>\
-            <div class="post"><p class="account"><b>\(draft.participant)</b> <span class="handle">\(handle)</span></p>\
+            <div class="post"><p class="account"><bdi dir="ltr"><b>\(draft.participant)</b></bdi> <bdi class="handle" dir="ltr">\(handle)</bdi></p>\
             <p class="text">\(draft.text)</p></div></div>
             """
     }

@@ -107,12 +107,18 @@ public enum DatabaseLocation: Sendable {
     /// embedded cluster through the owner's connection when the person at the terminal is someone else.
     public func open(as identity: Identity = .owner, notice: (String) -> Void = { _ in }) throws -> Connection {
         let connection = try connect(as: identity, notice: notice)
+        try prepareSchema(for: connection, notice: notice)
+        return connection
+    }
+
+    /// ``prepareSchema(of:notice:)`` for the work of `connection`: on the embedded cluster, when it is a
+    /// person's and this user manages the cluster, through an owner's connection (a person may not migrate).
+    public func prepareSchema(for connection: Connection, notice: (String) -> Void = { _ in }) throws {
         if case .embedded(let cluster, _) = self, connection.user != cluster.superuser, cluster.isManagedByThisUser {
             try prepareSchema(of: try connect(as: .owner, notice: notice), notice: notice)
         } else {
             try prepareSchema(of: connection, notice: notice)
         }
-        return connection
     }
 
     /// The operating-system user's name (what peer authentication compares with the role).
