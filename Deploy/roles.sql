@@ -28,27 +28,41 @@
 --     CREATE ROLE alice LOGIN IN ROLE chorus_reviewer;
 -- The audit records the reviewer (alice), never the group. Migrate as the owner, not as any of these.
 
+-- Created, and linked, only when missing, so that an owner without CREATEROLE can run this file once an
+-- administrator has created the roles (CREATE ROLE and GRANT of a role check the privilege before they look
+-- at what exists): chorus_daemon, chorus_reviewer, chorus_editor and chorus_admin NOLOGIN, chorus_console
+-- LOGIN NOINHERIT, chorus_reviewer granted to chorus_editor and chorus_editor to chorus_admin.
 DO $$
 DECLARE
     name text;
 BEGIN
     FOREACH name IN ARRAY ARRAY['chorus_daemon', 'chorus_reviewer', 'chorus_editor', 'chorus_admin'] LOOP
-        BEGIN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', name);
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- exists already (or another session created it a moment ago)
-        END;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL; -- another session created it a moment ago
+            END;
+        END IF;
     END LOOP;
-    BEGIN
-        CREATE ROLE chorus_console LOGIN NOINHERIT;
-    EXCEPTION WHEN duplicate_object OR unique_violation THEN
-        NULL;
-    END;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'chorus_console') THEN
+        BEGIN
+            CREATE ROLE chorus_console LOGIN NOINHERIT;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    ELSIF (SELECT rolinherit FROM pg_roles WHERE rolname = 'chorus_console') THEN
+        ALTER ROLE chorus_console NOINHERIT;
+    END IF;
+    -- Editors are reviewers; admins are editors.
+    IF NOT pg_has_role('chorus_editor', 'chorus_reviewer', 'MEMBER') THEN
+        GRANT chorus_reviewer TO chorus_editor;
+    END IF;
+    IF NOT pg_has_role('chorus_admin', 'chorus_editor', 'MEMBER') THEN
+        GRANT chorus_editor TO chorus_admin;
+    END IF;
 END
 $$;
-ALTER ROLE chorus_console NOINHERIT;
-GRANT chorus_reviewer TO chorus_editor;
-GRANT chorus_editor TO chorus_admin;
 
 GRANT USAGE ON SCHEMA chorus TO chorus_daemon, chorus_reviewer, chorus_console;
 GRANT SELECT ON ALL TABLES IN SCHEMA chorus TO chorus_daemon, chorus_reviewer;
@@ -63,7 +77,7 @@ GRANT UPDATE (state, flag, updated_at) ON chorus.drafts TO chorus_daemon;
 GRANT UPDATE (state) ON chorus.action_items TO chorus_daemon;
 GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
 -- Delivery claims (migration 5): lease, attempt, record.
-GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error)
+GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error, destination)
     ON chorus.deliveries TO chorus_daemon;
 -- Each `chorus run` instance's heartbeat row (migration 3), upserted every few seconds.
 GRANT INSERT, UPDATE ON chorus.daemon_instances TO chorus_daemon;
@@ -86,8 +100,15 @@ DO $$
 DECLARE
     person text;
 BEGIN
-    FOR person IN SELECT r.rolname FROM pg_roles r WHERE chorus.is_person(r.rolname) LOOP
-        EXECUTE format('GRANT %I TO chorus_console', person);
+    FOR person IN SELECT r.rolname FROM pg_roles r
+                  WHERE chorus.is_person(r.rolname) AND NOT pg_has_role('chorus_console', r.oid, 'MEMBER') LOOP
+        BEGIN
+            EXECUTE format('GRANT %I TO chorus_console', person);
+        EXCEPTION WHEN insufficient_privilege THEN
+            -- An owner without CREATEROLE: the rest of this file still holds; an administrator grants it.
+            RAISE WARNING 'chorus: the console cannot act for % until an administrator runs: GRANT % TO chorus_console',
+                person, person;
+        END;
     END LOOP;
 END
 $$;

@@ -68,8 +68,10 @@ struct DeployTests {
         if case .array(let items)? = members.first(where: { $0.key == "sources" })?.node.value { sources = items } else { sources = [] }
         #expect(sources.reduce(into: Set<String>()) { $0.formUnion(keys($1)) } == Set(ConfigurationReader.sourceFields))
         #expect(keys(members.first { $0.key == "batch" }?.node) == Set(ConfigurationReader.batchFields))
+        #expect(keys(members.first { $0.key == "delivery" }?.node) == Set(ConfigurationReader.deliveryFields))
         let readme = try String(contentsOf: Self.deploy.appendingPathComponent("README.md"), encoding: .utf8)
-        for field in ConfigurationReader.fields + ConfigurationReader.sourceFields + ConfigurationReader.batchFields {
+        for field in ConfigurationReader.fields + ConfigurationReader.sourceFields + ConfigurationReader.batchFields
+            + ConfigurationReader.deliveryFields {
             #expect(readme.contains("`\(field)`"), "Deploy/README.md does not explain `\(field)`")
         }
     }

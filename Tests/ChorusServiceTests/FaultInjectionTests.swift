@@ -186,6 +186,57 @@ struct FaultInjectionTests {
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 0)
     }
 
+    /// The followed file truncated and refilled in place with 1,000 lines written at once, while the daemon
+    /// runs: no line skipped, none read from the middle.
+    @Test func theFollowedFileTruncatedAndRefilledWhileRunning() throws {
+        let harness = try DaemonHarness()
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 30), "\(daemon.log)")
+        try harness.append(DaemonHarness.events(0..<200))
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") == 200 })
+        let handle = try FileHandle(forWritingTo: harness.feedFile)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: DaemonHarness.events(200..<1200))
+        try handle.close()
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 1200 },
+                "\(daemon.log.suffix(3000))")
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try harness.exactlyOnceProblem(count: 1200) == nil)
+        #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 0)
+        #expect(daemon.log.contains("truncated or written again"), "\(daemon.log.suffix(3000))")
+    }
+
+    /// Truncated and refilled while the daemon is down, then rotated while it is down: every line of
+    /// every file, once.
+    @Test func theFollowedFileTruncatedOrRotatedWhileDown() throws {
+        let harness = try DaemonHarness()
+        try harness.append(DaemonHarness.events(0..<100))
+        var daemon = try harness.start(name: "first")
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") == 100 })
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 10) == 0)
+        // Down: rewritten in place with 300 lines (more than was read).
+        try DaemonHarness.events(100..<400).write(to: harness.feedFile, options: [])
+        daemon = try harness.start(name: "second")
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 400 },
+                "\(daemon.log.suffix(3000))")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 10) == 0)
+        // Down: 100 unread lines, then rotated and a new file begun.
+        try harness.append(DaemonHarness.events(400..<500))
+        try FileManager.default.moveItem(at: harness.feedFile, to: harness.directory.appendingPathComponent("feed.jsonl.1"))
+        try DaemonHarness.events(500..<600).write(to: harness.feedFile)
+        daemon = try harness.start(name: "third")
+        defer { daemon.stop() }
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 600 },
+                "\(daemon.log.suffix(3000))")
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try harness.exactlyOnceProblem(count: 600) == nil)
+        #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 0)
+        #expect(daemon.log.contains("the file was rotated"), "\(daemon.log.suffix(3000))")
+    }
+
     @Test func ingestOfTenThousandEvents() throws {
         let harness = try DaemonHarness()
         let file = harness.directory.appendingPathComponent("big.jsonl")

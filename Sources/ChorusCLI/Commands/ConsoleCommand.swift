@@ -54,7 +54,7 @@ struct ConsoleCommand: ChorusCommand {
         let console = try Console(settings: settings, conninfo: conninfo,
                                   loginConninfo: { user, password in try location.loginConninfo(user: user, password: password) },
                                   log: { message, fields in
-                                      logger.log(.info, message, fields: fields)
+                                      logger.log(.info, message, pairs: fields)
                                   })
         try console.checkDatabase()
 

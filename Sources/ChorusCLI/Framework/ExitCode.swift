@@ -1,5 +1,5 @@
-/// The process exit codes of `chorus` (sysexits, PRODUCT.md §3).
-public enum ExitCode: Int32, Sendable {
+/// The process exit codes of `chorus` (sysexits), each explained in docs/COMMANDS.md.
+public enum ExitCode: Int32, Sendable, CaseIterable {
     /// Success.
     case success = 0
     /// A wrong argument or option.

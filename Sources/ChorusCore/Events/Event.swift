@@ -245,7 +245,9 @@ extension Event: Codable {
     public init(from decoder: any Decoder) throws {
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys
             .map(\.stringValue).filter { CodingKeys(rawValue: $0) == nil }.sorted()
-        if let field = unknown.first { throw EventError(field: field, message: "is not a field of an event") }
+        if let field = unknown.first {
+            throw EventError(field: field, message: NodeReader.unknownField(field, allowed: CodingKeys.allCases.map(\.rawValue)))
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func value<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T? {
             do {

@@ -16,15 +16,6 @@ public enum LanguageSupport {
         drillMarkers[language] ?? drillMarkers["en"] ?? "[DRILL]"
     }
 
-    /// `text` as an edit of a drill draft in `language` must read: opening with the drill marker (PRODUCT.md
-    /// §7: an edit of a drill draft keeps its drill marker, whoever edits it and however). A text that opens
-    /// with it already is returned as it is.
-    public static func keepingDrillMarker(_ text: String, language: String) -> String {
-        let marker = drillMarker(for: language)
-        let body = text.drop { $0.isWhitespace }
-        return body.hasPrefix(marker) ? text : marker + " " + body
-    }
-
     /// Whether `language` is written right to left.
     public static func isRightToLeft(_ language: String) -> Bool {
         let primary = language.split(separator: "-").first.map(String.init) ?? language

@@ -39,9 +39,13 @@ public struct ChorusConfiguration: Sendable, Equatable {
     /// Group commit limits of the daemon's pipeline.
     public var batch: BatchConfiguration
     /// Webhooks of the outbox: participant id → URL (http or https) that released drafts are POSTed to.
+    /// The URLs may hold secrets (a token, a password): they stay here, and only their scheme and host are
+    /// ever stored or shown.
     public var webhooks: [String: String] = [:]
     /// The review console (`chorus console`).
     public var console = ConsoleConfiguration()
+    /// How deliveries are retried.
+    public var delivery = DeliveryPolicy()
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 
@@ -100,5 +104,15 @@ public struct ChorusConfiguration: Sendable, Equatable {
             return URL(fileURLWithPath: rules, relativeTo: base).standardizedFileURL
         }
         return workingDirectory.appendingPathComponent("Rules", isDirectory: true)
+    }
+}
+
+extension ChorusConfiguration {
+    /// The publishers the configuration describes: the webhooks (and `extraWebhooks`), when there are any.
+    public func publishers(extraWebhooks: [String: URL] = [:]) -> [any Publisher] {
+        var routes: [String: URL] = [:]
+        for (audience, text) in webhooks { routes[audience] = PublisherAddress.webURL(text) }
+        routes.merge(extraWebhooks) { $1 }
+        return routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
     }
 }

@@ -7,10 +7,11 @@ import Foundation
 /// rules directory — so that every problem carries its line and column, unknown fields are named as in
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
-    static let fields = ["database", "rules", "sources", "batch", "webhooks", "console"]
+    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "console"]
     static let consoleFields = ["listen", "publicURL", "database", "sessionLifetime", "idleTimeout"]
     static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines"]
     static let batchFields = ["maxEvents", "maxDelay"]
+    static let deliveryFields = ["maxAttempts", "retryDelay", "maxDelay", "timeout"]
     /// `sources[].format`: what `chorus ingest --format` takes.
     static var formats: [String] { FeedFormat.allCases.map(\.rawValue) }
 
@@ -63,14 +64,34 @@ struct ConfigurationReader {
             for member in members {
                 let path = NodeReader.join("webhooks", member.key)
                 guard let url = reader.string(member.node, path) else { continue }
-                guard let scheme = URL(string: url)?.scheme, ["http", "https"].contains(scheme) else {
-                    reader.report(member.node, path, "'\(url)' is not an http or https URL")
+                // The value is not repeated: a webhook URL may hold a token or a password.
+                guard PublisherAddress.webURL(url) != nil else {
+                    reader.report(member.node, path, "not an http or https URL with a host")
                     continue
                 }
                 configuration.webhooks[member.key] = url
             }
         }
+        if let node = fields["delivery"] { configuration.delivery = delivery(node) }
         return configuration
+    }
+
+    private mutating func delivery(_ node: JSON5Node) -> DeliveryPolicy {
+        var policy = DeliveryPolicy()
+        guard let fields = reader.object(node, "delivery", allowed: Self.deliveryFields) else { return policy }
+        if let node = fields["maxAttempts"], let value = wholeNumber(node, "delivery.maxAttempts", in: 1...100) {
+            policy.maxAttempts = value
+        }
+        if let node = fields["retryDelay"], let delay = duration(node, "delivery.retryDelay") { policy.retryDelay = delay }
+        if let node = fields["maxDelay"], let delay = duration(node, "delivery.maxDelay") { policy.maximumDelay = delay }
+        if let node = fields["timeout"], let timeout = duration(node, "delivery.timeout") {
+            if timeout <= .zero || timeout > .seconds(120) {
+                reader.report(node, "delivery.timeout", "more than 0 and at most 2m: one attempt's time limit")
+            } else {
+                policy.timeout = timeout
+            }
+        }
+        return policy
     }
 
     /// One entry of `sources`.

@@ -33,6 +33,8 @@ final class DaemonState: Sendable {
         var eventsQueued = 0
         var transactions = 0
         var phase = "starting"
+        /// What this instance does with the release service.
+        var releaseRole: SourceRole = .standby
         /// Since when a blocking database call of the committer has been running.
         var writeBusySince: ContinuousClock.Instant?
         /// When the lock keeper's thread last went round its loop.
@@ -43,6 +45,9 @@ final class DaemonState: Sendable {
 
     func setPhase(_ phase: String) { values.withLock { $0.phase = phase } }
     var phase: String { values.withLock { $0.phase } }
+
+    func setReleaseRole(_ role: SourceRole) { values.withLock { $0.releaseRole = role } }
+    var releaseRole: SourceRole { values.withLock { $0.releaseRole } }
 
     func setRuleSetVersion(_ version: String) { values.withLock { $0.ruleSetVersion = version } }
     var ruleSetVersion: String { values.withLock { $0.ruleSetVersion } }
@@ -103,6 +108,7 @@ final class DaemonState: Sendable {
                 let sources = named(role)
                 if !sources.isEmpty { parts.append("\(role.rawValue): \(sources.joined(separator: ","))") }
             }
+            parts.append("release: \(values.releaseRole)")
             parts.append("\(values.eventsQueued) events in \(values.transactions) transactions")
             parts.append("rules \(values.ruleSetVersion.prefix(12))")
             return parts.joined(separator: "; ")

@@ -51,15 +51,20 @@ public struct Logger: Sendable {
     }
 
     public func log(_ level: Level, _ message: String, _ fields: Metadata = [:]) {
-        log(level, message, fields: fields.map { ($0.key, $0.value) })
+        log(level, message, pairs: fields.map { ($0.key, $0.value) })
     }
 
-    /// A line whose fields are only known at run time (a component's own log callback).
-    public func log(_ level: Level, _ message: String, fields: [(String, String)]) {
+    /// A line whose fields are only known at run time (a source's notice), in key order.
+    public func log(_ level: Level, _ message: String, fields: [String: String]) {
+        log(level, message, pairs: fields.sorted { $0.key < $1.key })
+    }
+
+    /// A line whose fields come in the order given (a component's own log callback).
+    public func log(_ level: Level, _ message: String, pairs: [(String, String)]) {
         guard level >= sink.minimumLevel else { return }
         var line = "level=\(level.rawValue) msg=\(JSONString.quoted(message))"
         for (key, value) in metadata { line += " \(key)=\(Self.formatted(value))" }
-        for (key, value) in fields { line += " \(key)=\(Self.formatted(value))" }
+        for (key, value) in pairs { line += " \(key)=\(Self.formatted(value))" }
         sink.write(line, priority: level.priority)
     }
 

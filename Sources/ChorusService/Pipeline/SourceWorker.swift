@@ -48,7 +48,7 @@ struct SourceWorker: Sendable {
                 let cursor = try await loadCursor()
                 let settings = environment.settings.current
                 let feed = try SourceFactory.make(source, location: location, cursor: cursor, kinds: settings.kinds,
-                                                  conninfo: environment.conninfo)
+                                                  conninfo: environment.conninfo, logger: logger)
                 logger.info("source started", ["type": source.kind.rawValue, "cursor": cursor?.json ?? "none"])
                 let outcome = await work(feed, epoch: epoch, backoff: &backoff)
                 await SourceFactory.close(feed)

@@ -18,9 +18,10 @@ extension Migrations {
     ///   on the client: the plain text never reaches the server. They need the schema owner to hold
     ///   CREATEROLE (a superuser, on the embedded cluster).
     ///
-    /// Redefines `chorus.review_audit_guard`, `chorus.approve_draft` and `chorus.edit_draft` (migration 2's
-    /// texts, `session_user` replaced by `chorus.actor()`).
-    static let console = Migration(version: 6, name: "console", sql: """
+    /// Redefines `chorus.review_audit_guard` and `chorus.approve_draft` (migration 2's texts),
+    /// `chorus.edit_draft` (migration 6's) and the audit's policy `review_audit_append` (migration 6's), with
+    /// `chorus.actor()` where they had `session_user`.
+    static let console = Migration(version: 7, name: "console", sql: """
         CREATE TABLE chorus.console_sessions (
             id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             token_hash   bytea NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
@@ -110,6 +111,12 @@ extension Migrations {
         END;
         $$;
 
+        -- Migration 6's audit policy, the actor being chorus.actor() (the session user, unless the console acts
+        -- for a reviewer in her session); the pipeline, which never sets a role, takes the cheap branch.
+        ALTER POLICY review_audit_append ON chorus.review_audit
+            WITH CHECK (actor = CASE WHEN current_setting('role') = 'none' THEN session_user ELSE chorus.actor() END
+                        AND (action IN ('drafted', 'superseded', 'withdrawn', 'flagged') OR chorus.acting_as_owner()));
+
         -- Migration 2's approve_draft; the reviewer is chorus.actor().
         CREATE OR REPLACE FUNCTION chorus.approve_draft(p_draft bigint, p_expected_version integer, p_note text DEFAULT NULL)
         RETURNS integer LANGUAGE plpgsql
@@ -139,7 +146,7 @@ extension Migrations {
         END;
         $$;
 
-        -- Migration 2's edit_draft; the editor is chorus.actor().
+        -- Migration 6's edit_draft; the editor is chorus.actor().
         CREATE OR REPLACE FUNCTION chorus.edit_draft(p_draft bigint, p_expected_version integer, p_text text,
                                                      p_weighted_length integer, p_note text DEFAULT NULL)
         RETURNS integer LANGUAGE plpgsql
@@ -147,9 +154,14 @@ extension Migrations {
         DECLARE
             d chorus.drafts;
             over boolean;
+            least_length integer;
         BEGIN
             IF coalesce(btrim(p_text), '') = '' THEN
                 RAISE EXCEPTION 'the new text is empty' USING ERRCODE = '22023';
+            END IF;
+            IF p_text ~ '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]' THEN
+                RAISE EXCEPTION 'the new text holds a control character (only tab and line breaks are allowed)'
+                    USING ERRCODE = '22023';
             END IF;
             IF p_weighted_length IS NULL OR p_weighted_length < 0 THEN
                 RAISE EXCEPTION 'the weighted length must be given' USING ERRCODE = '22023';
@@ -160,6 +172,11 @@ extension Migrations {
             END IF;
             IF d.text = p_text THEN
                 RAISE EXCEPTION 'the new text of draft % is the same as revision %', p_draft, d.revision USING ERRCODE = '22023';
+            END IF;
+            least_length := chorus.length_lower_bound(p_text, d.channel);
+            IF p_weighted_length < least_length THEN
+                RAISE EXCEPTION 'a weighted length of % cannot be true for this text on %: it measures at least %',
+                    p_weighted_length, d.channel, least_length USING ERRCODE = '22023';
             END IF;
             over := p_weighted_length > d.length_limit;
             UPDATE chorus.drafts
