@@ -20,7 +20,7 @@ final class WebDriver: @unchecked Sendable {
     static var driverPath: String { ProcessInfo.processInfo.environment["CHROMEDRIVER"] ?? "/usr/bin/chromedriver" }
     static var browserPath: String { ProcessInfo.processInfo.environment["CHROMIUM"] ?? "/usr/bin/chromium" }
 
-    /// Whether a browser can be driven here; under `CI=true` its absence is a failure, never a skip.
+    /// Whether a browser can be driven here (its absence fails the browser tests, never skips them).
     static var isAvailable: Bool {
         FileManager.default.isExecutableFile(atPath: driverPath) && FileManager.default.isExecutableFile(atPath: browserPath)
     }

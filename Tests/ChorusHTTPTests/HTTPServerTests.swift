@@ -126,7 +126,8 @@ import Testing
     }
 
     @Test func connectionLimit() async throws {
-        try await withServer(limits: HTTPLimits(connections: 3)) { server in
+        // Long head deadlines: the three silent connections must stay however slowly this test runs.
+        try await withServer(limits: HTTPLimits(headTimeout: .seconds(300), idleTimeout: .seconds(300), connections: 3)) { server in
             let held = try (0..<3).map { _ in try RawClient(port: server.address.port) }
             // Wait until the server has taken all three (a loaded machine may take a while).
             let deadline = Date().addingTimeInterval(60)
@@ -153,15 +154,22 @@ import Testing
 
     /// A stop lets the request in flight finish (with `Connection: close`) and closes idle connections.
     @Test func gracefulShutdown() async throws {
-        let server = try HTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0), grace: .seconds(5), handler: EchoHandler())
+        let gate = Gate()
+        let server = try HTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0), grace: .seconds(60),
+                                    handler: EchoHandler(gate: gate))
         let running = Task { await server.run() }
         let idle = try RawClient(port: server.address.port)
         idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(status(of: idle.read(until: "body=", timeout: 60)) == 200)
         let busy = try RawClient(port: server.address.port)
         busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(200))
+        // The request is in the handler when the server is told to stop, and finishes after.
+        let deadline = Date().addingTimeInterval(60)
+        while gate.entered == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(gate.entered == 1)
         running.cancel()
+        while !server.isStopping, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        gate.open()
         let answer = busy.readAll(timeout: 30)
         #expect(answer.contains("GET /slow"))
         #expect(answer.contains("Connection: close"))

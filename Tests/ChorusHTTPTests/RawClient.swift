@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 @testable import ChorusHTTP
 
 /// A TCP client that sends exactly the bytes a test gives — garbage included — and reads what comes back.
@@ -87,10 +88,29 @@ struct ClientError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Holds the requests for `/slow` until the test opens it: a request in flight for as long as a test needs,
+/// however loaded the machine.
+final class Gate: Sendable {
+    private let state = Mutex((entered: 0, open: false))
+
+    func open() { state.withLock { $0.open = true } }
+    var entered: Int { state.withLock { $0.entered } }
+
+    /// Called on the connection's thread: waits (at most a minute) until the gate is open.
+    func pass() {
+        state.withLock { $0.entered += 1 }
+        let deadline = Date().addingTimeInterval(60)
+        while !state.withLock({ $0.open }), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
+}
+
 /// Answers every request with what it received, so tests can see exactly what the server parsed.
+/// `/slow` waits for its gate (an open gate unless a test gives one).
 struct EchoHandler: HTTPHandler {
+    var gate: Gate?
+
     func respond(to request: HTTPRequest) -> HTTPResponse {
-        if request.path == "/slow" { Thread.sleep(forTimeInterval: 1) }
+        if request.path == "/slow" { gate?.pass() }
         let query = request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
         let text = "\(request.method) \(request.path) \(query) body=\(String(decoding: request.body, as: UTF8.self))"
         return .text(text)
