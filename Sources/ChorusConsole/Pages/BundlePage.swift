@@ -103,7 +103,7 @@ extension Pages {
     /// A warning when two senders carry the same text (PRODUCT.md §10: every government in its own voice).
     static func identicalTexts(_ drafts: [DraftRecord]) -> HTML {
         var bySender: [String: [DraftRecord]] = [:]
-        for draft in drafts.filter({ $0.state != .released || true }) {
+        for draft in drafts {
             bySender[DraftCard.normalized(draft), default: []].append(draft)
         }
         let groups = bySender.values.filter { Set($0.map(\.participant)).count > 1 }.sorted { $0[0].id < $1[0].id }
