@@ -157,6 +157,9 @@ import Testing
         let gate = Gate()
         let server = try HTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0), grace: .seconds(60),
                                     handler: EchoHandler(gate: gate))
+        // Serving starts here, not when the task first runs: a loaded machine's cooperative pool may be busy
+        // with other tests for longer than this test waits. The task's cancellation is what stops it.
+        server.start()
         let running = Task { await server.run() }
         let idle = try RawClient(port: server.address.port)
         idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -75,9 +75,10 @@ struct DeployTests {
         #expect(keys(members.first { $0.key == "batch" }?.node) == Set(ConfigurationReader.batchFields))
         #expect(keys(members.first { $0.key == "delivery" }?.node) == Set(ConfigurationReader.deliveryFields))
         #expect(keys(members.first { $0.key == "console" }?.node) == Set(ConfigurationReader.consoleFields))
+        #expect(keys(members.first { $0.key == "notifications" }?.node) == Set(ConfigurationReader.notificationFields))
         let readme = try String(contentsOf: Self.deploy.appendingPathComponent("README.md"), encoding: .utf8)
         for field in ConfigurationReader.fields + ConfigurationReader.sourceFields + ConfigurationReader.batchFields
-            + ConfigurationReader.deliveryFields + ConfigurationReader.consoleFields {
+            + ConfigurationReader.deliveryFields + ConfigurationReader.consoleFields + ConfigurationReader.notificationFields {
             #expect(readme.contains("`\(field)`"), "Deploy/README.md does not explain `\(field)`")
         }
     }

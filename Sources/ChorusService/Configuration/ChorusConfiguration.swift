@@ -24,6 +24,23 @@ public struct ConsoleConfiguration: Sendable, Equatable {
     }
 }
 
+/// The `notifications` section: what reviewers are told in their chat (``ReviewerNotifier``).
+public struct NotificationConfiguration: Sendable, Equatable {
+    /// The webhook (http or https) of the reviewers' channel — Slack, Teams and Matrix (hookshot) take its
+    /// JSON's `text`; `nil` tells nobody. It may hold a token: only its scheme and host are stored or shown.
+    public var webhook: String?
+    /// A reminder when no reviewer has acted on a bundle this long after its drafting.
+    public var remindAfter: Duration
+    /// A warning this long before a bundle with drafts still awaiting review expires.
+    public var warnBefore: Duration
+
+    public init(webhook: String? = nil, remindAfter: Duration = .seconds(15 * 60), warnBefore: Duration = .seconds(30 * 60)) {
+        self.webhook = webhook
+        self.remindAfter = remindAfter
+        self.warnBefore = warnBefore
+    }
+}
+
 /// The operator's configuration file (JSON5), `Deploy/chorus.json5` being the commented example.
 ///
 /// Which file: `--config FILE`, else `$CHORUS_CONFIG`, else `/etc/chorus/chorus.json5` when it exists;
@@ -44,6 +61,8 @@ public struct ChorusConfiguration: Sendable, Equatable {
     public var webhooks: [String: String] = [:]
     /// The review console (`chorus console`).
     public var console = ConsoleConfiguration()
+    /// What reviewers are told, and where.
+    public var notifications = NotificationConfiguration()
     /// How deliveries are retried.
     public var delivery = DeliveryPolicy()
     /// The file this configuration was read from (`nil` when there was none).
@@ -113,6 +132,11 @@ extension ChorusConfiguration {
         var routes: [String: URL] = [:]
         for (audience, text) in webhooks { routes[audience] = PublisherAddress.webURL(text) }
         routes.merge(extraWebhooks) { $1 }
-        return routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
+        var publishers: [any Publisher] = routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
+        if let webhook = notifications.webhook.flatMap(PublisherAddress.webURL) {
+            publishers.append(WebhookPublisher(name: ReviewerNotifier.publisherName, routes: [ReviewerNotifier.audience: webhook],
+                                               timeout: delivery.timeout))
+        }
+        return publishers
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 /// rules directory — so that every problem carries its line and column, unknown fields are named as in
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
-    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "console"]
+    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "console", "notifications"]
+    static let notificationFields = ["webhook", "remindAfter", "warnBefore"]
     static let consoleFields = ["listen", "publicURL", "database", "sessionLifetime", "idleTimeout"]
     static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines"]
     static let batchFields = ["maxEvents", "maxDelay"]
@@ -73,7 +74,33 @@ struct ConfigurationReader {
             }
         }
         if let node = fields["delivery"] { configuration.delivery = delivery(node) }
+        if let node = fields["notifications"] { configuration.notifications = notifications(node) }
         return configuration
+    }
+
+    private mutating func notifications(_ node: JSON5Node) -> NotificationConfiguration {
+        var notifications = NotificationConfiguration()
+        guard let fields = reader.object(node, "notifications", allowed: Self.notificationFields) else { return notifications }
+        if let node = fields["webhook"], let url = reader.string(node, "notifications.webhook") {
+            // The value is not repeated: a webhook URL may hold a token.
+            if PublisherAddress.webURL(url) != nil {
+                notifications.webhook = url
+            } else {
+                reader.report(node, "notifications.webhook", "not an http or https URL with a host")
+            }
+        }
+        for key in ["remindAfter", "warnBefore"] {
+            let path = "notifications.\(key)"
+            guard let node = fields[key], let value = duration(node, path) else { continue }
+            if value < .seconds(60) || value > .seconds(7 * 24 * 3600) {
+                reader.report(node, path, "from 1 minute to 7 days")
+            } else if key == "remindAfter" {
+                notifications.remindAfter = value
+            } else {
+                notifications.warnBefore = value
+            }
+        }
+        return notifications
     }
 
     private mutating func delivery(_ node: JSON5Node) -> DeliveryPolicy {
