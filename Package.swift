@@ -38,8 +38,9 @@ let package = Package(
         // It measures the real `chorus` process too, so it depends on the `chorus` executable being built.
         .executableTarget(
             name: "chorus-bench",
-            // TestSupport's HTTP server is the webhook receiver of the release latency figure.
-            dependencies: ["chorus", "ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "Postgres", "TestSupport"]
+            // TestSupport's HTTP server is the webhook receiver of the release latency figure; its review
+            // fixture is the console figures' queue.
+            dependencies: ["chorus", "ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "ChorusConsole", "ChorusHTTP", "Postgres", "TestSupport"]
         ),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.

@@ -82,7 +82,7 @@ struct ReviewerNotifierTests {
         #expect(notifier.text(reminder).hasPrefix("Reminder: nobody has acted on bundle \(fixture.liveBundle) for 10 minutes: "))
         let warning = try #require(queued.first { $0.kind == .expiring })
         #expect(notifier.text(warning).contains("Bundle \(fixture.liveBundle) expires at "))
-        #expect(notifier.text(warning).contains(" UTC with "))
+        #expect(notifier.text(warning).contains("Z with "))
         // Both told; the drill, acted on, gets no reminder: what is left to wait for is its expiry warning.
         let drillExpiry = try fixture.owner.query("SELECT expires_at FROM chorus.bundles WHERE id = \(fixture.drillBundle)")
             .first?.decode("expires_at", as: Date?.self)

@@ -18,7 +18,12 @@ public struct ReviewFixture {
     public let liveBundle: Int
 
     public init() throws {
-        conninfo = try TestPostgres.makeDatabase()
+        try self.init(conninfo: try TestPostgres.makeDatabase())
+    }
+
+    /// The fixture in the empty database at `conninfo`, whose user is a superuser (the benchmark's cluster).
+    public init(conninfo: String) throws {
+        self.conninfo = conninfo
         owner = try Connection(conninfo)
         try Migrator().migrate(owner)
         try Self.installRoles(on: owner)

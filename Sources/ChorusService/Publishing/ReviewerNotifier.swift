@@ -75,7 +75,7 @@ public struct ReviewerNotifier: Sendable {
             sentence = "Reminder: nobody has acted on bundle \(notice.bundleID) for \(Self.describe(settings.remindAfter)): "
                 + "\(what), \(drafts) awaiting review."
         case .expiring:
-            let at = notice.expiresAt.map { " at \(Self.utc($0))" } ?? ""
+            let at = notice.expiresAt.map { " at \(RFC3339.format($0))" } ?? ""
             sentence = "Bundle \(notice.bundleID) expires\(at) with \(drafts) still awaiting review: \(what)."
         }
         return drill + sentence + " " + link(notice.bundleID)
@@ -106,13 +106,5 @@ public struct ReviewerNotifier: Sendable {
         let minutes = Int(duration.components.seconds / 60)
         if minutes >= 120, minutes % 60 == 0 { return "\(minutes / 60) hours" }
         return minutes == 1 ? "1 minute" : "\(minutes) minutes"
-    }
-
-    static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "HH:mm 'UTC'"
-        return formatter.string(from: date)
     }
 }
