@@ -201,4 +201,66 @@ import TestSupport
         let blocked = try client.login(fixture.bob, ConsoleFixture.bobPassword)
         #expect(blocked.status == 429)
     }
+
+    /// The bundle page: each language laid out in its own direction, a warning when two senders carry the
+    /// same text, and what changed since a draft was approved.
+    @Test func theBundlePageShowsDirectionSameTextAndChangesSinceApproval() throws {
+        let live = fixture.review.liveBundle
+        let aliceStore = ReviewStore(connection: try fixture.review.connect(as: fixture.alice))
+        let bobStore = ReviewStore(connection: try fixture.review.connect(as: fixture.bob))
+        let drafts = try ReviewStore(connection: fixture.review.owner).drafts(bundle: live).filter { $0.state == .pending }
+        // Two senders' English drafts edited to one text; a third approved by Bob, then edited by Alice.
+        let english = drafts.filter { $0.language == "en" && $0.channel == .x }
+        let first = try #require(english.first)
+        let second = try #require(english.first { $0.participant != first.participant })
+        let words = "The same words under two flags."
+        _ = try aliceStore.edit(draft: first.id, expectedVersion: first.version, text: words)
+        _ = try aliceStore.edit(draft: second.id, expectedVersion: second.version, text: words)
+        let third = try #require(drafts.first { $0.id != first.id && $0.id != second.id && $0.language == "de" })
+        try bobStore.approve(draft: third.id, expectedVersion: third.version, note: nil)
+        let approved = try fixture.draft(third.id)
+        _ = try aliceStore.edit(draft: third.id, expectedVersion: approved.version, text: approved.text + " Heute.")
+
+        let client = ConsoleClient(base: fixture.base)
+        try client.login(fixture.alice, ConsoleFixture.alicePassword)
+        let page = try client.get("/bundles/\(live)").body
+        #expect(page.contains("<section class=\"language\" lang=\"he\" dir=\"rtl\""))
+        #expect(page.contains("<section class=\"language\" lang=\"ar\" dir=\"rtl\""))
+        #expect(page.contains("<section class=\"language\" lang=\"de\" dir=\"ltr\""))
+        let warning = try #require(page.components(separatedBy: "Two senders carry the same text.").dropFirst().first?
+            .components(separatedBy: "</section>").first)
+        #expect(warning.contains("href=\"#d\(first.id)\"") && warning.contains("href=\"#d\(second.id)\""), "\(warning)")
+        let card = try #require(page.components(separatedBy: "id=\"d\(third.id)\"").dropFirst().first?
+            .components(separatedBy: "</article>").first)
+        #expect(card.contains("Changed since it was approved"))
+        #expect(card.contains("Heute.</ins>"), "\(card)")
+    }
+
+    /// The queue's filters narrow it: by sender, language, rule and state.
+    @Test func theQueueFilters() throws {
+        let client = ConsoleClient(base: fixture.base)
+        try client.login(fixture.alice, ConsoleFixture.alicePassword)
+        let live = "id=\"b\(fixture.review.liveBundle)\"", drill = "id=\"b\(fixture.review.drillBundle)\""
+        for (query, shown) in [("", true), ("?participant=de-foreign-office", true), ("?participant=nobody-at-all", false),
+                               ("?language=he", true), ("?language=xx", false), ("?rule=deadly-attack", true),
+                               ("?rule=no-such-rule", false), ("?state=released", false)] {
+            let page = try client.get("/" + query)
+            #expect(page.status == 200)
+            #expect(page.body.contains(live) == shown && page.body.contains(drill) == shown, "\(query)")
+        }
+    }
+
+    /// Behind TLS (an https public address), the session cookie is Secure and answers carry HSTS.
+    @Test func behindTLSCookiesAreSecure() throws {
+        let secure = try ConsoleFixture(settings: ConsoleSettings(listen: ListenAddress(host: "127.0.0.1", port: 0),
+                                                                  publicURL: URL(string: "https://chorus.example.org")))
+        let client = ConsoleClient(base: secure.base)
+        let answer = try client.login(secure.alice, ConsoleFixture.alicePassword)
+        #expect(answer.status == 303)
+        #expect(answer.headers["set-cookie"]?.contains("; Secure") == true)
+        #expect(answer.headers["strict-transport-security"] == "max-age=31536000")
+        // A form from another origin is refused before it is read.
+        let foreign = try client.post("/logout", form: [("csrf", "x")], headers: ["Origin": "https://evil.example"])
+        #expect(foreign.status == 403)
+    }
 }

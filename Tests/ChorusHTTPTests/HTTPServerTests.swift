@@ -157,8 +157,8 @@ import Testing
         let gate = Gate()
         let server = try HTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0), grace: .seconds(60),
                                     handler: EchoHandler(gate: gate))
-        // Serving starts here, not when the task first runs: a loaded machine's cooperative pool may be busy
-        // with other tests for longer than this test waits. The task's cancellation is what stops it.
+        // Serving starts and stops here, not when a task gets its turn: a loaded machine's cooperative pool
+        // may be busy with other tests for longer than this test waits. `run()` returns once it has stopped.
         server.start()
         let running = Task { await server.run() }
         let idle = try RawClient(port: server.address.port)
@@ -170,13 +170,21 @@ import Testing
         let deadline = Date().addingTimeInterval(60)
         while gate.entered == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         try #require(gate.entered == 1)
-        running.cancel()
-        while !server.isStopping, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        server.stop()
         gate.open()
         let answer = busy.readAll(timeout: 30)
         #expect(answer.contains("GET /slow"))
         #expect(answer.contains("Connection: close"))
         #expect(idle.isClosed(within: 5))
+        await running.value
+        #expect(throws: ClientError.self) { _ = try RawClient(port: server.address.port) }
+    }
+
+    /// `run()` serves until its task is cancelled, then stops: the listening socket is closed.
+    @Test func cancellingRunStops() async throws {
+        let server = try HTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0), handler: EchoHandler())
+        let running = Task { await server.run() }
+        running.cancel()
         await running.value
         #expect(throws: ClientError.self) { _ = try RawClient(port: server.address.port) }
     }
