@@ -100,13 +100,11 @@ extension Pages {
             """
     }
 
-    /// A warning when two senders carry the same text (PRODUCT.md §10: every government in its own voice).
+    /// A warning when two senders carry the same text (docs/RULES.md: every government in its own voice),
+    /// found by the drafting model's own test (ChorusCore's `IdenticalTexts`), after reviewers' edits.
     static func identicalTexts(_ drafts: [DraftRecord]) -> HTML {
-        var bySender: [String: [DraftRecord]] = [:]
-        for draft in drafts {
-            bySender[DraftCard.normalized(draft), default: []].append(draft)
-        }
-        let groups = bySender.values.filter { Set($0.map(\.participant)).count > 1 }.sorted { $0[0].id < $1[0].id }
+        let groups = IdenticalTexts.groups(drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) })
+            .map { $0.map { drafts[$0] } }
         guard !groups.isEmpty else { return .empty }
         let items = groups.map { group -> HTML in
             "<li>\(HTML.join(group.map { "<a href=\"#d\($0.id)\">d\($0.id)</a> (\($0.participant))" as HTML }, separator: ", "))</li>"

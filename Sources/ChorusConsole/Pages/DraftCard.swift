@@ -139,11 +139,4 @@ enum DraftCard {
             </div>
             """
     }
-
-    /// A draft's text as readers compare it: no drill marker, white space runs as one space.
-    static func normalized(_ draft: DraftRecord) -> String {
-        var words = draft.text.split(whereSeparator: \.isWhitespace).map(String.init)
-        if words.first == LanguageSupport.drillMarker(for: draft.language) { words.removeFirst() }
-        return words.joined(separator: " ")
-    }
 }

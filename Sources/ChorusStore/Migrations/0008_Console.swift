@@ -21,7 +21,7 @@ extension Migrations {
     /// Redefines `chorus.review_audit_guard` and `chorus.approve_draft` (migration 2's texts),
     /// `chorus.edit_draft` (migration 6's) and the audit's policy `review_audit_append` (migration 6's), with
     /// `chorus.actor()` where they had `session_user`.
-    static let console = Migration(version: 7, name: "console", sql: """
+    static let console = Migration(version: 8, name: "console", sql: """
         CREATE TABLE chorus.console_sessions (
             id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             token_hash   bytea NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
