@@ -11,9 +11,9 @@ import TestSupport
 /// on a reviewer's open page within 100 ms of its NOTIFY.
 ///
 /// - **Pages.** The console on the benchmark's cluster (the jerusalem-2017 scenario queued live and as a
-///   drill: 9 + 9 drafts, their events, action items and audit), 20 named reviewers logged in through the
-///   login form (PostgreSQL checks each password), each on a keep-alive connection of its own, asking in
-///   turn for the queue and the two bundle pages as fast as answers come. The baseline is `GET /healthz`
+///   drill: both bundles with every sender's drafts, their events, action items and audit), 20 named
+///   reviewers logged in through the login form (PostgreSQL checks each password), each on a keep-alive
+///   connection of its own, asking in turn for the queue and the two bundle pages as fast as answers come. The baseline is `GET /healthz`
 ///   under the same 20 clients: the server, a pooled connection and one `SELECT 1` — the floor of any page.
 /// - **Live.** A reviewer's open event stream (`GET /events`); a `pg_notify('chorus_review', …)` committed
 ///   on another connection; the time until its `event: bundle` line arrives. The baseline is the same

@@ -242,7 +242,7 @@ import TestSupport
         try client.login(fixture.alice, ConsoleFixture.alicePassword)
         let live = "id=\"b\(fixture.review.liveBundle)\"", drill = "id=\"b\(fixture.review.drillBundle)\""
         for (query, shown) in [("", true), ("?participant=de-foreign-office", true), ("?participant=nobody-at-all", false),
-                               ("?language=he", true), ("?language=xx", false), ("?rule=deadly-attack", true),
+                               ("?language=he", true), ("?language=xx", false), ("?rule=attack", true),
                                ("?rule=no-such-rule", false), ("?state=released", false)] {
             let page = try client.get("/" + query)
             #expect(page.status == 200)
