@@ -129,9 +129,10 @@ import Testing
         // Long head deadlines: the three silent connections must stay however slowly this test runs.
         try await withServer(limits: HTTPLimits(headTimeout: .seconds(300), idleTimeout: .seconds(300), connections: 3)) { server in
             let held = try (0..<3).map { _ in try RawClient(port: server.address.port) }
-            // Wait until the server has taken all three (a loaded machine may take a while).
-            let deadline = Date().addingTimeInterval(60)
-            while server.connectionCount < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            // Wait until the server has taken all three (a loaded machine may take a while) — on this thread,
+            // not by sleeping the task: a busy cooperative pool would stretch each sleep past the deadline.
+            let deadline = Date().addingTimeInterval(300)
+            while server.connectionCount < 3, Date() < deadline { usleep(10_000) }
             try #require(server.connectionCount == 3)
             let refused = try RawClient(port: server.address.port)
             let answer = refused.readAll(timeout: 30)
@@ -167,8 +168,8 @@ import Testing
         let busy = try RawClient(port: server.address.port)
         busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         // The request is in the handler when the server is told to stop, and finishes after.
-        let deadline = Date().addingTimeInterval(60)
-        while gate.entered == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let deadline = Date().addingTimeInterval(300)
+        while gate.entered == 0, Date() < deadline { usleep(10_000) }
         try #require(gate.entered == 1)
         server.stop()
         gate.open()

@@ -96,10 +96,10 @@ final class Gate: Sendable {
     func open() { state.withLock { $0.open = true } }
     var entered: Int { state.withLock { $0.entered } }
 
-    /// Called on the connection's thread: waits (at most a minute) until the gate is open.
+    /// Called on the connection's thread: waits (at most five minutes: a loaded machine) until the gate is open.
     func pass() {
         state.withLock { $0.entered += 1 }
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(300)
         while !state.withLock({ $0.open }), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
     }
 }
