@@ -72,7 +72,9 @@ struct ReviewEditTests {
         #expect(edited.status == 0, "\(edited.standardError)")
         let header = try String(contentsOf: shown, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(header.first == "# Editing d\(id)@\(draft.version) (revision 1, pending) of bundle \(try bundleOf(id))")
-        #expect(header.contains("# Sender: de-foreign-office (@AuswaertigesAmt) · channel: x · language: de"), "\(header)")
+        // Several senders have a German X draft (whichever the dictionary gives first): the header names its own.
+        #expect(header.contains { $0.hasPrefix("# Sender: ") && $0.contains(" (@") && $0.hasSuffix(") · channel: x · language: de") },
+                "\(header)")
         #expect(header.contains { $0.hasPrefix("# Limit: 280 (as x counts: a URL 23, CJK and emoji 2); the text below measures ") })
         #expect(header.contains("# These lines starting with '# ' are removed when you save; an empty text changes nothing."))
         #expect(header.last == draft.text)

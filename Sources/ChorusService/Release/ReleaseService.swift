@@ -132,7 +132,10 @@ final class ReleaseService: Service, Sendable {
         let configuration = settings.current.configuration
         let deliverer = Deliverer(publishers: cache.publishers(for: configuration), policy: configuration.delivery, claimant: instance)
         let release = ReleaseStore(connection: connection)
+        let notifier = ReviewerNotifier(configuration: configuration)
         var next = safetyInterval
+        // New bundles awaiting review come with chorus_review: their announcements go out in this round.
+        let noticed = try notifier.map { try queueNotices($0, on: connection) } ?? 0
         switch wake {
         case .due, .released:
             if wake == .due {
@@ -140,16 +143,34 @@ final class ReleaseService: Service, Sendable {
                 if released > 0 { logger.info("released", ["drafts": "\(released)"]) }
             }
             // Woken by a release: what it released is minutes old at most; a due round looks further back.
-            let report = try deliverer.round(on: connection, recentOnly: wake == .released)
-            for attempt in report.attempts { log(attempt) }
-            if let retry = report.nextAttempt { next = min(next, retry) }
-            // A full round: more may be due at once.
-            if report.attempts.count >= Deliverer.claimsPerRound { next = .zero }
+            try deliver(deliverer, on: connection, recentOnly: wake == .released, next: &next)
         case .changed:
-            if let retry = try release.nextAttemptDelay(routes: deliverer.routes) { next = min(next, retry) }
+            if noticed > 0 {
+                try deliver(deliverer, on: connection, recentOnly: true, next: &next)
+            } else if let retry = try release.nextAttemptDelay(routes: deliverer.routes) {
+                next = min(next, retry)
+            }
         }
         if let due = try release.nextReleaseDelay() { next = min(next, due) }
+        if let notifier, let due = try notifier.nextDelay(on: connection) { next = min(next, due) }
         return next
+    }
+
+    private func deliver(_ deliverer: Deliverer, on connection: Connection, recentOnly: Bool, next: inout Duration) throws {
+        let report = try deliverer.round(on: connection, recentOnly: recentOnly)
+        for attempt in report.attempts { log(attempt) }
+        if let retry = report.nextAttempt { next = min(next, retry) }
+        // A full round: more may be due at once.
+        if report.attempts.count >= Deliverer.claimsPerRound { next = .zero }
+    }
+
+    /// Queues the reviewers' notices due now; returns how many.
+    private func queueNotices(_ notifier: ReviewerNotifier, on connection: Connection) throws -> Int {
+        let queued = try notifier.queue(on: connection)
+        for notice in queued {
+            logger.info("reviewers notified", ["bundle.id": "\(notice.bundleID)", "notice": notice.kind.rawValue])
+        }
+        return queued.count
     }
 
     private func log(_ attempt: Deliverer.Attempt) {
@@ -217,7 +238,8 @@ private struct PublisherCache {
     private var cached: [any Publisher] = []
 
     mutating func publishers(for configuration: ChorusConfiguration) -> [any Publisher] {
-        if self.configuration?.webhooks != configuration.webhooks || self.configuration?.delivery != configuration.delivery {
+        if self.configuration?.webhooks != configuration.webhooks || self.configuration?.delivery != configuration.delivery
+            || self.configuration?.notifications != configuration.notifications {
             cached = configuration.publishers()
             self.configuration = configuration
         }
