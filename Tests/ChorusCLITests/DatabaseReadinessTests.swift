@@ -215,6 +215,7 @@ struct DatabaseReadinessTests {
     // MARK: A database that cannot be reached
 
     static let unreachable = "host=/nonexistent/chorus-unreachable user=nobody password=s3cret-pw"
+    static let statusUnreachable = "Error: the database cannot be reached"
     static let cannotConnect = #"Error: cannot connect to PostgreSQL: connection to server on socket "/nonexistent/chorus-unreachable/.s.PGSQL.5432" failed"#
 
     /// Every command that takes `--database`, against a server that is not there: the ones that need it end
@@ -236,6 +237,10 @@ struct DatabaseReadinessTests {
         Row(arguments: ["review", "edit", "d1", "--text", "new"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["review", "watch"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["outbox"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        Row(arguments: ["outbox", "--deliver"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        // The report says why on standard output ("Server: unreachable — cannot connect …"); the exit says 69.
+        Row(arguments: ["status"], status: 69, firstLine: statusUnreachable, error: statusUnreachable),
+        Row(arguments: ["status", "--json"], status: 69, firstLine: statusUnreachable, error: statusUnreachable),
         Row(arguments: ["reviewers", "add", "someone", "--role", "reviewer"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["reviewers", "list"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["reviewers", "remove", "someone"], status: 69, firstLine: cannotConnect, error: cannotConnect),
@@ -251,8 +256,6 @@ struct DatabaseReadinessTests {
         ["demo"]: "runs on a private cluster of its own",
         ["embedded", "start"]: "works on the embedded cluster only",
         ["embedded", "stop"]: "works on the embedded cluster only",
-        // `chorus status` (exit 69) is the robustness engineer's (issue 17); its row joins once that lands.
-        ["status"]: "owned by issue 17; its row joins when its exit code 69 lands",
     ]
 
     @Test func theUnreachableTableCoversEveryCommand() {
