@@ -6,7 +6,7 @@ import Foundation
 /// rules directory — so that every problem carries its line and column, unknown fields are named as in
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
-    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery"]
+    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "maxConnections"]
     static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines", "timeout"]
     static let batchFields = ["maxEvents", "maxDelay"]
     static let deliveryFields = ["maxAttempts", "retryDelay", "maxDelay", "timeout"]
@@ -70,6 +70,10 @@ struct ConfigurationReader {
             }
         }
         if let node = fields["delivery"] { configuration.delivery = delivery(node) }
+        let least = ChorusConfiguration.fixedConnections + 1
+        if let node = fields["maxConnections"], let value = wholeNumber(node, "maxConnections", in: least...10_000) {
+            configuration.maximumConnections = value
+        }
         return configuration
     }
 
