@@ -113,7 +113,7 @@ struct StatusTruthTests {
         let daemon = try harness.start()
         defer { daemon.stop() }
         #expect(daemon.waitForLog("database not reachable at start-up", timeout: 60), "\(daemon.log.suffix(2000))")
-        #expect(daemon.log.contains("msg=\"starting\""), "\(daemon.log.suffix(2000))")
+        #expect(daemon.waitForLog("msg=\"starting\"", timeout: 60), "\(daemon.log.suffix(2000))")
         for secret in secrets {
             #expect(!daemon.log.contains(secret), "\(daemon.log.suffix(2000))")
         }
