@@ -8,5 +8,6 @@ public enum Migrations {
         rejectedInputsFingerprint,
         lifecycle,
         guarantees,
+        draftPhases,
     ]
 }
