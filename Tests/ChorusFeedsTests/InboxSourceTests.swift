@@ -40,10 +40,11 @@ import TestSupport
         return (try? await condition()) == true
     }
 
-    /// Connections of the database other than `except`'s.
+    /// Client connections of the database other than `except`'s (an autovacuum worker has a database too).
     static func connections(_ conninfo: String, except connection: Connection) throws -> Int {
         try connection.query("""
-            SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            SELECT count(*)::int8 AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
             """).first?.decode("n", as: Int.self) ?? -1
     }
 
