@@ -183,6 +183,7 @@ struct IngestCommand: ChorusCommand {
                 "bundlesOpened": summary.bundlesOpened.count, "bundlesTouched": summary.bundlesTouched.count,
                 "draftsCreated": summary.draftsCreated, "draftsSuperseded": summary.draftsSuperseded,
                 "draftsWithdrawn": summary.draftsWithdrawn, "draftsFlagged": summary.draftsFlagged,
+                "draftsReturnedToReview": summary.draftsReturnedToReview,
                 "rejected": rejected, "rejectedAlreadyKept": summary.rejectionsAlreadyKnown,
                 "notIncidents": documents.reduce(0) { $0 + $1.result.nonIncidents },
             ]
@@ -194,7 +195,8 @@ struct IngestCommand: ChorusCommand {
                           + "\(files.count) \(files.count == 1 ? "document" : "documents") as source '\(source ?? Self.defaultSource)'.")
             context.print("Bundles: \(summary.bundlesOpened.count) opened, \(summary.bundlesTouched.count) opened or changed; "
                           + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
-                          + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged.")
+                          + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged, "
+                          + "\(summary.draftsReturnedToReview) approved sent back to review.")
             let alreadyKept = summary.rejectionsAlreadyKnown > 0 ? ", \(summary.rejectionsAlreadyKnown) of them already" : ""
             context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs\(alreadyKept)). Rule set \(ruleSet.version.prefix(12)).")
         }

@@ -9,5 +9,6 @@ public enum Migrations {
         lifecycle,
         guarantees,
         draftPhases,
+        console,
     ]
 }
