@@ -7,7 +7,7 @@ import Foundation
 /// rules directory — so that every problem carries its line and column, unknown fields are named as in
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
-    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "console", "notifications", "maxConnections"]
+    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "maxConnections", "console", "notifications"]
     static let notificationFields = ["webhook", "remindAfter", "warnBefore"]
     static let consoleFields = ["listen", "publicURL", "database", "sessionLifetime", "idleTimeout"]
     static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines", "timeout"]
