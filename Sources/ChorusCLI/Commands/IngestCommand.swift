@@ -165,6 +165,8 @@ struct IngestCommand: ChorusCommand {
                 "draftsWithdrawn": summary.draftsWithdrawn, "draftsFlagged": summary.draftsFlagged,
                 "rejected": rejected, "rejectedAlreadyKept": summary.rejectionsAlreadyKnown,
                 "notIncidents": documents.reduce(0) { $0 + $1.result.nonIncidents },
+                "reportsHeld": summary.reportsHeld, "incidentsHeld": summary.incidentsHeld.count,
+                "bundlesCorroborated": summary.bundlesCorroborated.count,
             ]
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -175,6 +177,11 @@ struct IngestCommand: ChorusCommand {
             context.print("Bundles: \(summary.bundlesOpened.count) opened, \(summary.bundlesTouched.count) opened or changed; "
                           + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
                           + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged.")
+            if summary.reportsHeld > 0 || !summary.bundlesCorroborated.isEmpty {
+                context.print("Corroboration: \(summary.reportsHeld) reports held with \(summary.incidentsHeld.count) incidents "
+                              + "awaiting corroboration ('chorus review list --held'); "
+                              + "\(summary.bundlesCorroborated.count) bundles opened as their incident was corroborated.")
+            }
             let alreadyKept = summary.rejectionsAlreadyKnown > 0 ? ", \(summary.rejectionsAlreadyKnown) of them already" : ""
             context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs\(alreadyKept)). Rule set \(ruleSet.version.prefix(12)).")
         }

@@ -120,6 +120,8 @@ struct StatusReport: Encodable {
     var daemons: [Daemon]?
     var sources: [Source]?
     var queue: Queue?
+    /// Live incidents held until corroborated (no bundle yet).
+    var held: HeldSummary?
 
     mutating func read(from connection: Connection) throws {
         database.reachable = true
@@ -166,6 +168,9 @@ struct StatusReport: Encodable {
             """).first
         queue = Queue(bundles: try counts?.decode("bundles") ?? 0, drafts: drafts,
                       rejectedInputs: try counts?.decode("rejected") ?? 0, lastRejection: try counts?.decode("last"))
+        if applied.contains(where: { $0.name == Migrations.corroboration.name }) {
+            held = try CorroborationStore(connection: connection).summary()
+        }
     }
 
     func printText(to context: CommandContext) {
@@ -209,6 +214,15 @@ struct StatusReport: Encodable {
             let drafts = DraftState.allCases.map { "\($0) \(queue.drafts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             lines.append("Queue:     \(queue.bundles) bundles; drafts: \(drafts)")
             lines.append("Rejected:  \(queue.rejectedInputs) inputs" + (queue.lastRejection.map { "; last: \($0)" } ?? ""))
+        }
+        if let held {
+            var line = "Held:      \(held.incidents) incidents awaiting corroboration"
+            if held.incidents > 0 {
+                line += " (\(held.reports) reports" + (held.nextExpiry.map { "; next window closes \(RFC3339.format($0))" } ?? "")
+                    + "; see 'chorus review list --held')"
+            }
+            if held.expiredLastDay > 0 { line += "; \(held.expiredLastDay) expired uncorroborated in the last day" }
+            lines.append(line)
         }
         context.print(lines.joined(separator: "\n"))
     }

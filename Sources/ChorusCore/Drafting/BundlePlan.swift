@@ -26,11 +26,13 @@ public struct BundlePlan: Sendable, Hashable, Codable {
     public var actionItems: [ActionItem]
     /// The time the plan was made for.
     public var draftedAt: Date
+    /// What must report the incident before the bundle opens (the rule's `corroboration`); `nil`: it opens now.
+    public var corroboration: CorroborationPolicy?
 
     /// Creates a plan.
     public init(ruleID: String, ruleSetVersion: String, eventID: String, msgType: Event.MessageType, references: [String],
                 isDrill: Bool, incidentKey: String, suppression: SuppressionKey, release: ReleasePlan, drafts: [Draft],
-                actionItems: [ActionItem], draftedAt: Date) {
+                actionItems: [ActionItem], draftedAt: Date, corroboration: CorroborationPolicy? = nil) {
         self.ruleID = ruleID
         self.ruleSetVersion = ruleSetVersion
         self.eventID = eventID
@@ -43,6 +45,7 @@ public struct BundlePlan: Sendable, Hashable, Codable {
         self.drafts = drafts
         self.actionItems = actionItems
         self.draftedAt = draftedAt
+        self.corroboration = corroboration
     }
 }
 

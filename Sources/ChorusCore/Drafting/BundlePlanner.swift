@@ -42,7 +42,8 @@ public enum BundlePlanner {
             suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
             release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
                                  expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval)),
-            drafts: drafts, actionItems: isCancel ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now), draftedAt: now)
+            drafts: drafts, actionItems: isCancel ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now), draftedAt: now,
+            corroboration: rule.corroboration)
     }
 
     /// The bundles of every rule `event` matches.

@@ -70,6 +70,11 @@ public struct DryRunReport: Sendable, Hashable, Codable {
                 out += "  bundle: incident \(bundle.incidentKey)\(bundle.isDrill ? ", DRILL" : ""); release \(bundle.release.policy.rawValue), "
                 out += "not before \(RFC3339.format(bundle.release.notBefore)), expires \(RFC3339.format(bundle.release.expiresAt))\n"
                 out += "  suppression: \(bundle.suppression.key) until \(RFC3339.format(bundle.suppression.until))\n"
+                if let policy = bundle.corroboration, bundle.msgType != .cancel {
+                    let alone = policy.isAuthoritative(event, feed: event.source ?? "")
+                        ? "authoritative, so it drafts at once" : "held until corroborated (certainty possible)"
+                    out += "  corroboration: \(policy.summary); this report alone is \(alone)\n"
+                }
                 if bundle.msgType == .cancel {
                     out += "  cancels: withdraws the pending drafts of incident \(bundle.incidentKey), flags approved ones\n"
                     continue

@@ -14,11 +14,12 @@ public struct Rule: Sendable, Hashable {
         let gestures: [Gesture]
         let release: ReleaseSettings
         let suppression: SuppressionSettings
+        let corroboration: CorroborationPolicy?
         let file: String
 
         init(id: String, description: String, conditions: [RuleConditions], senders: [RuleSender], skipsAffectedSenders: Bool,
              templates: [String: LanguageTemplates], gestures: [Gesture], release: ReleaseSettings,
-             suppression: SuppressionSettings, file: String) {
+             suppression: SuppressionSettings, corroboration: CorroborationPolicy?, file: String) {
             self.id = id
             self.description = description
             self.conditions = conditions
@@ -28,6 +29,7 @@ public struct Rule: Sendable, Hashable {
             self.gestures = gestures
             self.release = release
             self.suppression = suppression
+            self.corroboration = corroboration
             self.file = file
         }
     }
@@ -52,22 +54,25 @@ public struct Rule: Sendable, Hashable {
     public var release: ReleaseSettings { storage.release }
     /// Which later events fold into the same bundle.
     public var suppression: SuppressionSettings { storage.suppression }
+    /// What must report an incident before the rule drafts for it; `nil`: the first report drafts.
+    public var corroboration: CorroborationPolicy? { storage.corroboration }
     /// The file the rule came from, relative to the rules directory.
     public var file: String { storage.file }
 
     /// Creates a rule; ``RuleSet/load(from:)`` is the checked way to get rules from files.
     public init(id: String, description: String, conditions: [RuleConditions], senders: [RuleSender], skipsAffectedSenders: Bool = true,
                 templates: [String: LanguageTemplates], gestures: [Gesture] = [], release: ReleaseSettings = ReleaseSettings(),
-                suppression: SuppressionSettings = SuppressionSettings(), file: String = "") {
+                suppression: SuppressionSettings = SuppressionSettings(), corroboration: CorroborationPolicy? = nil, file: String = "") {
         storage = Storage(id: id, description: description, conditions: conditions, senders: senders,
                           skipsAffectedSenders: skipsAffectedSenders, templates: templates, gestures: gestures,
-                          release: release, suppression: suppression, file: file)
+                          release: release, suppression: suppression, corroboration: corroboration, file: file)
     }
 
     public static func == (lhs: Rule, rhs: Rule) -> Bool {
         lhs.storage === rhs.storage || (lhs.id == rhs.id && lhs.description == rhs.description && lhs.conditions == rhs.conditions
             && lhs.senders == rhs.senders && lhs.skipsAffectedSenders == rhs.skipsAffectedSenders && lhs.templates == rhs.templates
-            && lhs.gestures == rhs.gestures && lhs.release == rhs.release && lhs.suppression == rhs.suppression && lhs.file == rhs.file)
+            && lhs.gestures == rhs.gestures && lhs.release == rhs.release && lhs.suppression == rhs.suppression
+            && lhs.corroboration == rhs.corroboration && lhs.file == rhs.file)
     }
 
     public func hash(into hasher: inout Hasher) {

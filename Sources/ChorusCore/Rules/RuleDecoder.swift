@@ -4,11 +4,13 @@ import Foundation
 struct RuleDecoder {
     let context: LoaderContext
 
-    static let ruleFields = ["id", "description", "when", "participants", "skipAffected", "templates", "gestures", "release", "suppress"]
+    static let ruleFields = ["id", "description", "when", "participants", "skipAffected", "templates", "gestures", "release", "suppress",
+                             "corroboration"]
     static let conditionFields = ["kind", "countries", "place", "status", "severity", "certainty", "alertLevel",
                                   "fatalities", "injured", "magnitude", "tags"]
     static let senderFields = ["participant", "channels", "languages"]
     static let gestureFields = ["light", "countries", "at", "after"]
+    static let corroborationFields = ["sources", "window", "authoritative"]
 
     func decode(_ root: JSON5Node, reader: inout NodeReader) -> Rule? {
         guard let fields = reader.object(root, "", allowed: Self.ruleFields, required: ["id", "description", "when", "participants", "templates"]) else { return nil }
@@ -70,9 +72,11 @@ struct RuleDecoder {
             }
             if let windowNode = suppressFields["window"], let value = reader.duration(windowNode, "suppress.window") { suppression.window = value }
         }
+        let corroboration = fields["corroboration"].flatMap { self.corroboration($0, &reader) }
         guard ok, reader.diagnostics.isEmpty, let id, let description else { return nil }
         return Rule(id: id, description: description, conditions: conditions, senders: senders, skipsAffectedSenders: skipAffected,
-                    templates: templates, gestures: gestures, release: release, suppression: suppression, file: reader.file)
+                    templates: templates, gestures: gestures, release: release, suppression: suppression,
+                    corroboration: corroboration, file: reader.file)
     }
 
     private func conditions(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> RuleConditions? {
@@ -116,6 +120,37 @@ struct RuleDecoder {
         result.magnitude = range(fields["magnitude"], "\(path).magnitude", minimumValue: -10, &reader)
         if let valueNode = fields["tags"], let values = reader.strings(valueNode, "\(path).tags") { result.tags = Set(values.map(\.0)) }
         return reader.diagnostics.count == before ? result : nil
+    }
+
+    /// `corroboration: { sources: 3, window: "6h", authoritative: ["police.gov.il"] }`.
+    private func corroboration(_ node: JSON5Node, _ reader: inout NodeReader) -> CorroborationPolicy? {
+        guard let fields = reader.object(node, "corroboration", allowed: Self.corroborationFields, required: ["sources"]),
+              let sourcesNode = fields["sources"], let count = reader.number(sourcesNode, "corroboration.sources") else { return nil }
+        guard count == count.rounded(), (2...100).contains(count) else {
+            let hint = count == 1 ? ": one report needs no corroboration, leave the field out" : ""
+            reader.report(sourcesNode, "corroboration.sources", "\(RuleConditions.format(count)) is not a number of independent origins from 2 to 100\(hint)")
+            return nil
+        }
+        var window = Duration.seconds(6 * 3600)
+        if let windowNode = fields["window"], let value = reader.duration(windowNode, "corroboration.window") {
+            guard value > .zero else {
+                reader.report(windowNode, "corroboration.window", "a window of 0 could never be corroborated")
+                return nil
+            }
+            window = value
+        }
+        var authoritative: [String] = []
+        if let listNode = fields["authoritative"], let values = reader.strings(listNode, "corroboration.authoritative") {
+            for (text, valueNode, path) in values {
+                let name = text.hasPrefix("*.") ? String(text.dropFirst(2)) : text
+                guard !name.isEmpty, !name.contains("*"), !name.contains(where: \.isWhitespace) else {
+                    reader.report(valueNode, path, "'\(text)' is not a feed name or an origin (a domain, '*.gov.il' for every domain under gov.il)")
+                    continue
+                }
+                authoritative.append(text)
+            }
+        }
+        return CorroborationPolicy(sources: Int(count), windowSeconds: Int(window.components.seconds), authoritative: authoritative)
     }
 
     private func range(_ node: JSON5Node?, _ path: String, minimumValue: Double, _ reader: inout NodeReader) -> NumericRange? {

@@ -7,5 +7,6 @@ public enum Migrations {
         daemonInstances,
         rejectedInputsFingerprint,
         lifecycle,
+        corroboration,
     ]
 }
