@@ -71,7 +71,7 @@ struct RulesCommandTests {
         #expect(outcome.code == .dataError)
         let lines = outcome.out.split(separator: "\n").map(String.init)
         #expect(lines.count == 15)
-        #expect(lines.contains("\(directory)/rules/unknown-field.json5:5:3: unknown field 'partcipants' (did you mean 'participants'?); allowed: id, description, when, participants, skipAffected, templates, gestures, release, suppress"))
+        #expect(lines.contains("\(directory)/rules/unknown-field.json5:5:3: unknown field 'partcipants' (did you mean 'participants'?); allowed: id, description, when, participants, skipAffected, templates, gestures, release, suppress, corroboration"))
         #expect(lines.contains("\(directory)/rules/missing-template.json5: templates.en: no template in 'en', which participant 'de-foreign-office' drafts in"))
         #expect(outcome.err == "Error: 15 problems in \(directory)\n")
     }

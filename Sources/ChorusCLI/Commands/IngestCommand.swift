@@ -178,9 +178,10 @@ struct IngestCommand: ChorusCommand {
                           + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
                           + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged.")
             if summary.reportsHeld > 0 || !summary.bundlesCorroborated.isEmpty {
-                context.print("Corroboration: \(summary.reportsHeld) reports held with \(summary.incidentsHeld.count) incidents "
-                              + "awaiting corroboration ('chorus review list --held'); "
-                              + "\(summary.bundlesCorroborated.count) bundles opened as their incident was corroborated.")
+                let reports = summary.reportsHeld, incidents = summary.incidentsHeld.count, opened = summary.bundlesCorroborated.count
+                context.print("Corroboration: \(reports) report\(reports == 1 ? "" : "s") held with \(incidents) "
+                              + "incident\(incidents == 1 ? "" : "s") awaiting corroboration ('chorus review list --held'); "
+                              + "\(opened) bundle\(opened == 1 ? "" : "s") opened as \(opened == 1 ? "its incident was" : "their incidents were") corroborated.")
             }
             let alreadyKept = summary.rejectionsAlreadyKnown > 0 ? ", \(summary.rejectionsAlreadyKnown) of them already" : ""
             context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs\(alreadyKept)). Rule set \(ruleSet.version.prefix(12)).")

@@ -216,9 +216,9 @@ struct StatusReport: Encodable {
             lines.append("Rejected:  \(queue.rejectedInputs) inputs" + (queue.lastRejection.map { "; last: \($0)" } ?? ""))
         }
         if let held {
-            var line = "Held:      \(held.incidents) incidents awaiting corroboration"
+            var line = "Held:      \(held.incidents) incident\(held.incidents == 1 ? "" : "s") awaiting corroboration"
             if held.incidents > 0 {
-                line += " (\(held.reports) reports" + (held.nextExpiry.map { "; next window closes \(RFC3339.format($0))" } ?? "")
+                line += " (\(held.reports) report\(held.reports == 1 ? "" : "s")" + (held.nextExpiry.map { "; next window closes \(RFC3339.format($0))" } ?? "")
                     + "; see 'chorus review list --held')"
             }
             if held.expiredLastDay > 0 { line += "; \(held.expiredLastDay) expired uncorroborated in the last day" }
