@@ -56,9 +56,11 @@ func runBenchmarks(_ options: BenchOptions) throws {
         MatchingBench.run(quick: options.quick, into: &table)
     }
     if options.sections.contains("news") {
-        try NewsBench.run(rules: options.rules, quick: options.quick, into: &table)
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-news-\(getpid())", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        try NewsBench.run(rules: options.rules, workspace: workspace, quick: options.quick, into: &table)
     }
-    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon"]) {
+    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "news"]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"))
@@ -76,6 +78,16 @@ func runBenchmarks(_ options: BenchOptions) throws {
         }
         if options.sections.contains("pipeline") {
             try PipelineBench.run(connection, rules: options.rules, quick: options.quick, into: &table)
+        }
+        if options.sections.contains("news") {
+            // A day of news through the daemon, in a database of its own.
+            try connection.execute("CREATE DATABASE chorus_news_bench")
+            try Migrator().migrate(try Connection(cluster.conninfo(database: "chorus_news_bench")))
+            let workspace = directory.appendingPathComponent("news", isDirectory: true)
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+            try DaemonBench.newsMemory(chorus: try DaemonBench.executable(), conninfo: cluster.conninfo(database: "chorus_news_bench"),
+                                       rules: options.rules.standardizedFileURL, workspace: workspace, quick: options.quick,
+                                       into: &table)
         }
         if options.sections.contains("daemon") {
             // The daemon gets a database of its own, so the figures above do not share tables with it.

@@ -86,9 +86,11 @@ struct CorroborationTests {
         #expect(policy.isAuthoritative(Self.report("p3", origin: "reuters.com"), feed: "POLICE-IL"))
         #expect(!policy.isAuthoritative(Self.report("p4", origin: "notgov.il"), feed: "emm"))
         #expect(!policy.isAuthoritative(Self.report("p5", origin: "reuters.com"), feed: "emm"))
-        // A report that is only likely is stronger than possible, but no authority.
-        let likely = Self.assess([Self.report("x1", origin: "feed.example", certainty: .likely)])
-        #expect(likely.certainty == .likely && !likely.isCorroborated)
+        // A feed that says likely (a CAP authority's warning) is an authority that says likely.
+        let likely = Self.assess([Self.report("x1", origin: "warnings.example", certainty: .likely)])
+        #expect(likely.certainty == .likely && likely.isCorroborated)
+        // Unknown is no authority.
+        #expect(!Self.assess([Self.report("x2", origin: "feed.example", certainty: .unknown)]).isCorroborated)
     }
 
     @Test func aReportWithoutOriginCountsAsItsFeed() {
@@ -177,7 +179,7 @@ struct CorroborationTests {
         let plans = BundlePlanner.plans(event: Self.report("r1", origin: "reuters.com"), ruleSet: set, now: Self.sent)
         #expect(plans.map(\.ruleID) == ["deadly-attack"])
         #expect(plans.first?.corroboration == rule.corroboration)
-        #expect(set.rule(id: "major-earthquake")?.corroboration == nil)
+        #expect(set.rule(id: "major-earthquake")?.corroboration == CorroborationPolicy(sources: 3, windowSeconds: 12 * 3600))
     }
 
     @Test(arguments: [

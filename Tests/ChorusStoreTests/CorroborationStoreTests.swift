@@ -149,6 +149,39 @@ struct CorroborationStoreTests {
         #expect(try held.isEmpty)
     }
 
+    @Test func newsOfAnIncidentAFeedNamedJoinsItsBundle() throws {
+        var alert = Self.officersReport("cap-1")
+        alert.incident = "il-police-2026-1"
+        alert.origin = "police.gov.il"
+        let opened = try write([alert], feed: "police-cap")
+        let bundle = try #require(opened.bundlesOpened.first)
+        // A news report names no incident: matched on its facts, it joins that bundle.
+        let news = try write([Self.report("r1", origin: "reuters.com")], feed: "emm")
+        #expect(news.bundlesOpened.isEmpty && news.reportsHeld == 0 && news.correlations.map(\.bundle) == [bundle])
+        // Another incident the feed names is another incident, even of the same kind in the same country.
+        var other = alert
+        other.id = "cap-2"
+        other.incident = "il-police-2026-2"
+        #expect(try write([other], feed: "police-cap").bundlesOpened.count == 1)
+        // An alert that says only possible is held under its key, and its update (the same key) is the same
+        // incident.
+        var possible = alert
+        possible.id = "cap-3"
+        possible.incident = "il-police-2026-3"
+        possible.certainty = .possible
+        possible.kind = "terror_attack"
+        let held = try write([possible], feed: "police-cap")
+        #expect(held.bundlesOpened.isEmpty && held.reportsHeld == 1)
+        var update = possible
+        update.id = "cap-3-update"
+        update.msgType = .update
+        update.references = ["cap-3"]
+        update.certainty = .observed
+        let confirmed = try write([update], feed: "police-cap")
+        let third = try #require(confirmed.bundlesOpened.first)
+        #expect(try CorroborationStore(connection: reviewer).corroboration(bundle: third)?.evidence.map(\.eventId) == ["cap-3", "cap-3-update"])
+    }
+
     @Test func heldIncidentsOutliveTheWriterAndItsConnection() throws {
         let first = try Connection(conninfo)
         try first.execute("SET SESSION AUTHORIZATION \(identifier: ReviewFixture.daemon)")

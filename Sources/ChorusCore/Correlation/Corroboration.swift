@@ -11,12 +11,13 @@ import Foundation
 ///   a news item's publisher domain, or the agency of its byline, so the papers printing one wire story
 ///   are one origin), else its feed. Two reports of one origin count once; so do two reports with the same
 ///   lead text (a syndicated copy without a byline, ``CorroborationReport/fingerprint``).
-/// - **Authoritative.** A report is authoritative when its feed states it as `observed` — a duty
-///   officer's report, a CAP authority's alert, an internal system's event; news and GDELT items never are
-///   (their parsers make them `possible`) — or when the rule lists its feed or origin in `authoritative`
-///   (an official ministry or police feed whose items are news).
+/// - **Authoritative.** A report is authoritative when its feed states it as `observed` or `likely` — a
+///   duty officer's report, a CAP authority's alert or warning, GDACS, USGS, an internal system's event;
+///   news and GDELT items never are (their parsers make them `possible`: a report, not a fact) — or when
+///   the rule lists its feed or origin in `authoritative` (an official ministry or police feed whose items
+///   are news).
 /// - **Certainty** grows with the evidence: `possible` for one origin, `likely` once two independent
-///   origins agree, `observed` once an authority reports it.
+///   origins agree (or an authority says likely), `observed` once an authority reports it.
 /// - **The same incident**: the same rule and kind, a country in common, and — when both say where — the
 ///   same place or points within ``nearbyKilometres``; a report that names no place joins an incident of
 ///   its country. Different places make different incidents: a wrong merge could corroborate a false report.
@@ -32,6 +33,11 @@ public enum Corroboration {
 
     /// How closely `event` matches `incident`; `nil` when it is another incident.
     public static func match(_ event: Event, _ incident: IncidentSketch) -> IncidentMatch? {
+        match(event, place: event.place.map(placeForm), incident)
+    }
+
+    /// ``match(_:_:)`` with the event's place words worked out once.
+    static func match(_ event: Event, place: String?, _ incident: IncidentSketch) -> IncidentMatch? {
         // A feed that names its incidents says which reports belong together, and which do not.
         if let key = event.incident, !incident.incidents.isEmpty {
             return incident.incidents.contains(key) ? .place : nil
@@ -42,7 +48,7 @@ public enum Corroboration {
         var near: Bool?
         if let a = event.location, let b = incident.location { near = kilometres(a, b) <= nearbyKilometres }
         var samePlace: Bool?
-        if let a = event.place.map(placeForm), let b = incident.place.map(placeForm), !a.isEmpty, !b.isEmpty {
+        if let a = place, let b = incident.placeKey, !a.isEmpty, !b.isEmpty {
             samePlace = a == b || contains(a, b) || contains(b, a)
         }
         if near == true || samePlace == true { return .place }
@@ -53,8 +59,9 @@ public enum Corroboration {
     /// The incident among `candidates` that `event` belongs to: the closest match, then the most recent.
     public static func bestMatch(for event: Event, among candidates: [HeldIncident]) -> Int? {
         var best: (index: Int, match: IncidentMatch, firstSeen: Date)?
+        let place = event.place.map(placeForm)
         for (index, candidate) in candidates.enumerated() {
-            guard let match = match(event, candidate.sketch) else { continue }
+            guard let match = match(event, place: place, candidate.sketch) else { continue }
             if let current = best, (current.match, current.firstSeen) >= (match, candidate.firstSeenAt) { continue }
             best = (index, match, candidate.firstSeenAt)
         }
@@ -68,7 +75,14 @@ public enum Corroboration {
             incident.reports.append(report)
         }
         incident.sketch.absorb(event)
-        let assessment = assess(incident.reports, policy: policy)
+        // The running tally takes the new report alone; one that does not cover the earlier reports is
+        // counted afresh (an incident read back from the store).
+        if incident.tally.counted == incident.reports.count - 1, let last = incident.reports.last {
+            incident.tally.count(last)
+        } else if incident.tally.counted != incident.reports.count {
+            incident.tally = Tally(incident.reports)
+        }
+        let assessment = incident.tally.assessment(policy: policy)
         let wasCorroborated = incident.state == .corroborated
         incident.assessment = assessment
         if wasCorroborated { return .joins(assessment) }
@@ -79,33 +93,55 @@ public enum Corroboration {
 
     /// What the reports, in the order they arrived, establish under `policy`.
     public static func assess(_ reports: [CorroborationReport], policy: CorroborationPolicy) -> CorroborationAssessment {
-        var origins: [String] = []
-        var authorities: [String] = []
-        var standings: [ReportStanding] = []
-        var originByFingerprint: [String: String] = [:]
-        var likely = false
-        for report in reports {
+        Tally(reports).assessment(policy: policy)
+    }
+
+    /// The count behind an assessment, kept with an incident so that a further report is weighed without
+    /// going over the earlier ones again.
+    struct Tally: Sendable, Hashable {
+        private(set) var counted = 0
+        private var origins: [String] = []
+        private var originSet: Set<String> = []
+        private var authorities: [String] = []
+        private var standings: [ReportStanding] = []
+        private var originByFingerprint: [String: String] = [:]
+        private var likely = false
+        private var observed = false
+
+        init() {}
+
+        init(_ reports: [CorroborationReport]) {
+            for report in reports { count(report) }
+        }
+
+        /// Counts the report that arrived after the others.
+        mutating func count(_ report: CorroborationReport) {
             let standing: ReportStanding
-            if origins.contains(report.origin) {
+            if originSet.contains(report.origin) {
                 standing = .sameOrigin
             } else if let fingerprint = report.fingerprint, let original = originByFingerprint[fingerprint] {
                 standing = .copy(of: original)
             } else {
                 standing = .independent
                 origins.append(report.origin)
+                originSet.insert(report.origin)
             }
             if let fingerprint = report.fingerprint, originByFingerprint[fingerprint] == nil {
                 originByFingerprint[fingerprint] = report.origin
             }
             if report.isAuthoritative, !authorities.contains(report.origin) { authorities.append(report.origin) }
-            if report.certainty == .likely { likely = true }
+            // An authority that says likely makes it likely; any other authority, observed.
+            if report.certainty == .likely { likely = true } else if report.isAuthoritative { observed = true }
             standings.append(standing)
+            counted += 1
         }
-        let certainty: Event.Certainty = !authorities.isEmpty ? .observed
-            : origins.count >= 2 || likely ? .likely : .possible
-        return CorroborationAssessment(origins: origins, authorities: authorities, standings: standings, certainty: certainty,
-                                       required: policy.sources,
-                                       isCorroborated: !authorities.isEmpty || origins.count >= policy.sources)
+
+        func assessment(policy: CorroborationPolicy) -> CorroborationAssessment {
+            let certainty: Event.Certainty = observed ? .observed : origins.count >= 2 || likely ? .likely : .possible
+            return CorroborationAssessment(origins: origins, authorities: authorities, standings: standings, certainty: certainty,
+                                           required: policy.sources,
+                                           isCorroborated: !authorities.isEmpty || origins.count >= policy.sources)
+        }
     }
 
     /// The great-circle distance between two points.
@@ -143,7 +179,7 @@ public struct CorroborationPolicy: Sendable, Hashable, Codable {
 
     /// Whether a report of `event` delivered by `feed` is authoritative.
     public func isAuthoritative(_ event: Event, feed: String) -> Bool {
-        if event.certainty == .observed { return true }
+        if event.certainty == .observed || event.certainty == .likely { return true }
         let origin = event.origin?.lowercased()
         return authoritative.contains { entry in
             let entry = entry.lowercased()
@@ -235,7 +271,7 @@ public enum ReportStanding: Sendable, Hashable, Codable, CustomStringConvertible
 }
 
 /// What a set of reports establishes.
-public struct CorroborationAssessment: Sendable, Hashable, Codable {
+public struct CorroborationAssessment: Sendable, Hashable {
     /// The independent origins, in the order they first reported.
     public var origins: [String]
     /// The origins of authoritative reports.
@@ -261,11 +297,15 @@ public struct CorroborationAssessment: Sendable, Hashable, Codable {
 }
 
 /// What an incident's facts are for matching further reports: kind, countries, place, point.
-public struct IncidentSketch: Sendable, Hashable, Codable {
+public struct IncidentSketch: Sendable, Hashable {
     public var kind: String
     public var countries: [String]
-    public var place: String?
+    public var place: String? {
+        didSet { placeKey = place.map(Corroboration.placeForm) }
+    }
     public var location: Event.Location?
+    /// The place's words, as reports' places are compared with it.
+    private(set) var placeKey: String?
     /// The incident keys its reports' feeds gave (``Event/incident``).
     public var incidents: [String]
 
@@ -273,6 +313,7 @@ public struct IncidentSketch: Sendable, Hashable, Codable {
         self.kind = kind
         self.countries = countries
         self.place = place
+        self.placeKey = place.map(Corroboration.placeForm)
         self.location = location
         self.incidents = incidents
     }
@@ -328,6 +369,8 @@ public struct HeldIncident: Sendable, Hashable {
     public var state: CorroborationState
     /// What the reports establish (after the latest ``Corroboration/add(_:of:to:policy:)``).
     public var assessment: CorroborationAssessment?
+    /// The count behind ``assessment``.
+    var tally = Corroboration.Tally()
     public var firstSeenAt: Date
     public var expiresAt: Date
 

@@ -29,6 +29,13 @@ public struct BundlePlan: Sendable, Hashable, Codable {
     /// What must report the incident before the bundle opens (the rule's `corroboration`); `nil`: it opens now.
     public var corroboration: CorroborationPolicy?
 
+    /// Whether its drafts were left for later: a report its rule holds until corroborated, planned without
+    /// drafts or gestures (``BundlePlanner/plans(event:ruleSet:now:feed:)``); whoever opens or redrafts the
+    /// bundle with it plans it again in full.
+    public var waitsForCorroboration: Bool {
+        corroboration != nil && msgType != .cancel && drafts.isEmpty && actionItems.isEmpty
+    }
+
     /// Creates a plan.
     public init(ruleID: String, ruleSetVersion: String, eventID: String, msgType: Event.MessageType, references: [String],
                 isDrill: Bool, incidentKey: String, suppression: SuppressionKey, release: ReleasePlan, drafts: [Draft],

@@ -10,9 +10,14 @@ public enum BundlePlanner {
     /// Never throws: a draft whose template cannot be rendered, or that is over its channel's limit, is
     /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, language and channel).
     public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> BundlePlan {
+        plan(event: event, rule: rule, ruleSet: ruleSet, now: now, drafting: true)
+    }
+
+    /// The plan, without drafts and gestures when `drafting` is false (``BundlePlan/waitsForCorroboration``).
+    static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date, drafting: Bool) -> BundlePlan {
         var drafts: [Draft] = []
         let isCancel = event.msgType == .cancel
-        for sender in rule.senders where !isCancel {
+        for sender in rule.senders where !isCancel && drafting {
             guard let participant = ruleSet.participants[sender.participant] else { continue }
             if rule.skipsAffectedSenders && event.countries.contains(participant.country) { continue }
             if let host = participant.host, !event.countries.contains(host) { continue }
@@ -42,13 +47,20 @@ public enum BundlePlanner {
             suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
             release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
                                  expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval)),
-            drafts: drafts, actionItems: isCancel ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now), draftedAt: now,
-            corroboration: rule.corroboration)
+            drafts: drafts, actionItems: isCancel || !drafting ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now),
+            draftedAt: now, corroboration: rule.corroboration)
     }
 
     /// The bundles of every rule `event` matches.
-    public static func plans(event: Event, ruleSet: RuleSet, now: Date) -> [BundlePlan] {
-        ruleSet.match(event).map { plan(event: event, rule: $0.rule, ruleSet: ruleSet, now: now) }
+    ///
+    /// With `feed` (the source that delivered the event), a report that a rule holds until corroborated —
+    /// not authoritative under its `corroboration` — is planned without drafts: most such reports are held,
+    /// and the store plans the one that opens the bundle again, drafts and all (``RulePlanner``).
+    public static func plans(event: Event, ruleSet: RuleSet, now: Date, feed: String? = nil) -> [BundlePlan] {
+        ruleSet.match(event).map { match in
+            let waits = feed.map { feed in match.rule.corroboration.map { !$0.isAuthoritative(event, feed: feed) } ?? false } ?? false
+            return plan(event: event, rule: match.rule, ruleSet: ruleSet, now: now, drafting: !waits)
+        }
     }
 
     /// The correlation key: the feed's incident, else the message an update refers to, else the event's id.

@@ -30,13 +30,16 @@ struct CorroborationLedger {
         case hold
         /// This report corroborated its incident: open the bundle with the plan.
         case open
-        /// A further report of an incident already corroborated: entry `index` (see ``bundle(ofEntry:)``).
-        case join(Int)
+        /// A further report of an incident already corroborated: kept with its bundle as evidence, changing
+        /// nothing (what ``Correlation`` decides for a report), written with the ledger.
+        case join
     }
 
     private var entries: [Entry] = []
     private var entryByID: [Int: Int] = [:]
     private var entryByBundle: [Int: Int] = [:]
+    /// Reports that joined a corroborated incident: entry, event row, feed id.
+    private var joins: [(entry: Int, row: Int, eventID: String)] = []
 
     /// The advisory-lock keys of the batch's plans that demand corroboration.
     static func lockKeys(_ items: [(event: Event, plans: [BundlePlan])]) -> [String] {
@@ -51,18 +54,28 @@ struct CorroborationLedger {
     /// cancels of reports an incident is held on cancel it.
     mutating func load(_ items: [(event: Event, plans: [BundlePlan])], bundles: [Int], on connection: Connection) throws {
         try cancel(items.filter { $0.event.msgType == .cancel && !$0.event.references.isEmpty }.map(\.event), on: connection)
-        var rules: [String] = [], drills: [Bool] = [], kinds: [String] = [], countries: [String] = []
+        var rules: [String] = [], drills: [Bool] = [], kinds: [String] = [], countries: [String] = [], keyless: [Bool] = []
+        var keyedRules: [String] = [], keyedDrills: [Bool] = [], keys: [String] = []
         for item in items where item.event.msgType != .cancel {
             for plan in item.plans where plan.corroboration != nil {
                 rules.append(plan.ruleID)
                 drills.append(plan.isDrill)
                 kinds.append(item.event.kind)
                 countries.append(item.event.countries.joined(separator: ","))
+                keyless.append(item.event.incident == nil)
+                if let key = item.event.incident {
+                    keyedRules.append(plan.ruleID)
+                    keyedDrills.append(plan.isDrill)
+                    keys.append(key)
+                }
             }
         }
         let bundles = bundles.filter { entryByBundle[$0] == nil }
         guard !rules.isEmpty || !bundles.isEmpty else { return }
         let known = Array(entryByID.keys)
+        // The open incidents of the reports' rules, kinds and countries — those a feed named only for reports
+        // without a key of their own (``Corroboration/match(_:_:)``) —, those of the reports' incident keys,
+        // and those of the bundles the reports continue. Each part has its index (migration 6).
         let rows = try connection.query("""
             SELECT c.id, c.rule_id, c.is_drill, c.kind, c.countries, c.place, c.lat, c.lon, c.incidents, c.state, c.certainty, c.origins,
                    c.sources_required, c.first_seen_at, c.expires_at, c.bundle_id
@@ -70,8 +83,19 @@ struct CorroborationLedger {
             WHERE c.id IN (
                 SELECT c.id FROM unnest(\(rules), \(drills), \(kinds), \(countries)) AS p(rule_id, is_drill, kind, countries)
                 JOIN chorus.corroborations c ON c.rule_id = p.rule_id AND c.kind = p.kind AND c.is_drill = p.is_drill
-                     AND c.state <> 'cancelled' AND c.expires_at > now()
+                     AND c.state <> 'cancelled' AND c.incidents = '{}' AND c.expires_at > now()
                      AND (c.countries && string_to_array(p.countries, ',') OR (c.countries = '{}' AND p.countries = ''))
+                UNION
+                SELECT c.id FROM unnest(\(rules), \(drills), \(kinds), \(countries), \(keyless))
+                     AS p(rule_id, is_drill, kind, countries, keyless)
+                JOIN chorus.corroborations c ON c.rule_id = p.rule_id AND c.kind = p.kind AND c.is_drill = p.is_drill
+                     AND c.state <> 'cancelled' AND c.incidents <> '{}' AND c.expires_at > now()
+                     AND c.countries && string_to_array(p.countries, ',')
+                WHERE p.keyless
+                UNION
+                SELECT c.id FROM unnest(\(keyedRules), \(keyedDrills), \(keys)) AS k(rule_id, is_drill, incident)
+                JOIN chorus.corroborations c ON c.incidents @> ARRAY[k.incident] AND c.state <> 'cancelled'
+                     AND c.rule_id = k.rule_id AND c.is_drill = k.is_drill AND c.expires_at > now()
                 UNION
                 SELECT c.id FROM chorus.corroborations c WHERE c.bundle_id = ANY(\(bundles)))
               AND NOT (c.id = ANY(\(known)))
@@ -166,7 +190,8 @@ struct CorroborationLedger {
             entries[index].corroboratedNow = true
             return .open
         case .joins:
-            return .join(index)
+            joins.append((index, row, event.id))
+            return .join
         }
     }
 
@@ -189,10 +214,6 @@ struct CorroborationLedger {
         entries[index].changed = true
         return outcome
     }
-
-    /// The bundle of entry `index`, once known (an incident corroborated in this transaction has one after
-    /// the writer inserted its new bundles).
-    func bundle(ofEntry index: Int) -> Int? { entries[index].bundle }
 
     /// Tells the ledger which bundles the writer opened: (event row, rule) → bundle.
     mutating func bundlesOpened(_ opened: [(eventRow: Int, ruleID: String, bundle: Int)]) {
@@ -217,6 +238,8 @@ struct CorroborationLedger {
         var reportsHeld = 0
         /// Bundles opened by corroboration.
         var corroborated: [Int] = []
+        /// Reports that joined the bundle of an incident corroborated before: feed id, bundle.
+        var joined: [(eventID: String, bundle: Int)] = []
     }
 
     /// Writes the new and changed incidents and their new evidence, and records the evidence of the
@@ -311,6 +334,12 @@ struct CorroborationLedger {
             written.corroborated.append(bundle)
             for row in entry.rows where row != entry.opening { links.append((bundle, row)) }
         }
+        for join in joins {
+            guard let bundle = entries[join.entry].bundle else { continue }
+            links.append((bundle, join.row))
+            written.joined.append((join.eventID, bundle))
+        }
+        joins = []
         if !links.isEmpty {
             try connection.execute("""
                 INSERT INTO chorus.bundle_events (bundle_id, event_id, role)

@@ -44,8 +44,14 @@ extension Migrations {
             CHECK (expires_at > first_seen_at),
             UNIQUE (first_event_id, rule_id)
         );
-        -- Where a report looks for its incident: the rule's open incidents of its kind.
+        -- Where a report looks for its incident: the rule's open incidents of its kind that no feed named
+        -- (every report), those a feed named (reports without a key of their own), and those of the
+        -- report's own incident key.
         CREATE INDEX corroborations_open ON chorus.corroborations (rule_id, kind, is_drill, expires_at)
+            WHERE state <> 'cancelled' AND incidents = '{}';
+        CREATE INDEX corroborations_open_named ON chorus.corroborations (rule_id, kind, is_drill, expires_at)
+            WHERE state <> 'cancelled' AND incidents <> '{}';
+        CREATE INDEX corroborations_by_incident ON chorus.corroborations USING gin (incidents)
             WHERE state <> 'cancelled';
         -- What `chorus status` and `review list --held` show.
         CREATE INDEX corroborations_held ON chorus.corroborations (expires_at) WHERE state = 'held';

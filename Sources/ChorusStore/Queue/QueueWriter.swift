@@ -72,24 +72,19 @@ private struct WriteRun {
             for plan in item.plans {
                 if let link = links[plan.ruleID] {
                     continued.insert(plan.ruleID)
-                    try continueBundle(link, item: item, plan: plan, source: batch.source, planner: nil)
+                    try continueBundle(link, item: item, plan: plan, source: batch.source, planner: batch.planner)
                     corroboration.note(item.event, row: item.row, feed: batch.source, plan: plan, bundle: link.bundle)
                 } else if item.event.msgType != .cancel {
                     // A rule that demands corroboration holds the report, or opens the bundle it corroborates,
                     // or folds it into the bundle its incident opened before.
                     if let policy = plan.corroboration {
                         switch corroboration.weigh(item.event, row: item.row, feed: batch.source, plan: plan, policy: policy) {
-                        case .hold: continue
+                        case .hold, .join: continue
                         case .open: break
-                        case .join(let entry):
-                            if corroboration.bundle(ofEntry: entry) == nil { try flushNewBundles() }
-                            guard let bundle = corroboration.bundle(ofEntry: entry) else { continue }
-                            continued.insert(plan.ruleID)
-                            try continueBundle(BundleLink(bundle: bundle, link: .suppression), item: item, plan: plan,
-                                               source: batch.source, planner: nil)
-                            continue
                         }
                     }
+                    // The report that opens the bundle is drafted now, if drafting waited for it.
+                    let plan = plan.waitsForCorroboration ? batch.planner?.plan(item.event, ruleID: plan.ruleID) ?? plan : plan
                     pendingBundles.append((plan, item.row))
                     pendingKeys.formUnion(Self.keys(of: plan))
                 }
@@ -357,7 +352,9 @@ private struct WriteRun {
         guard let state = try bundleState(bundle) else { return }
         var plan = plan
         let relation = Correlation.relation(of: item.event, feed: source, link: link.link, to: state.bundle)
-        if plan == nil, relation == .update { plan = planner?.plan(item.event, ruleID: state.ruleID) }
+        if relation == .update, plan == nil || plan?.waitsForCorroboration == true {
+            plan = planner?.plan(item.event, ruleID: state.ruleID) ?? plan
+        }
         let decision = Correlation.decide(event: item.event, feed: source, link: link.link, plan: plan, bundle: state.bundle)
         guard let role = decision.relation.role else { return }
         try connection.execute("""
@@ -483,6 +480,10 @@ private struct WriteRun {
         summary.reportsHeld += written.reportsHeld
         summary.incidentsHeld.formUnion(written.held)
         summary.bundlesCorroborated += written.corroborated
+        for (eventID, bundle) in written.joined {
+            summary.correlations.append(Correlated(eventID: eventID, bundle: bundle, relation: .report, changes: []))
+            summary.bundlesTouched.insert(bundle)
+        }
     }
 
     // MARK: Notification
