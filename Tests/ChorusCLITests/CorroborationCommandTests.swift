@@ -47,6 +47,8 @@ struct CorroborationCommandTests {
         #expect(bundles.count == 1)
         let bundle = try #require(bundles.first)
         #expect(bundle.corroboration == CorroborationBrief(certainty: .likely, origins: 3, required: 3))
+        // Drafted when it opened, from the report that corroborated it.
+        #expect((bundle.draftStates[.pending] ?? 0) == 20 && bundle.event.id == "toi-2026-shooting-1", "\(bundle)")
         let show = Self.run(["review", "show", "\(bundle.id)"], database: database)
         #expect(show.out.contains("Corroboration: likely, 3 of 3 independent origins, corroborated"), "\(show.out)")
         #expect(show.out.contains("· reuters.com (carried by nytimes.com) — same origin as an earlier report, not counted"), "\(show.out)")

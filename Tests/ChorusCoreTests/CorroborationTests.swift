@@ -180,6 +180,14 @@ struct CorroborationTests {
         #expect(plans.map(\.ruleID) == ["deadly-attack"])
         #expect(plans.first?.corroboration == rule.corroboration)
         #expect(set.rule(id: "major-earthquake")?.corroboration == CorroborationPolicy(sources: 3, windowSeconds: 12 * 3600))
+        // In the pipeline a report that will wait is not drafted yet; an authority's is.
+        let waiting = BundlePlanner.plans(event: Self.report("r1", origin: "reuters.com"), ruleSet: set, now: Self.sent, feed: "emm")
+        #expect(waiting.map(\.waitsForCorroboration) == [true] && waiting.first?.drafts.isEmpty == true)
+        #expect(waiting.first?.suppression == plans.first?.suppression && waiting.first?.incidentKey == plans.first?.incidentKey)
+        let observed = BundlePlanner.plans(event: Self.report("o1", origin: "police.example", certainty: .observed), ruleSet: set,
+                                           now: Self.sent, feed: "police")
+        #expect(observed.map(\.waitsForCorroboration) == [false] && observed.first?.drafts.isEmpty == false)
+        #expect(plans.first?.waitsForCorroboration == false)
     }
 
     @Test(arguments: [
