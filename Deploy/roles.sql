@@ -50,8 +50,8 @@ GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, deliv
 -- Held incidents and their evidence (migration 6): the pipeline holds, corroborates and cancels; evidence
 -- is append-only.
 GRANT INSERT ON chorus.corroborations, chorus.corroboration_evidence TO chorus_daemon;
-GRANT UPDATE (countries, place, lat, lon, incidents, state, certainty, origins, sources_required, bundle_id,
-    corroborated_at, updated_at) ON chorus.corroborations TO chorus_daemon;
+GRANT UPDATE (countries, place, lat, lon, incidents, state, certainty, reports, origins, authorities, sources_required,
+    bundle_id, corroborated_at, updated_at) ON chorus.corroborations TO chorus_daemon;
 -- Each `chorus run` instance's heartbeat row (migration 3), upserted every few seconds.
 GRANT INSERT, UPDATE ON chorus.daemon_instances TO chorus_daemon;
 -- Audit rows without `actor` and `at`: the database writes those (the session user, the clock).

@@ -13,8 +13,10 @@ struct BenchOptions {
     var quick = false
     var sections: Set<String> = ["matching", "news", "postgres", "pipeline", "daemon"]
     var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
+    /// Write the generated day of news as EMM documents here, and measure nothing.
+    var newsDocuments: URL?
 
-    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon] [--rules DIR]"
+    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon] [--rules DIR] [--news-documents DIR]"
 
     init(_ arguments: [String]) throws {
         var words = arguments[...]
@@ -27,6 +29,9 @@ struct BenchOptions {
             case "--rules":
                 guard let path = words.popFirst() else { throw BenchError("--rules needs a directory") }
                 rules = URL(fileURLWithPath: path, isDirectory: true)
+            case "--news-documents":
+                guard let path = words.popFirst() else { throw BenchError("--news-documents needs a directory") }
+                newsDocuments = URL(fileURLWithPath: path, isDirectory: true)
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -50,6 +55,17 @@ func machineDescription() -> String {
 }
 
 func runBenchmarks(_ options: BenchOptions) throws {
+    if let directory = options.newsDocuments {
+        // The day of news as files, to feed `chorus ingest` or a spool by hand.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let day = NewsDay(count: options.quick ? 30_000 : 300_000).items
+        for (index, start) in stride(from: 0, to: day.count, by: 1_000).enumerated() {
+            try NewsDay.emmDocument(day[start..<min(start + 1_000, day.count)])
+                .write(to: directory.appendingPathComponent(String(format: "emm-%05d.xml", index)))
+        }
+        print("wrote \(day.count) items to \(directory.path)")
+        return
+    }
     var table = ReportTable()
     var header = ["Machine: \(machineDescription())", "Mode: \(options.quick ? "--quick" : "full")"]
     if options.sections.contains("matching") {

@@ -73,15 +73,9 @@ public enum Corroboration {
                            policy: CorroborationPolicy) -> CorroborationOutcome {
         if !incident.reports.contains(where: { $0.feed == report.feed && $0.eventID == report.eventID }) {
             incident.reports.append(report)
+            incident.tally.count(report)
         }
         incident.sketch.absorb(event)
-        // The running tally takes the new report alone; one that does not cover the earlier reports is
-        // counted afresh (an incident read back from the store).
-        if incident.tally.counted == incident.reports.count - 1, let last = incident.reports.last {
-            incident.tally.count(last)
-        } else if incident.tally.counted != incident.reports.count {
-            incident.tally = Tally(incident.reports)
-        }
         let assessment = incident.tally.assessment(policy: policy)
         let wasCorroborated = incident.state == .corroborated
         incident.assessment = assessment
@@ -93,55 +87,7 @@ public enum Corroboration {
 
     /// What the reports, in the order they arrived, establish under `policy`.
     public static func assess(_ reports: [CorroborationReport], policy: CorroborationPolicy) -> CorroborationAssessment {
-        Tally(reports).assessment(policy: policy)
-    }
-
-    /// The count behind an assessment, kept with an incident so that a further report is weighed without
-    /// going over the earlier ones again.
-    struct Tally: Sendable, Hashable {
-        private(set) var counted = 0
-        private var origins: [String] = []
-        private var originSet: Set<String> = []
-        private var authorities: [String] = []
-        private var standings: [ReportStanding] = []
-        private var originByFingerprint: [String: String] = [:]
-        private var likely = false
-        private var observed = false
-
-        init() {}
-
-        init(_ reports: [CorroborationReport]) {
-            for report in reports { count(report) }
-        }
-
-        /// Counts the report that arrived after the others.
-        mutating func count(_ report: CorroborationReport) {
-            let standing: ReportStanding
-            if originSet.contains(report.origin) {
-                standing = .sameOrigin
-            } else if let fingerprint = report.fingerprint, let original = originByFingerprint[fingerprint] {
-                standing = .copy(of: original)
-            } else {
-                standing = .independent
-                origins.append(report.origin)
-                originSet.insert(report.origin)
-            }
-            if let fingerprint = report.fingerprint, originByFingerprint[fingerprint] == nil {
-                originByFingerprint[fingerprint] = report.origin
-            }
-            if report.isAuthoritative, !authorities.contains(report.origin) { authorities.append(report.origin) }
-            // An authority that says likely makes it likely; any other authority, observed.
-            if report.certainty == .likely { likely = true } else if report.isAuthoritative { observed = true }
-            standings.append(standing)
-            counted += 1
-        }
-
-        func assessment(policy: CorroborationPolicy) -> CorroborationAssessment {
-            let certainty: Event.Certainty = observed ? .observed : origins.count >= 2 || likely ? .likely : .possible
-            return CorroborationAssessment(origins: origins, authorities: authorities, standings: standings, certainty: certainty,
-                                           required: policy.sources,
-                                           isCorroborated: !authorities.isEmpty || origins.count >= policy.sources)
-        }
+        CorroborationTally(reports).assessment(policy: policy)
     }
 
     /// The great-circle distance between two points.
@@ -232,10 +178,15 @@ public struct CorroborationReport: Sendable, Hashable, Codable {
 
     /// The report `event` makes, delivered by `feed`, under `policy`.
     public init(_ event: Event, feed: String, policy: CorroborationPolicy) {
-        let origin = event.origin?.lowercased() ?? "feed:\(feed.lowercased())"
+        let origin = Self.origin(of: event, feed: feed)
         let outlet = event.tags.first { $0.hasPrefix("outlet:") }.map { String($0.dropFirst("outlet:".count)) }
         self.init(eventID: event.id, feed: feed, origin: origin, outlet: outlet, fingerprint: Self.fingerprint(of: event),
                   isAuthoritative: policy.isAuthoritative(event, feed: feed), certainty: event.certainty, sentAt: event.sentAt)
+    }
+
+    /// Who reported `event`, delivered by `feed`: its origin, lower case, else its feed.
+    public static func origin(of event: Event, feed: String) -> String {
+        event.origin?.lowercased() ?? "feed:\(feed.lowercased())"
     }
 
     /// The first words of the event's lead, digested; `nil` when the lead is too short to tell copies apart.
@@ -270,13 +221,94 @@ public enum ReportStanding: Sendable, Hashable, Codable, CustomStringConvertible
     public var counts: Bool { self == .independent }
 }
 
+/// The count of an incident's reports: kept with it, so that a further report is weighed without going over
+/// the earlier ones again — and read back from the store as counts and the few earlier reports that bear on
+/// the reports at hand (their origins or lead texts), so that an incident that a thousand outlets reported
+/// costs no more to weigh than one that three did.
+///
+/// An origin counts once, the first time it reports; a report whose lead is an earlier report's (a copy
+/// without a byline) counts nothing, and its origin has reported all the same.
+public struct CorroborationTally: Sendable, Hashable {
+    /// Reports counted.
+    public private(set) var reports = 0
+    /// Independent origins among them.
+    public private(set) var origins = 0
+    /// Distinct origins of authoritative reports.
+    public private(set) var authorities = 0
+    /// Whether an authority reported it as observed (or without a certainty of its own), or only as likely.
+    public private(set) var observed = false
+    public private(set) var likely = false
+    /// How the reports counted by this value counted, in order.
+    public private(set) var standings: [ReportStanding] = []
+    private var known: Set<String> = []
+    private var knownAuthorities: Set<String> = []
+    private var firstOriginOfLead: [String: String] = [:]
+
+    public init() {}
+
+    /// The tally of `reports`, in the order they arrived.
+    public init(_ reports: [CorroborationReport]) {
+        for report in reports { count(report) }
+    }
+
+    /// A tally read back: the counts stored with the incident, its certainty, and those of its earlier
+    /// reports (in the order they arrived) whose origin or lead fingerprint the reports at hand share.
+    public init(reports: Int, origins: Int, authorities: Int, certainty: Event.Certainty, earlier: [CorroborationReport] = []) {
+        self.reports = reports
+        self.origins = origins
+        self.authorities = authorities
+        observed = certainty == .observed
+        likely = certainty == .likely && origins < 2
+        recall(earlier)
+    }
+
+    /// Learns of earlier reports, already counted, in the order they arrived: their origins have reported,
+    /// their leads were printed.
+    public mutating func recall(_ earlier: [CorroborationReport]) {
+        for report in earlier {
+            known.insert(report.origin)
+            if report.isAuthoritative { knownAuthorities.insert(report.origin) }
+            if let fingerprint = report.fingerprint, firstOriginOfLead[fingerprint] == nil { firstOriginOfLead[fingerprint] = report.origin }
+        }
+    }
+
+    /// Counts the report that arrived after the others; returns how it counted.
+    @discardableResult
+    public mutating func count(_ report: CorroborationReport) -> ReportStanding {
+        let standing: ReportStanding
+        if known.contains(report.origin) {
+            standing = .sameOrigin
+        } else if let fingerprint = report.fingerprint, let original = firstOriginOfLead[fingerprint] {
+            standing = .copy(of: original)
+        } else {
+            standing = .independent
+            origins += 1
+        }
+        known.insert(report.origin)
+        if let fingerprint = report.fingerprint, firstOriginOfLead[fingerprint] == nil { firstOriginOfLead[fingerprint] = report.origin }
+        if report.isAuthoritative, knownAuthorities.insert(report.origin).inserted { authorities += 1 }
+        // An authority that says likely makes it likely; any other authority, observed.
+        if report.certainty == .likely { likely = true } else if report.isAuthoritative { observed = true }
+        standings.append(standing)
+        reports += 1
+        return standing
+    }
+
+    /// What the reports establish under `policy`.
+    public func assessment(policy: CorroborationPolicy) -> CorroborationAssessment {
+        let certainty: Event.Certainty = observed ? .observed : origins >= 2 || likely ? .likely : .possible
+        return CorroborationAssessment(origins: origins, authorities: authorities, standings: standings, certainty: certainty,
+                                       required: policy.sources, isCorroborated: authorities > 0 || origins >= policy.sources)
+    }
+}
+
 /// What a set of reports establishes.
 public struct CorroborationAssessment: Sendable, Hashable {
-    /// The independent origins, in the order they first reported.
-    public var origins: [String]
-    /// The origins of authoritative reports.
-    public var authorities: [String]
-    /// How each report counted, in the reports' order.
+    /// Independent origins that reported it.
+    public var origins: Int
+    /// Distinct origins of authoritative reports.
+    public var authorities: Int
+    /// How each report counted, in the reports' order (those the tally counted itself).
     public var standings: [ReportStanding]
     /// `possible`, `likely` or `observed`.
     public var certainty: Event.Certainty
@@ -285,7 +317,7 @@ public struct CorroborationAssessment: Sendable, Hashable {
     /// Whether the rule may draft: enough independent origins, or an authority.
     public var isCorroborated: Bool
 
-    public init(origins: [String], authorities: [String], standings: [ReportStanding], certainty: Event.Certainty,
+    public init(origins: Int, authorities: Int, standings: [ReportStanding], certainty: Event.Certainty,
                 required: Int, isCorroborated: Bool) {
         self.origins = origins
         self.authorities = authorities
@@ -364,23 +396,26 @@ public struct HeldIncident: Sendable, Hashable {
     public var ruleID: String
     public var isDrill: Bool
     public var sketch: IncidentSketch
-    /// The reports, in the order they arrived.
+    /// The reports known here, in the order they arrived: all of them, or — for an incident read back from
+    /// the store — those added since.
     public var reports: [CorroborationReport]
+    /// The count of every report, stored or added.
+    public var tally: CorroborationTally
     public var state: CorroborationState
     /// What the reports establish (after the latest ``Corroboration/add(_:of:to:policy:)``).
     public var assessment: CorroborationAssessment?
-    /// The count behind ``assessment``.
-    var tally = Corroboration.Tally()
     public var firstSeenAt: Date
     public var expiresAt: Date
 
     public init(id: Int?, ruleID: String, isDrill: Bool, sketch: IncidentSketch, reports: [CorroborationReport] = [],
-                state: CorroborationState = .held, assessment: CorroborationAssessment? = nil, firstSeenAt: Date, expiresAt: Date) {
+                tally: CorroborationTally? = nil, state: CorroborationState = .held, assessment: CorroborationAssessment? = nil,
+                firstSeenAt: Date, expiresAt: Date) {
         self.id = id
         self.ruleID = ruleID
         self.isDrill = isDrill
         self.sketch = sketch
         self.reports = reports
+        self.tally = tally ?? CorroborationTally(reports)
         self.state = state
         self.assessment = assessment
         self.firstSeenAt = firstSeenAt

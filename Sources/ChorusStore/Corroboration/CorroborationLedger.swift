@@ -6,18 +6,22 @@ import Postgres
 /// memory with ``Corroboration`` (ChorusCore), written back set-wise before the commit — so an incident is
 /// held, corroborated or joined in the same transaction as the events that made it so.
 ///
+/// An incident is read back as its counts (``CorroborationTally``) and only those of its earlier reports
+/// that bear on the batch's reports — the same origins, the same leads: what a transaction holds in memory
+/// grows with its batch, not with how many outlets reported a story over the day.
+///
 /// Writers that could meet the same incidents (another source, another instance) are serialized by a
 /// transaction-level advisory lock per rule and kind (``lockKeys(_:)``), taken with the writer's own keys.
 struct CorroborationLedger {
     /// An incident of the working set and what this transaction did to it.
     private struct Entry {
         var incident: HeldIncident
-        /// The event rows of its reports, in the reports' order.
-        var rows: [Int]
         var policy: CorroborationPolicy
         var bundle: Int?
-        /// Reports added in this transaction: their index in `incident.reports`.
-        var added: [Int] = []
+        /// Reports added in this transaction: event row, report, position among all its reports.
+        var added: [(row: Int, report: CorroborationReport, position: Int)] = []
+        /// The event row of its first report, for an incident this transaction opened.
+        var firstRow: Int?
         var changed = false
         /// The event whose bundle opens the incident in this transaction, for the rule.
         var opening: Int?
@@ -52,7 +56,7 @@ struct CorroborationLedger {
 
     /// Loads the open incidents the batch's reports may belong to, and those of the bundles they continue;
     /// cancels of reports an incident is held on cancel it.
-    mutating func load(_ items: [(event: Event, plans: [BundlePlan])], bundles: [Int], on connection: Connection) throws {
+    mutating func load(_ items: [(event: Event, plans: [BundlePlan])], feed: String, bundles: [Int], on connection: Connection) throws {
         try cancel(items.filter { $0.event.msgType == .cancel && !$0.event.references.isEmpty }.map(\.event), on: connection)
         var rules: [String] = [], drills: [Bool] = [], kinds: [String] = [], countries: [String] = [], keyless: [Bool] = []
         var keyedRules: [String] = [], keyedDrills: [Bool] = [], keys: [String] = []
@@ -77,8 +81,8 @@ struct CorroborationLedger {
         // without a key of their own (``Corroboration/match(_:_:)``) —, those of the reports' incident keys,
         // and those of the bundles the reports continue. Each part has its index (migration 6).
         let rows = try connection.query("""
-            SELECT c.id, c.rule_id, c.is_drill, c.kind, c.countries, c.place, c.lat, c.lon, c.incidents, c.state, c.certainty, c.origins,
-                   c.sources_required, c.first_seen_at, c.expires_at, c.bundle_id
+            SELECT c.id, c.rule_id, c.is_drill, c.kind, c.countries, c.place, c.lat, c.lon, c.incidents, c.state, c.certainty,
+                   c.reports, c.origins, c.authorities, c.sources_required, c.first_seen_at, c.expires_at, c.bundle_id
             FROM chorus.corroborations c
             WHERE c.id IN (
                 SELECT c.id FROM unnest(\(rules), \(drills), \(kinds), \(countries)) AS p(rule_id, is_drill, kind, countries)
@@ -101,42 +105,50 @@ struct CorroborationLedger {
               AND NOT (c.id = ANY(\(known)))
             ORDER BY c.id
             """).rows
-        guard !rows.isEmpty else { return }
-        var loaded: [Int: Entry] = [:]
         for row in rows {
             let id: Int = try row.decode("id")
             let lat: Double? = try row.decode("lat"), lon: Double? = try row.decode("lon")
-            let state = try row.decode("state", as: CorroborationState.self)
             let sketch = IncidentSketch(kind: try row.decode("kind"), countries: try row.decode("countries"), place: try row.decode("place"),
                                         location: lat.flatMap { lat in lon.map { Event.Location(lat: lat, lon: $0) } },
                                         incidents: try row.decode("incidents"))
+            let tally = CorroborationTally(reports: try row.decode("reports"), origins: try row.decode("origins"),
+                                           authorities: try row.decode("authorities"),
+                                           certainty: try row.decode("certainty", as: Event.Certainty.self))
             let incident = HeldIncident(id: id, ruleID: try row.decode("rule_id"), isDrill: try row.decode("is_drill"), sketch: sketch,
-                                        state: state, firstSeenAt: try row.decode("first_seen_at"), expiresAt: try row.decode("expires_at"))
-            let required: Int = try row.decode("sources_required")
-            loaded[id] = Entry(incident: incident, rows: [], policy: CorroborationPolicy(sources: required, windowSeconds: 0),
-                               bundle: try row.decode("bundle_id"))
-        }
-        for row in try connection.query("""
-            SELECT ev.corroboration_id, ev.event_id AS row, e.event_id, ev.feed, ev.origin, ev.outlet, ev.fingerprint,
-                   ev.authoritative, ev.certainty, e.sent_at
-            FROM chorus.corroboration_evidence ev JOIN chorus.events e ON e.id = ev.event_id
-            WHERE ev.corroboration_id = ANY(\(Array(loaded.keys)))
-            ORDER BY ev.corroboration_id, ev.position
-            """).rows {
-            let id: Int = try row.decode("corroboration_id")
-            let report = CorroborationReport(
-                eventID: try row.decode("event_id"), feed: try row.decode("feed"), origin: try row.decode("origin"),
-                outlet: try row.decode("outlet"), fingerprint: try row.decode("fingerprint"),
-                isAuthoritative: try row.decode("authoritative"), certainty: try row.decode("certainty", as: Event.Certainty.self),
-                sentAt: try row.decode("sent_at"))
-            loaded[id]?.incident.reports.append(report)
-            loaded[id]?.rows.append(try row.decode("row"))
-        }
-        for (id, var entry) in loaded.sorted(by: { $0.key < $1.key }) {
-            entry.incident.assessment = Corroboration.assess(entry.incident.reports, policy: entry.policy)
+                                        tally: tally, state: try row.decode("state", as: CorroborationState.self),
+                                        firstSeenAt: try row.decode("first_seen_at"), expiresAt: try row.decode("expires_at"))
+            let entry = Entry(incident: incident, policy: CorroborationPolicy(sources: try row.decode("sources_required"), windowSeconds: 0),
+                              bundle: try row.decode("bundle_id"))
             entryByID[id] = entries.count
             if let bundle = entry.bundle { entryByBundle[bundle] = entries.count }
             entries.append(entry)
+        }
+        try recallEarlierReports(items, feed: feed, on: connection)
+    }
+
+    /// Tells every stored incident of the working set what its earlier reports say about the batch's: which
+    /// of the batch's origins have reported it, which of its leads were printed before, by whom.
+    private mutating func recallEarlierReports(_ items: [(event: Event, plans: [BundlePlan])], feed: String,
+                                               on connection: Connection) throws {
+        let ids = entries.compactMap { $0.incident.state == .cancelled ? nil : $0.incident.id }
+        let reports = items.filter { $0.plans.contains { $0.corroboration != nil } }.map(\.event)
+        guard !ids.isEmpty, !reports.isEmpty else { return }
+        let origins = Array(Set(reports.map { CorroborationReport.origin(of: $0, feed: feed) }))
+        let leads = Array(Set(reports.compactMap(CorroborationReport.fingerprint(of:))))
+        var earlier: [Int: [CorroborationReport]] = [:]
+        for row in try connection.query("""
+            SELECT ev.corroboration_id, ev.feed, ev.origin, ev.fingerprint, ev.authoritative, ev.certainty
+            FROM chorus.corroboration_evidence ev
+            WHERE ev.corroboration_id = ANY(\(ids)) AND (ev.origin = ANY(\(origins)) OR ev.fingerprint = ANY(\(leads)))
+            ORDER BY ev.corroboration_id, ev.position
+            """).rows {
+            earlier[try row.decode("corroboration_id"), default: []].append(CorroborationReport(
+                eventID: "", feed: try row.decode("feed"), origin: try row.decode("origin"), fingerprint: try row.decode("fingerprint"),
+                isAuthoritative: try row.decode("authoritative"), certainty: try row.decode("certainty", as: Event.Certainty.self)))
+        }
+        for (id, reports) in earlier {
+            guard let index = entryByID[id] else { continue }
+            entries[index].incident.tally.recall(reports)
         }
     }
 
@@ -151,14 +163,19 @@ struct CorroborationLedger {
             }
         }
         let references = cancels.flatMap { event in event.references.map { ($0, event.isDrill) } }
-        try connection.execute("""
+        let cancelled = try connection.query("""
             UPDATE chorus.corroborations c SET state = \(CorroborationState.cancelled.rawValue), updated_at = now()
             WHERE c.state = \(CorroborationState.held.rawValue) AND c.id IN (
                 SELECT ev.corroboration_id
                 FROM unnest(\(references.map(\.0)), \(references.map(\.1))) AS r(event_id, is_drill)
                 JOIN chorus.events e ON e.event_id = r.event_id AND (e.status = 'exercise') = r.is_drill
                 JOIN chorus.corroboration_evidence ev ON ev.event_id = e.id)
-            """)
+            RETURNING c.id
+            """).rows.map { try $0.decode("id", as: Int.self) }
+        for id in cancelled {
+            guard let index = entryByID[id] else { continue }
+            entries[index].incident.state = .cancelled
+        }
     }
 
     // MARK: Weighing
@@ -179,7 +196,7 @@ struct CorroborationLedger {
             entries.append(Entry(
                 incident: HeldIncident(id: nil, ruleID: plan.ruleID, isDrill: plan.isDrill, sketch: IncidentSketch(event),
                                        firstSeenAt: now, expiresAt: now.addingTimeInterval(Double(policy.windowSeconds))),
-                rows: [], policy: policy))
+                policy: policy, firstRow: row))
         }
         let outcome = add(event, row: row, feed: feed, policy: policy, to: index)
         switch outcome {
@@ -204,11 +221,10 @@ struct CorroborationLedger {
 
     private mutating func add(_ event: Event, row: Int, feed: String, policy: CorroborationPolicy, to index: Int) -> CorroborationOutcome {
         let report = CorroborationReport(event, feed: feed, policy: policy)
-        let before = entries[index].incident.reports.count
+        let before = entries[index].incident.tally.reports
         let outcome = Corroboration.add(report, of: event, to: &entries[index].incident, policy: policy)
-        if entries[index].incident.reports.count > before {
-            entries[index].added.append(before)
-            entries[index].rows.append(row)
+        if entries[index].incident.tally.reports > before {
+            entries[index].added.append((row, report, before))
         }
         entries[index].policy = policy
         entries[index].changed = true
@@ -246,7 +262,7 @@ struct CorroborationLedger {
     /// incidents corroborated in this transaction with their bundles.
     mutating func persist(on connection: Connection) throws -> Written {
         var written = Written()
-        let fresh = entries.indices.filter { entries[$0].incident.id == nil && !entries[$0].rows.isEmpty }
+        let fresh = entries.indices.filter { entries[$0].incident.id == nil && entries[$0].firstRow != nil && !entries[$0].added.isEmpty }
         if !fresh.isEmpty {
             let new = fresh.map { entries[$0] }
             for entry in new where entry.incident.state == .corroborated && entry.bundle == nil {
@@ -254,9 +270,10 @@ struct CorroborationLedger {
             }
             let result = try connection.query("""
                 INSERT INTO chorus.corroborations (rule_id, is_drill, kind, countries, place, lat, lon, incidents, state, certainty,
-                                                   origins, sources_required, first_event_id, expires_at, bundle_id, corroborated_at)
+                                                   reports, origins, authorities, sources_required, first_event_id, expires_at,
+                                                   bundle_id, corroborated_at)
                 SELECT rule_id, is_drill, kind, string_to_array(countries, ','), place, lat, lon,
-                       ARRAY(SELECT jsonb_array_elements_text(incidents)), state, certainty, origins,
+                       ARRAY(SELECT jsonb_array_elements_text(incidents)), state, certainty, reports, origins, authorities,
                        sources_required, first_event_id, now() + make_interval(secs => window_seconds), bundle_id,
                        CASE WHEN bundle_id IS NOT NULL THEN now() END
                 FROM unnest(\(new.map(\.incident.ruleID)), \(new.map(\.incident.isDrill)), \(new.map(\.incident.sketch.kind)),
@@ -266,11 +283,12 @@ struct CorroborationLedger {
                             \(PostgresNullableArray(new.map { $0.incident.sketch.location?.lon })),
                             \(try new.map { try Self.json($0.incident.sketch.incidents) }),
                             \(new.map(\.incident.state.rawValue)), \(new.map { Self.certainty($0).rawValue }),
-                            \(new.map { $0.incident.assessment?.origins.count ?? 0 }), \(new.map(\.policy.sources)),
-                            \(new.map { $0.rows[0] }), \(new.map { Double($0.policy.windowSeconds) }),
+                            \(new.map(\.incident.tally.reports)), \(new.map(\.incident.tally.origins)),
+                            \(new.map(\.incident.tally.authorities)), \(new.map(\.policy.sources)),
+                            \(new.map { $0.firstRow ?? 0 }), \(new.map { Double($0.policy.windowSeconds) }),
                             \(PostgresNullableArray(new.map(\.bundle))))
-                     AS n(rule_id, is_drill, kind, countries, place, lat, lon, incidents, state, certainty, origins, sources_required,
-                          first_event_id, window_seconds, bundle_id)
+                     AS n(rule_id, is_drill, kind, countries, place, lat, lon, incidents, state, certainty, reports, origins,
+                          authorities, sources_required, first_event_id, window_seconds, bundle_id)
                 RETURNING id, first_event_id, rule_id, expires_at
                 """)
             var idByKey: [String: (Int, Date)] = [:]
@@ -279,7 +297,8 @@ struct CorroborationLedger {
                     (try row.decode("id"), try row.decode("expires_at"))
             }
             for index in fresh {
-                guard let (id, expires) = idByKey["\(entries[index].rows[0])|\(entries[index].incident.ruleID)"] else { continue }
+                guard let first = entries[index].firstRow,
+                      let (id, expires) = idByKey["\(first)|\(entries[index].incident.ruleID)"] else { continue }
                 entries[index].incident.id = id
                 entries[index].incident.expiresAt = expires
                 entryByID[id] = index
@@ -292,8 +311,8 @@ struct CorroborationLedger {
                 UPDATE chorus.corroborations c
                 SET countries = string_to_array(u.countries, ','), place = u.place, lat = u.lat, lon = u.lon,
                     incidents = ARRAY(SELECT jsonb_array_elements_text(u.incidents)), state = u.state,
-                    certainty = u.certainty, origins = u.origins, sources_required = u.sources_required,
-                    bundle_id = coalesce(c.bundle_id, u.bundle_id),
+                    certainty = u.certainty, reports = u.reports, origins = u.origins, authorities = u.authorities,
+                    sources_required = u.sources_required, bundle_id = coalesce(c.bundle_id, u.bundle_id),
                     corroborated_at = CASE WHEN c.bundle_id IS NULL AND u.bundle_id IS NOT NULL THEN now() ELSE c.corroborated_at END,
                     updated_at = now()
                 FROM unnest(\(rows.compactMap(\.incident.id)), \(rows.map { $0.incident.sketch.countries.joined(separator: ",") }),
@@ -302,9 +321,11 @@ struct CorroborationLedger {
                             \(PostgresNullableArray(rows.map { $0.incident.sketch.location?.lon })),
                             \(try rows.map { try Self.json($0.incident.sketch.incidents) }),
                             \(rows.map(\.incident.state.rawValue)), \(rows.map { Self.certainty($0).rawValue }),
-                            \(rows.map { $0.incident.assessment?.origins.count ?? 0 }), \(rows.map(\.policy.sources)),
+                            \(rows.map(\.incident.tally.reports)), \(rows.map(\.incident.tally.origins)),
+                            \(rows.map(\.incident.tally.authorities)), \(rows.map(\.policy.sources)),
                             \(PostgresNullableArray(rows.map(\.bundle))))
-                     AS u(id, countries, place, lat, lon, incidents, state, certainty, origins, sources_required, bundle_id)
+                     AS u(id, countries, place, lat, lon, incidents, state, certainty, reports, origins, authorities,
+                          sources_required, bundle_id)
                 WHERE c.id = u.id
                 """)
         }
@@ -312,9 +333,7 @@ struct CorroborationLedger {
         var evidence: [(id: Int, row: Int, position: Int, report: CorroborationReport)] = []
         for entry in entries {
             guard let id = entry.incident.id else { continue }
-            for position in entry.added {
-                evidence.append((id, entry.rows[position], position, entry.incident.reports[position]))
-            }
+            for added in entry.added { evidence.append((id, added.row, added.position, added.report)) }
         }
         if !evidence.isEmpty {
             try connection.execute("""
@@ -327,23 +346,34 @@ struct CorroborationLedger {
                                      \(evidence.map(\.report.isAuthoritative)), \(evidence.map(\.report.certainty.rawValue)))
                 """)
         }
-        // The reports an incident was held on are the evidence of the bundle it opened.
-        var links: [(bundle: Int, row: Int)] = []
-        for entry in entries where entry.corroboratedNow {
-            guard let bundle = entry.bundle else { continue }
-            written.corroborated.append(bundle)
-            for row in entry.rows where row != entry.opening { links.append((bundle, row)) }
+        // The reports an incident was held on are the evidence of the bundle it opened; so are the reports
+        // that joined it since.
+        let corroborated = entries.filter(\.corroboratedNow).compactMap { entry in entry.incident.id.flatMap { id in entry.bundle.map { (id, $0) } } }
+        written.corroborated = corroborated.map(\.1)
+        if !corroborated.isEmpty {
+            try connection.execute("""
+                INSERT INTO chorus.bundle_events (bundle_id, event_id, role)
+                SELECT c.bundle_id, ev.event_id, \(BundleEventRole.correlated.rawValue)
+                FROM chorus.corroboration_evidence ev JOIN chorus.corroborations c ON c.id = ev.corroboration_id
+                WHERE c.id = ANY(\(corroborated.map(\.0)))
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        var joined: [(bundle: Int, row: Int)] = []
+        for join in joins {
+            guard let bundle = entries[join.entry].bundle else { continue }
+            if entries[join.entry].corroboratedNow { continue }
+            joined.append((bundle, join.row))
         }
         for join in joins {
             guard let bundle = entries[join.entry].bundle else { continue }
-            links.append((bundle, join.row))
             written.joined.append((join.eventID, bundle))
         }
         joins = []
-        if !links.isEmpty {
+        if !joined.isEmpty {
             try connection.execute("""
                 INSERT INTO chorus.bundle_events (bundle_id, event_id, role)
-                SELECT bundle, row, \(BundleEventRole.correlated.rawValue) FROM unnest(\(links.map(\.bundle)), \(links.map(\.row))) AS l(bundle, row)
+                SELECT bundle, row, \(BundleEventRole.correlated.rawValue) FROM unnest(\(joined.map(\.bundle)), \(joined.map(\.row))) AS l(bundle, row)
                 ON CONFLICT DO NOTHING
                 """)
         }
@@ -355,6 +385,7 @@ struct CorroborationLedger {
             entries[index].added = []
             entries[index].changed = false
             entries[index].corroboratedNow = false
+            entries[index].incident.reports = []
         }
         return written
     }
@@ -364,12 +395,9 @@ struct CorroborationLedger {
         PostgresJSONText(String(decoding: try JSONEncoder().encode(values), as: UTF8.self))
     }
 
-    /// The certainty to store: what the evidence establishes (a held incident without any stays `possible`).
+    /// The certainty to store: what the evidence establishes.
     private static func certainty(_ entry: Entry) -> Event.Certainty {
-        switch entry.incident.assessment?.certainty {
-        case .observed?: .observed
-        case .likely?: .likely
-        default: .possible
-        }
+        entry.incident.tally.assessment(policy: entry.policy).certainty
     }
+
 }

@@ -37,8 +37,7 @@ public struct CorroborationStore {
     public func summary() throws -> HeldSummary {
         guard let row = try connection.query("""
             SELECT count(*) FILTER (WHERE c.expires_at > now()) AS held,
-                   coalesce(sum((SELECT count(*) FROM chorus.corroboration_evidence ev WHERE ev.corroboration_id = c.id))
-                       FILTER (WHERE c.expires_at > now()), 0)::bigint AS reports,
+                   coalesce(sum(c.reports) FILTER (WHERE c.expires_at > now()), 0)::bigint AS reports,
                    min(c.expires_at) FILTER (WHERE c.expires_at > now()) AS next_expiry,
                    count(*) FILTER (WHERE c.expires_at <= now() AND c.expires_at > now() - interval '1 day') AS expired
             FROM chorus.corroborations c

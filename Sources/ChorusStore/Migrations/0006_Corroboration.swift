@@ -3,7 +3,7 @@ extension Migrations {
     /// an authoritative source report them, and the reports that are their evidence.
     ///
     /// - `chorus.corroborations`: one incident of one rule — its kind, countries, place and point (what
-    ///   further reports are matched on), its certainty and independent origins so far, and its window
+    ///   further reports are matched on), its certainty and the counts of its reports so far, and its window
     ///   (`expires_at`). `held` until corroborated, then `corroborated` with the bundle it opened (and never
     ///   back); `cancelled` when a report it rests on was cancelled. A held incident whose window has passed
     ///   is expired: it drafts nothing and nothing joins it (readers tell it by `expires_at`).
@@ -28,8 +28,11 @@ extension Migrations {
             incidents        text[] NOT NULL DEFAULT '{}',
             state            text NOT NULL DEFAULT 'held' CHECK (state IN ('held', 'corroborated', 'cancelled')),
             certainty        text NOT NULL CHECK (certainty IN ('possible', 'likely', 'observed')),
-            -- Independent origins so far, and how many the rule demanded when it last weighed a report.
+            -- Its reports, their independent origins and the authorities among them (ChorusCore's
+            -- CorroborationTally), and how many origins the rule demanded when it last weighed a report.
+            reports          integer NOT NULL CHECK (reports >= 1),
             origins          integer NOT NULL CHECK (origins >= 0),
+            authorities      integer NOT NULL CHECK (authorities >= 0),
             sources_required integer NOT NULL CHECK (sources_required >= 1),
             -- The report that opened the incident.
             first_event_id   bigint NOT NULL REFERENCES chorus.events (id) ON DELETE CASCADE,
@@ -72,5 +75,9 @@ extension Migrations {
             UNIQUE (corroboration_id, position)
         );
         CREATE INDEX corroboration_evidence_by_event ON chorus.corroboration_evidence (event_id);
+        -- What a new report needs to know of the earlier ones: has its origin reported, was its lead printed.
+        CREATE INDEX corroboration_evidence_by_origin ON chorus.corroboration_evidence (origin, corroboration_id);
+        CREATE INDEX corroboration_evidence_by_lead ON chorus.corroboration_evidence (fingerprint, corroboration_id)
+            WHERE fingerprint IS NOT NULL;
         """)
 }

@@ -60,7 +60,7 @@ private struct WriteRun {
         // One lookup for the whole batch; an event that may meet a bundle opened earlier in this batch looks
         // again once that bundle is written.
         let found = try findBundles(for: work)
-        try corroboration.load(reports, bundles: found.flatMap(\.values).map(\.bundle), on: connection)
+        try corroboration.load(reports, feed: batch.source, bundles: found.flatMap(\.values).map(\.bundle), on: connection)
         for (index, item) in work.enumerated() {
             var links = found[index]
             let meetsPending = !pendingKeys.isDisjoint(with: item.plans.flatMap(Self.keys(of:)))
