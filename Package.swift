@@ -34,7 +34,8 @@ let package = Package(
         // It measures the real `chorus` process too, so it depends on the `chorus` executable being built.
         .executableTarget(
             name: "chorus-bench",
-            dependencies: ["chorus", "ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "Postgres"]
+            // TestSupport's HTTP server is the webhook receiver of the release latency figure.
+            dependencies: ["chorus", "ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "Postgres", "TestSupport"]
         ),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.

@@ -16,17 +16,23 @@
 --     CREATE ROLE alice LOGIN IN ROLE chorus_reviewer;
 -- The audit records the session user (alice), never the group. Migrate as the owner, not as either role.
 
+-- Created only when missing, so that an owner without CREATEROLE can run this file once an administrator
+-- has created the two roles (CREATE ROLE checks the privilege before it looks for the role).
 DO $$
 BEGIN
-    CREATE ROLE chorus_daemon NOLOGIN;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'chorus_daemon') THEN
+        CREATE ROLE chorus_daemon NOLOGIN;
+    END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN
-    NULL; -- exists already (or another session created it a moment ago)
+    NULL; -- another session created it a moment ago
 END
 $$;
 
 DO $$
 BEGIN
-    CREATE ROLE chorus_reviewer NOLOGIN;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'chorus_reviewer') THEN
+        CREATE ROLE chorus_reviewer NOLOGIN;
+    END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN
     NULL;
 END
@@ -45,9 +51,9 @@ GRANT UPDATE (state, flag, updated_at) ON chorus.drafts TO chorus_daemon;
 GRANT UPDATE (state) ON chorus.action_items TO chorus_daemon;
 GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
 -- Delivery claims (migration 5): lease, attempt, record.
-GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error)
+GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error, destination)
     ON chorus.deliveries TO chorus_daemon;
--- Held incidents and their evidence (migration 6): the pipeline holds, corroborates and cancels; evidence
+-- Held incidents and their evidence (migration 7): the pipeline holds, corroborates and cancels; evidence
 -- is append-only.
 GRANT INSERT ON chorus.corroborations, chorus.corroboration_evidence TO chorus_daemon;
 GRANT UPDATE (countries, place, lat, lon, incidents, state, certainty, reports, origins, authorities, sources_required,

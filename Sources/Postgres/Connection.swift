@@ -59,9 +59,11 @@ public final class Connection {
 
     /// Runs `query` with its values bound as parameters and returns its rows.
     @discardableResult
+    /// - Throws: ``PostgresError``; of kind ``PostgresError/Kind/unstorableValue``, without anything sent,
+    ///   when a value holds U+0000, which PostgreSQL cannot store and libpq would silently cut off.
     public func query(_ query: Query) throws -> QueryResult {
         let handle = try connected()
-        let result = query.binds.withLibpqParameters { types, values, count in
+        let result = try query.binds.withLibpqParameters { types, values, count in
             PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
         }
         return try consume(result, query: query.sql)
@@ -245,7 +247,7 @@ public final class Connection {
             throw PostgresError(.connectionFailed, message: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.message(of: connection)
+            let message = ConnectionString.redact(message: Self.message(of: connection), conninfo: conninfo)
             PQfinish(connection)
             throw PostgresError(.connectionFailed, message: message)
         }
@@ -275,7 +277,7 @@ public final class Connection {
         PQreset(handle)
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw PostgresError(.connectionFailed, message: Self.message(of: handle))
+            throw PostgresError(.connectionFailed, message: ConnectionString.redact(message: Self.message(of: handle), conninfo: conninfo))
         }
         reconnectCount += 1
         try configureSession()
@@ -376,12 +378,19 @@ enum CopyText {
 extension Array where Element == PostgresBind {
     /// Calls `body` with the parameter types and NUL-terminated values as libpq wants them; the C strings
     /// live only for the call.
+    /// - Throws: ``PostgresError/Kind/unstorableValue`` when a value holds U+0000: as a C string it would end
+    ///   there, and the server would store less than was asked without a word.
     func withLibpqParameters<R>(
         _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R
-    ) -> R {
+    ) throws -> R {
         let types = map { Oid($0.type.oid) }
         let strings: [UnsafeMutablePointer<CChar>?] = map { bind in bind.text.map { strdup($0) } }
         defer { strings.forEach { free($0) } }
+        for (index, (bind, copy)) in zip(self, strings).enumerated() {
+            if let text = bind.text, let copy, strlen(copy) != text.utf8.count {
+                throw PostgresError(.unstorableValue, message: "parameter $\(index + 1) holds U+0000 (NUL), which PostgreSQL cannot store")
+            }
+        }
         let values = strings.map { UnsafePointer($0) }
         return types.withUnsafeBufferPointer { typePointer in
             values.withUnsafeBufferPointer { valuePointer in

@@ -28,6 +28,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case misuse
         /// A wait for notifications or for the server ended without an answer.
         case timeout
+        /// A bound value PostgreSQL cannot store (text holding U+0000); refused before anything was sent.
+        case unstorableValue
     }
 
     /// What kind of failure this is.
@@ -137,28 +139,57 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return conditionNames[String(sqlState.prefix(2)) + "000"] ?? "server error"
     }
 
-    /// Whether a retry on a fresh connection may succeed: the connection failed or was lost, or the server
-    /// reported a condition that passes (serialization failure, deadlock, shutdown in progress, too many clients).
+    /// Whether trying the same again later may succeed: the connection failed or was lost, or the server
+    /// reported a condition that passes — serialization failure, deadlock, shutdown in progress, too many
+    /// clients, the statement cancelled (`pg_cancel_backend`, `statement_timeout`: 57014), a lock not
+    /// obtained in time (55P03), the lock table full (53200).
     public var isTransient: Bool {
         switch kind {
         case .connectionFailed, .connectionLost, .timeout: return true
-        case .decoding, .misuse: return false
+        case .decoding, .misuse, .unstorableValue: return false
         case .server:
             guard let sqlState else { return false }
-            return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") || sqlState == "40001"
-                || sqlState == "40P01" || sqlState == "53300"
+            return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P")
+                || ["40001", "40P01", "53200", "53300", "57014", "55P03"].contains(sqlState)
+        }
+    }
+
+    /// Whether the server refused the statement for what the values are — a data exception (class 22), an
+    /// integrity constraint (class 23), a program limit such as an index row too large (class 54) — or a
+    /// value could not even be sent. Retrying the same values fails again; without the value at fault the
+    /// rest may pass.
+    public var isDataError: Bool {
+        switch kind {
+        case .unstorableValue: return true
+        case .server:
+            guard let sqlState else { return false }
+            return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+        default: return false
+        }
+    }
+
+    /// Whether the connection itself failed, as opposed to the server refusing a statement.
+    public var isConnectionFailure: Bool {
+        switch kind {
+        case .connectionFailed, .connectionLost, .timeout: return true
+        case .server: return sqlState?.hasPrefix("08") == true || sqlState?.hasPrefix("57P") == true
+        default: return false
+        }
+    }
+
+    /// The failure in one line, without the query or the hint: `PostgreSQL error 54000: …`.
+    public var summary: String {
+        switch kind {
+        case .connectionFailed: return "cannot connect to PostgreSQL: \(message)"
+        case .connectionLost: return "lost the connection to PostgreSQL: \(message)"
+        case .server: return sqlState.map { "PostgreSQL error \($0): \(message)" } ?? "PostgreSQL error: \(message)"
+        case .decoding: return column.map { "column \"\($0)\": \(message)" } ?? message
+        case .misuse, .timeout, .unstorableValue: return message
         }
     }
 
     public var description: String {
-        var text: String
-        switch kind {
-        case .connectionFailed: text = "cannot connect to PostgreSQL: \(message)"
-        case .connectionLost: text = "lost the connection to PostgreSQL: \(message)"
-        case .server: text = sqlState.map { "PostgreSQL error \($0): \(message)" } ?? "PostgreSQL error: \(message)"
-        case .decoding: text = column.map { "column \"\($0)\": \(message)" } ?? message
-        case .misuse, .timeout: text = message
-        }
+        var text = summary
         if let hint, !hint.isEmpty { text += "\n  HINT: \(hint)" }
         if let query, !query.isEmpty { text += "\n  QUERY: \(Self.abbreviate(query))" }
         return text

@@ -4,18 +4,8 @@ import Postgres
 
 /// PRODUCT.md §9 for the running daemon, through the real `chorus run` process: latency from a line
 /// appended to a followed file to its bundle's NOTIFY; peak resident memory while streaming a large feed;
-/// start-up to `READY=1` with 1,000 rules.
+/// start-up to `READY=1` with 1,000 rules. (Release latency is ``ReleaseBench``'s.)
 enum DaemonBench {
-    /// The `chorus` executable built with the bench.
-    static func executable() throws -> URL {
-        let chorus = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("chorus")
-        guard FileManager.default.isExecutableFile(atPath: chorus.path) else {
-            throw BenchError("no chorus binary beside chorus-bench at \(chorus.path)")
-        }
-        return chorus
-    }
-
     static func run(cluster: EmbeddedPostgres, database: String, rules: URL, workspace: URL, quick: Bool,
                     into table: inout ReportTable) throws {
         let chorus = try executable()
@@ -23,6 +13,16 @@ enum DaemonBench {
         try latency(chorus: chorus, conninfo: conninfo, rules: rules, workspace: workspace, quick: quick, into: &table)
         try memory(chorus: chorus, conninfo: conninfo, rules: rules, workspace: workspace, quick: quick, into: &table)
         try startUp(chorus: chorus, conninfo: conninfo, rules: rules, workspace: workspace, quick: quick, into: &table)
+    }
+
+    /// The `chorus` binary built beside this one.
+    static func executable() throws -> URL {
+        let chorus = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("chorus")
+        guard FileManager.default.isExecutableFile(atPath: chorus.path) else {
+            throw BenchError("no chorus binary beside chorus-bench at \(chorus.path)")
+        }
+        return chorus
     }
 
     // MARK: Latency
@@ -251,9 +251,10 @@ final class DaemonProcess {
     private let notifySocket: Int32
     private let notifyPath: String
 
-    /// Starts `chorus run` on `rules` with one source: the JSON Lines file `feed`, or the spool directory `spool`.
+    /// Starts `chorus run` on `rules` with one source: the JSON Lines file `feed`, or the spool directory `spool`;
+    /// `extra` is added to the configuration's top level.
     static func start(chorus: URL, conninfo: String, rules: URL, workspace: URL, feed: URL, name: String,
-                      spool: URL? = nil) throws -> DaemonProcess {
+                      spool: URL? = nil, configuration extra: String = "") throws -> DaemonProcess {
         let config = workspace.appendingPathComponent("\(name).json5")
         let source = spool.map { #"type: "spool", location: \#(jsonString($0.path))"# }
             ?? #"type: "file", format: "jsonl", location: \#(jsonString(feed.path))"#
@@ -263,6 +264,7 @@ final class DaemonProcess {
               rules: \(jsonString(rules.path)),
               sources: [{ name: \(jsonString(name)), \(source), pollInterval: "1s" }],
               batch: { maxEvents: 2000, maxDelay: "0ms" },
+              \(extra)
             }
             """
         try configuration.write(to: config, atomically: true, encoding: .utf8)

@@ -107,17 +107,44 @@ struct CommandLineTests {
         try "{ // a comment\n  databse: 'host=/tmp',\n}".write(to: file, atomically: true, encoding: .utf8)
         let typo = Self.run(["status", "--config", file.path])
         #expect(typo.0 == .configuration)
-        #expect(typo.2.contains("databse: unknown field"))
-        #expect(typo.2.contains(file.path))
+        #expect(typo.2 == "Error: \(file.path):2:3: unknown field 'databse' (did you mean 'database'?); "
+                + "allowed: database, rules, sources, batch, webhooks, delivery\n")
 
         try "{ database: 'host=/tmp', ".write(to: file, atomically: true, encoding: .utf8)
         let syntax = Self.run(["status", "--config", file.path])
         #expect(syntax.0 == .configuration)
-        #expect(syntax.2.contains("not valid JSON5"))
+        #expect(syntax.2 == "Error: \(file.path):1:1: syntax error: unterminated object (missing '}')\n")
 
         let missing = Self.run(["status"], environment: ["CHORUS_CONFIG": directory.appendingPathComponent("nope.json5").path])
         #expect(missing.0 == .configuration)
         #expect(missing.2.contains("does not exist"))
+    }
+
+    /// A typo in the configuration, in kinds.json5 and in a rule reads the same way: where it is, and the one
+    /// wording of an unknown field (with the field it probably meant).
+    @Test func unknownFieldsReadAlikeInEveryFile() throws {
+        let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-test-dialect")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("chorus.json5")
+        try "{\n  rulez: 'Rules',\n}\n".write(to: config, atomically: true, encoding: .utf8)
+        let rules = directory.appendingPathComponent("Rules")
+        try FileManager.default.createDirectory(at: rules.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        for name in ["participants.json5", "landmarks.json5"] {
+            try FileManager.default.copyItem(at: Repository.rules.appendingPathComponent(name), to: rules.appendingPathComponent(name))
+        }
+        try "{\n  kinds: { other: 'anything else' },\n  keywordz: [],\n}\n"
+            .write(to: rules.appendingPathComponent("kinds.json5"), atomically: true, encoding: .utf8)
+        try "{\n  id: 'x',\n  descripton: 'typo',\n}\n"
+            .write(to: rules.appendingPathComponent("rules/x.json5"), atomically: true, encoding: .utf8)
+
+        let configuration = Self.run(["status", "--config", config.path]).2
+        #expect(configuration.hasPrefix("Error: \(config.path):2:3: unknown field 'rulez' (did you mean 'rules'?); allowed: "))
+        let kinds = Self.run(["ingest", "-", "--dry-run", "--rules", rules.path]).2
+        #expect(kinds.hasPrefix("Error: \(rules.path)/kinds.json5:3:3: keywordz: unknown field 'keywordz' (did you mean 'keywords'?); allowed: "),
+                "\(kinds)")
+        let check = Self.run(["rules", "check", rules.path]).1
+        #expect(check.contains("\(rules.path)/rules/x.json5:3:3: unknown field 'descripton' (did you mean 'description'?); allowed: "),
+                "\(check)")
     }
 
     @Test func anUnreachableDatabaseExits69WithoutShowingThePassword() throws {

@@ -22,16 +22,19 @@ struct RunCommandTests {
 
     @Test func anUnknownConfigurationFieldExits78() throws {
         let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-run")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("chorus.json5")
         try #"{ sources: [ { name: "a", type: "file", location: "a.jsonl", colour: "red" } ] }"#
             .write(to: file, atomically: true, encoding: .utf8)
         let outcome = try ChorusProcess.run(["run", "--config", file.path])
         #expect(outcome.status == 78)
-        #expect(outcome.standardError.contains("sources[0].colour: unknown field"), "\(outcome.standardError)")
+        #expect(outcome.standardError == "Error: \(file.path):1:62: unknown field 'colour'; allowed: name, type, format, "
+                + "location, pollInterval, defaultCountries, maxLines\n", "\(outcome.standardError)")
     }
 
     @Test func invalidRulesExit65WithEveryProblem() throws {
         let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-run")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let rules = directory.appendingPathComponent("rules/rules")
         try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
         try "{ id: \"broken\" ".write(to: rules.appendingPathComponent("broken.json5"), atomically: true, encoding: .utf8)

@@ -35,7 +35,7 @@ struct EventTests {
 
     @Test(arguments: [
         (#"{"kind":"earthquake"}"#, "id: is required"),
-        (#"{"id":"x","partcipants":[]}"#, "partcipants: is not a field of an event"),
+        (#"{"id":"x","partcipants":[]}"#, "partcipants: unknown field 'partcipants'; allowed: id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, place, location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description, link, tags"),
         (#"{"id":"x","countries":["IL","XX"]}"#, "countries[1]: 'XX' is not an ISO 3166-1 alpha-2 country code"),
         (#"{"id":"x","countries":["il"]}"#, "countries[0]: 'il' is not an ISO 3166-1 alpha-2 country code"),
         (#"{"id":"x","sentAt":"yesterday"}"#, "sentAt: 'yesterday' is not an RFC 3339 date-time"),
@@ -80,5 +80,42 @@ struct EventTests {
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_483_875_000)) == "2017-01-08T11:30:00Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_483_875_000.25)) == "2017-01-08T11:30:00.250Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
+    }
+}
+
+/// The limit table (`EventLimits`) and the characters PostgreSQL cannot store.
+struct EventLimitsTests {
+    @Test func aNulAnywhereIsRefusedNamingTheField() {
+        let cases: [(Event, String)] = [
+            (Event(id: "a\u{0}"), "id"), (Event(id: "x", source: "s\u{0}"), "source"),
+            (Event(id: "x", references: ["r", "\u{0}"]), "references[1]"), (Event(id: "x", incident: "\u{0}i"), "incident"),
+            (Event(id: "x", origin: "o\u{0}"), "origin"), (Event(id: "x", place: "\u{0}"), "place"),
+            (Event(id: "x", headline: ["he": "\u{0}"]), "headline.he"), (Event(id: "x", description: ["en": "a\u{0}"]), "description.en"),
+            (Event(id: "x", tags: ["\u{0}"]), "tags[0]"),
+        ]
+        for (event, field) in cases {
+            #expect(throws: EventError(field: field, message: "contains U+0000 (NUL), which cannot be stored")) { try event.validate() }
+        }
+    }
+
+    @Test func valuesInMessagesAreQuotedOnOneLine() {
+        #expect(throws: EventError(field: "kind", message: #"'bad\nkind' is not a snake_case kind"#)) {
+            try Event(id: "x", kind: "bad\nkind").validate()
+        }
+        #expect(throws: EventError(field: "countries[0]", message: #"'I\u{1b}L' is not an ISO 3166-1 alpha-2 country code"#)) {
+            try Event(id: "x", countries: ["I\u{1b}L"]).validate()
+        }
+    }
+
+    @Test func eachListHasItsBound() throws {
+        try Event(id: "x", countries: Array(repeating: "IL", count: EventLimits.countries), tags: Array(repeating: "t", count: EventLimits.tags)).validate()
+        #expect(throws: EventError.self) { try Event(id: "x", countries: Array(repeating: "IL", count: EventLimits.countries + 1)).validate() }
+        #expect(throws: EventError.self) { try Event(id: "x", tags: Array(repeating: "t", count: EventLimits.tags + 1)).validate() }
+        #expect(throws: EventError.self) { try Event(id: "x", references: Array(repeating: "r", count: EventLimits.references + 1)).validate() }
+        let languages = Dictionary(uniqueKeysWithValues: (0...EventLimits.languages).map { ("x\(String(format: "%02d", $0 % 100))-\($0)", "t") })
+        #expect(throws: EventError(field: "headline", message: "has \(languages.count) languages, more than the limit of \(EventLimits.languages)")) {
+            try Event(id: "x", headline: languages).validate()
+        }
+        #expect(throws: EventError.self) { try Event(id: "x", link: "https://a.example/" + String(repeating: "p", count: EventLimits.linkBytes)).validate() }
     }
 }

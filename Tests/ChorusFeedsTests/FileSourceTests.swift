@@ -1,6 +1,7 @@
 import ChorusCore
 import Foundation
 import Testing
+import TestSupport
 @testable import ChorusFeeds
 
 @Suite struct FileSourceTests {
@@ -200,5 +201,135 @@ import Testing
         #expect(delivery.result.rejections.isEmpty)
         #expect(delivery.origin.hasSuffix(":3-3"))
         await restarted.close()
+    }
+}
+
+/// Truncation, rewriting and rotation that used to skip lines or start mid-line (issue 17, finding 3).
+@Suite struct FileSourceRewriteTests {
+    typealias Scratch = FileSourceTests.Scratch
+    static func lines(_ prefix: String, _ range: Range<Int>) -> String { range.map { FileSourceTests.line("\(prefix)-\($0)") }.joined() }
+
+    /// What a source noticed, for the tests.
+    final class Notices: @unchecked Sendable {
+        // @unchecked: `messages` is only touched under `lock`.
+        private let lock = NSLock()
+        private var messages: [String] = []
+        func add(_ message: String) { lock.withLock { messages.append(message) } }
+        var all: [String] { lock.withLock { messages } }
+    }
+
+    static func source(_ scratch: Scratch, cursor: SourceCursor? = nil, notices: Notices) throws -> FileSource {
+        try FileSource(name: "desk", path: scratch.file.path, parser: try Fixtures.parser(), cursor: cursor,
+                       pollInterval: .milliseconds(50), notice: { message, _ in notices.add(message) })
+    }
+
+    /// Everything the source delivers until `count` events came, with the rejections on the way.
+    static func drain(_ source: FileSource, events count: Int) async throws -> (ids: [String], rejections: [Rejection], cursor: SourceCursor?) {
+        var ids: [String] = []
+        var rejections: [Rejection] = []
+        var cursor: SourceCursor?
+        while ids.count < count {
+            let delivery = try await FileSourceTests.next(source)
+            ids += delivery.result.events.map(\.id)
+            rejections += delivery.result.rejections
+            cursor = delivery.cursor
+        }
+        return (ids, rejections, cursor)
+    }
+
+    static func rewrite(_ file: URL, with text: String) throws {
+        // Truncated and refilled in place, the same inode, in one go (as `cat new > file` does).
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
+    @Test func truncatedAndRefilledWithMoreWhileRunning() async throws {
+        let scratch = try Scratch()
+        let notices = Notices()
+        try scratch.append(Self.lines("old", 0..<200))
+        let source = try Self.source(scratch, notices: notices)
+        #expect(try await Self.drain(source, events: 200).ids.count == 200)
+        // Refilled with more than was read before the source looks again.
+        try Self.rewrite(scratch.file, with: Self.lines("new", 0..<1000))
+        let (ids, rejections, cursor) = try await Self.drain(source, events: 1000)
+        #expect(ids == (0..<1000).map { "new-\($0)" })
+        #expect(rejections.isEmpty, "\(rejections)")
+        #expect(try #require(cursor).decode(FileSource.Position.self, source: "t").line == 1000)
+        #expect(notices.all.contains { $0.hasPrefix("the file was truncated or written again") }, "\(notices.all)")
+        await source.close()
+    }
+
+    @Test func truncatedAndRefilledWithMoreWhileDown() async throws {
+        let scratch = try Scratch()
+        let notices = Notices()
+        try scratch.append(Self.lines("old", 0..<200))
+        let first = try Self.source(scratch, notices: notices)
+        let cursor = try await Self.drain(first, events: 200).cursor
+        await first.close()
+        try Self.rewrite(scratch.file, with: Self.lines("new", 0..<300))
+        let restarted = try Self.source(scratch, cursor: cursor, notices: notices)
+        let (ids, rejections, _) = try await Self.drain(restarted, events: 300)
+        #expect(ids == (0..<300).map { "new-\($0)" })
+        #expect(rejections.isEmpty, "\(rejections)")
+        #expect(notices.all.contains { $0.hasPrefix("the file was truncated or written again") }, "\(notices.all)")
+        await restarted.close()
+    }
+
+    @Test func rotatedWhileDownTheUnreadLinesOfTheOldFileComeFirst() async throws {
+        let scratch = try Scratch()
+        let notices = Notices()
+        try scratch.append(Self.lines("a", 0..<10))
+        let first = try Self.source(scratch, notices: notices)
+        let cursor = try await Self.drain(first, events: 10).cursor
+        await first.close()
+        // While down: 100 more lines, then rotated (mv) and a new file started.
+        try scratch.append(Self.lines("a", 10..<110))
+        try FileManager.default.moveItem(at: scratch.file, to: scratch.directory.appendingPathComponent("events.jsonl.1"))
+        try scratch.append(Self.lines("b", 0..<50))
+        let restarted = try Self.source(scratch, cursor: cursor, notices: notices)
+        let (ids, rejections, _) = try await Self.drain(restarted, events: 150)
+        #expect(ids == (10..<110).map { "a-\($0)" } + (0..<50).map { "b-\($0)" })
+        #expect(rejections.isEmpty)
+        #expect(notices.all.contains { $0.hasPrefix("the file was rotated") }, "\(notices.all)")
+        // The cursor now points into the new file: a restart reads nothing again.
+        await restarted.close()
+    }
+
+    @Test func rotatedAndGoneWhileDownIsSaid() async throws {
+        let scratch = try Scratch()
+        let notices = Notices()
+        try scratch.append(Self.lines("a", 0..<10))
+        let first = try Self.source(scratch, notices: notices)
+        let cursor = try await Self.drain(first, events: 10).cursor
+        await first.close()
+        try FileManager.default.removeItem(at: scratch.file)
+        try scratch.append(Self.lines("b", 0..<5))
+        let restarted = try Self.source(scratch, cursor: cursor, notices: notices)
+        #expect(try await Self.drain(restarted, events: 5).ids == (0..<5).map { "b-\($0)" })
+        // Said either way: the old inode gone, or reused by the new file (its content tells them apart).
+        #expect(notices.all.contains { $0.hasPrefix("the file was replaced and the old one is not beside it")
+            || $0.hasPrefix("the file was truncated or written again") }, "\(notices.all)")
+        await restarted.close()
+    }
+
+    /// A cursor of an older Chorus (no fingerprints) over a file rewritten in place: never mid-line.
+    @Test func anOldCursorNeverResumesMidLine() async throws {
+        let scratch = try Scratch()
+        let notices = Notices()
+        try scratch.append(Self.lines("new", 0..<40))
+        let old = #"{"device":\#(try Self.identity(scratch.file).device),"inode":\#(try Self.identity(scratch.file).inode),"line":3,"offset":101}"#
+        let source = try Self.source(scratch, cursor: SourceCursor(json: old), notices: notices)
+        let (ids, rejections, _) = try await Self.drain(source, events: 40)
+        #expect(ids == (0..<40).map { "new-\($0)" })
+        #expect(rejections.isEmpty)
+        await source.close()
+    }
+
+    static func identity(_ file: URL) throws -> (device: UInt64, inode: UInt64) {
+        var info = stat()
+        guard stat(file.path, &info) == 0 else { throw POSIXError(.ENOENT) }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 }

@@ -25,12 +25,12 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{kinds: {other: 'x'}, colour: 1}", "k.json5:1:23: colour: unknown field (expected one of: cap, gdacs, gdelt, keywords, kinds, news, usgs, version)"),
+        ("{kinds: {other: 'x'}, colour: 1}", "k.json5:1:23: colour: unknown field 'colour'; allowed: cap, gdacs, gdelt, keywords, kinds, news, usgs, version"),
         ("{kinds: {other: 'x'}, gdacs: {eventtypes: {EQ: 'quake'}}}", "k.json5:1:48: gdacs.eventtypes.EQ: 'quake' is not a kind declared in 'kinds'"),
         ("{kinds: {Other: 'x'}}", "k.json5:1:10: kinds.Other: 'Other' is not a snake_case kind"),
         ("{kinds: {flood: 'x'}}", "k.json5:1:9: kinds: must declare 'other', the kind of events no table maps"),
         ("{kinds: {other: 'x'}, keywords: [{kind: 'other', words: []}]}", "k.json5:1:57: keywords[0].words: expected a non-empty list of words"),
-        ("{kinds: {other: 'x'}, keywords: [{kind: 'other', words: ['a'], weight: 2}]}", "k.json5:1:64: keywords[0].weight: unknown field (expected one of: kind, words)"),
+        ("{kinds: {other: 'x'}, keywords: [{kind: 'other', words: ['a'], weight: 2}]}", "k.json5:1:64: keywords[0].weight: unknown field 'weight'; allowed: kind, words"),
         ("{kinds: {other: 'x'}, cap: {events: {Fire: 'other', FIRE: 'other'}}}", "k.json5:1:53: cap.events.FIRE: is listed twice (keys are compared ignoring case)"),
         ("{version: 2, kinds: {other: 'x'}}", "k.json5:1:11: version: this Chorus reads version 1 of the kinds file"),
         ("{cap: {}}", "k.json5: kinds: is required: the kind vocabulary"),

@@ -67,10 +67,13 @@ import Glibc
         let document = try Fixtures.data("cap12_spec_A4_amber_alert_en_es.xml")
         #expect(small.parse(document).rejections.first?.reason == "the document is 2747 bytes, more than the limit of 1000")
 
+        // A field over the limit costs its item (the alert), named, not the document.
         let narrow = FeedParser(options: ParserOptions(kinds: kinds, maximumFieldBytes: 100))
         let result = narrow.parse(document)
         #expect(result.events.isEmpty)
-        #expect(result.rejections.first?.reason.contains("more than 100 bytes") == true, "\(result.rejections)")
+        #expect(result.rejections.count == 1)
+        #expect(result.rejections.first?.item != nil, "\(result.rejections)")
+        #expect(result.rejections.first?.reason.contains("is longer than 100 bytes") == true, "\(result.rejections)")
     }
 
     @Test func truncatedDocumentGivesNoPartialItems() throws {

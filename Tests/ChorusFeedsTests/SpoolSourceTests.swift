@@ -1,6 +1,7 @@
 import ChorusCore
 import Foundation
 import Testing
+import TestSupport
 @testable import ChorusFeeds
 
 @Suite struct SpoolSourceTests {

@@ -18,7 +18,8 @@ struct DaemonHarness {
     static let repositoryRoot = Repository.root
 
     /// A harness on a fresh database of the shared test server, or on `conninfo`.
-    init(conninfo: String? = nil, sources: String? = nil, batch: String = "", template: String = "We stand with everyone affected, version one.") throws {
+    init(conninfo: String? = nil, sources: String? = nil, batch: String = "", template: String = "We stand with everyone affected, version one.",
+         release: String = #"{ policy: "each", notBefore: "0", expiry: "48h" }"#, configuration: String = "") throws {
         directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-daemon")
         self.conninfo = try conninfo ?? TestPostgres.makeDatabase()
         let connection = try Connection(self.conninfo)
@@ -32,7 +33,7 @@ struct DaemonHarness {
         { participants: [ { id: "test-ministry", name: "Test Ministry", country: "DE", languages: ["en"],
             timeZone: "Europe/Berlin", channels: [ { channel: "x", handle: "@test", languages: ["en"] } ] } ] }
         """.write(to: rulesDirectory.appendingPathComponent("participants.json5"), atomically: true, encoding: .utf8)
-        try writeRule(template: template)
+        try writeRule(template: template, release: release)
         try Data().write(to: feedFile)
         try FileManager.default.createDirectory(at: spoolDirectory, withIntermediateDirectories: true)
         let sourceList = sources ?? #"{ name: "feed", type: "file", format: "jsonl", location: "feed.jsonl", pollInterval: "1s" }"#
@@ -43,12 +44,13 @@ struct DaemonHarness {
           rules: "rules",
           sources: [ \(sourceList) ],
           \(batch)
+          \(configuration)
         }
         """.write(to: configurationFile, atomically: true, encoding: .utf8)
     }
 
     /// The one rule: every earthquake drafts one message; each event is its own incident.
-    func writeRule(template: String) throws {
+    func writeRule(template: String, release: String = #"{ policy: "each", notBefore: "0", expiry: "48h" }"#) throws {
         try """
         {
           id: "test-quake",
@@ -56,7 +58,7 @@ struct DaemonHarness {
           when: { kind: "earthquake" },
           participants: [ { participant: "test-ministry" } ],
           templates: { en: "\(template)" },
-          release: { policy: "each", notBefore: "0", expiry: "48h" },
+          release: \(release),
           suppress: { key: ["incident"], window: "1s" },
         }
         """.write(to: rulesDirectory.appendingPathComponent("rules/test-quake.json5"), atomically: true, encoding: .utf8)

@@ -1,3 +1,4 @@
+import ChorusCore
 @testable import ChorusService
 import Foundation
 import Testing
@@ -25,6 +26,7 @@ struct DeployTests {
         #expect(unit.contains("WatchdogSec="))
         #expect(unit.contains("ProtectSystem=strict"))
         let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-unit")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appendingPathComponent("chorus.service")
         try unit.replacingOccurrences(of: "/usr/local/bin/chorus", with: ChorusProcess.executable.path)
             .write(to: copy, atomically: true, encoding: .utf8)
@@ -48,6 +50,30 @@ struct DeployTests {
         #expect(configuration.sources[2].pollInterval == .seconds(300))
         #expect(configuration.sources[1].defaultCountries == ["DE"])
         #expect(configuration.batch == BatchConfiguration(maximumEvents: 5000, maximumDelay: .zero))
+        #expect(configuration.webhooks == ["de-foreign-office": "https://publisher.example.org/hooks/de-foreign-office"])
+    }
+
+    /// Every field the reader knows is shown in the example and explained in Deploy/README.md — so a section
+    /// added to the reader (as webhooks once was) cannot stay undocumented.
+    @Test func theExampleAndTheReadmeShowEveryField() throws {
+        let example = try String(contentsOf: Self.deploy.appendingPathComponent("chorus.json5"), encoding: .utf8)
+        let root = try JSON5Reader.parse(example)
+        guard case .object(let members) = root.value else { Issue.record("not an object"); return }
+        #expect(members.map(\.key) == ConfigurationReader.fields)
+        func keys(_ node: JSON5Node?) -> Set<String> {
+            guard case .object(let members)? = node?.value else { return [] }
+            return Set(members.map(\.key))
+        }
+        let sources: [JSON5Node]
+        if case .array(let items)? = members.first(where: { $0.key == "sources" })?.node.value { sources = items } else { sources = [] }
+        #expect(sources.reduce(into: Set<String>()) { $0.formUnion(keys($1)) } == Set(ConfigurationReader.sourceFields))
+        #expect(keys(members.first { $0.key == "batch" }?.node) == Set(ConfigurationReader.batchFields))
+        #expect(keys(members.first { $0.key == "delivery" }?.node) == Set(ConfigurationReader.deliveryFields))
+        let readme = try String(contentsOf: Self.deploy.appendingPathComponent("README.md"), encoding: .utf8)
+        for field in ConfigurationReader.fields + ConfigurationReader.sourceFields + ConfigurationReader.batchFields
+            + ConfigurationReader.deliveryFields {
+            #expect(readme.contains("`\(field)`"), "Deploy/README.md does not explain `\(field)`")
+        }
     }
 
     @Test func theInstallScriptIsValidBash() throws {

@@ -71,4 +71,34 @@ struct OperationsTests {
         #expect(daemon.waitForExit(timeout: 5) == 0)
         #expect(try harness.count("SELECT count(*) FROM chorus.daemon_instances WHERE phase = 'stopped'") == 1)
     }
+
+    /// Deploy's way: the service as a login role in chorus_daemon, not the owner. Everything the pipeline
+    /// does works with those grants; the owner's connection draws a warning.
+    @Test func theDaemonRunsAsAMemberOfChorusDaemonAndWarnsAsTheOwner() throws {
+        let harness = try DaemonHarness()
+        let owner = try harness.connect()
+        try DeployRoles.install(on: owner)
+        let role = "chorus_test_service"
+        try DeployRoles.createLogin(role, in: "chorus_daemon", on: owner)
+        let daemon = try DaemonProcess(
+            arguments: ["run", "--config", harness.configurationFile.path, "--database", harness.conninfo + " user=\(role)"],
+            directory: harness.directory, logFile: harness.directory.appendingPathComponent("service.log"), environment: [:])
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 30), "\(daemon.log)")
+        try harness.append(DaemonHarness.events(0..<50))
+        #expect(DaemonHarness.eventually(timeout: 30) { try harness.count("SELECT count(*) FROM chorus.events") == 50 },
+                "\(daemon.log.suffix(3000))")
+        #expect(try harness.exactlyOnceProblem(count: 50) == nil)
+        #expect(DaemonHarness.eventually(timeout: 10) {
+            try harness.count("SELECT count(*) FROM chorus.daemon_instances WHERE phase = 'running'") == 1
+        })
+        #expect(!daemon.log.contains("connected as the schema's"), "\(daemon.log)")
+        #expect(try harness.count("SELECT count(*) FROM chorus.review_audit WHERE actor <> \(role)") == 0)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+
+        let asOwner = try harness.start(name: "owner")
+        defer { asOwner.stop() }
+        #expect(asOwner.waitForLog("connected as the schema's superuser", timeout: 30), "\(asOwner.log)")
+    }
 }

@@ -60,37 +60,12 @@ struct ReviewFixture {
 
     func store(as role: String) throws -> ReviewStore { ReviewStore(connection: try connect(as: role)) }
 
-    /// Runs Deploy/roles.sql statement by statement, then creates the test's login roles.
+    /// Runs Deploy/roles.sql, then creates the test's login roles.
     static func installRoles(on connection: Connection) throws {
-        let script = try String(contentsOf: repository.appendingPathComponent("Deploy/roles.sql"), encoding: .utf8)
-        for statement in statements(of: script) {
-            try connection.execute("\(unescaped: statement)")
-        }
+        try DeployRoles.install(on: connection)
         for (role, group) in reviewers.map({ ($0, "chorus_reviewer") }) + [(daemon, "chorus_daemon")] {
-            do {
-                try connection.execute("CREATE ROLE \(identifier: role) LOGIN IN ROLE \(identifier: group)")
-            } catch let error as PostgresError where error.sqlState == "42710" || error.sqlState == "23505" {
-                // Created by another test of this run.
-            }
+            try DeployRoles.createLogin(role, in: group, on: connection)
         }
-    }
-
-    /// Splits a SQL script at the semicolons that end a line outside dollar quotes; drops comment lines.
-    static func statements(of script: String) -> [String] {
-        var statements: [String] = []
-        var current = ""
-        var inDollarQuote = false
-        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if !inDollarQuote && (trimmed.isEmpty || trimmed.hasPrefix("--")) { continue }
-            current += line + "\n"
-            if line.components(separatedBy: "$$").count % 2 == 0 { inDollarQuote.toggle() }
-            if !inDollarQuote && trimmed.hasSuffix(";") {
-                statements.append(current)
-                current = ""
-            }
-        }
-        return statements
     }
 
     func count(_ query: Query) throws -> Int {

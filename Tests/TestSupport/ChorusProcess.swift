@@ -54,7 +54,9 @@ public enum ChorusProcess {
             }
         }
         if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
+            // SIGKILL: a process started from a test thread has SIGTERM blocked, and must not be left running.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             throw ChorusProcessError(message: "chorus \(arguments.joined(separator: " ")) did not finish in \(Int(timeout)) s")
         }
         process.waitUntilExit()
@@ -141,6 +143,10 @@ extension ChorusProcess {
         }
 
         /// Sends `signal` and waits for the process to end; returns what it printed and its status.
+        ///
+        /// A process started from a test inherits the test thread's signal mask, in which SIGTERM and SIGINT
+        /// are blocked: `chorus run` takes them through its dispatch sources all the same, other commands
+        /// only end on SIGKILL here.
         public func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 30) throws -> Outcome {
             if process.isRunning { kill(process.processIdentifier, signal) }
             return try finish(timeout: timeout)
@@ -149,7 +155,9 @@ extension ChorusProcess {
         /// Waits for the process to end by itself (killing it after `timeout`).
         public func finish(timeout: TimeInterval = 60) throws -> Outcome {
             if done.wait(timeout: .now() + timeout) == .timedOut {
-                process.terminate()
+                // SIGKILL: SIGTERM may be blocked (see ``stop(_:timeout:)``), and nothing may be left running.
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
                 throw ChorusProcessError(message: "chorus \(process.arguments?.joined(separator: " ") ?? "") did not end in \(Int(timeout)) s")
             }
             process.waitUntilExit()

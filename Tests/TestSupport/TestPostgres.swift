@@ -23,7 +23,8 @@ public enum TestPostgres {
         try Connection(try makeDatabase())
     }
 
-    /// A cluster of the test's own, for tests that stop or restart the server; stop it when done.
+    /// A cluster of the test's own, for tests that stop or restart the server; stop it when done (what a
+    /// test leaves running is stopped when the test process exits).
     public static func makePrivateCluster() throws -> EmbeddedPostgres {
         let directory = try makeTemporaryDirectory(prefix: "chorus-test-private")
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"),
@@ -32,39 +33,49 @@ public enum TestPostgres {
         return cluster
     }
 
-    /// Creates a directory under the system's temporary directory that every user can traverse (the
-    /// unprivileged server user must reach clusters inside it when the tests run as root).
+    /// Creates a directory that every user can traverse (the unprivileged server user must reach clusters
+    /// inside it when the tests run as root), inside this test process's ``root``: whatever a test leaves
+    /// there is removed when the process exits.
     public static func makeTemporaryDirectory(prefix: String) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        let directory = try root.get().appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
         return directory
+    }
+
+    /// The one directory of this test process under the system's temporary directory: every scratch
+    /// directory and cluster of its tests lives in it. At exit every cluster in it is stopped — the shared
+    /// one, private ones, embedded ones the `chorus` binary created for a test — and it is removed; the
+    /// next test run does the same for a process that crashed (its `owner.pid` is gone).
+    public static let root: Result<URL, any Error> = Result {
+        removeAbandonedRoots()
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("chorus-test-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try String(getpid()).write(to: root.appendingPathComponent("owner.pid"), atomically: true, encoding: .utf8)
+        atexit { TestPostgres.removeRoot() }
+        return root
     }
 
     static let shared: Result<Server, any Error> = Result {
         if let url = ProcessInfo.processInfo.environment["CHORUS_TEST_DATABASE_URL"], !url.isEmpty {
             return Server(adminConninfo: url, cluster: nil)
         }
-        removeAbandonedClusters()
-        let directory = try makeTemporaryDirectory(prefix: "chorus-test")
-        try String(getpid()).write(to: directory.appendingPathComponent("owner.pid"), atomically: true, encoding: .utf8)
+        let directory = try makeTemporaryDirectory(prefix: "shared")
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"),
                                            options: .init(durable: false))
         try cluster.ensureRunning()
-        let server = Server(adminConninfo: cluster.conninfo(), cluster: cluster)
-        atexit { TestPostgres.stopSharedCluster() }
-        return server
+        return Server(adminConninfo: cluster.conninfo(), cluster: cluster)
     }
 
-    private static func stopSharedCluster() {
-        guard case .success(let server) = shared, let cluster = server.cluster else { return }
-        try? cluster.stop(.immediate)
-        try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
+    private static func removeRoot() {
+        guard case .success(let root) = root else { return }
+        removeTree(root)
     }
 
-    /// Clusters left behind by test processes that crashed: stop them and remove their directories.
-    private static func removeAbandonedClusters() {
+    /// Roots left behind by test processes that crashed: stop their clusters and remove them. (Runs before
+    /// this process makes its own root; public for the test that pins it.)
+    public static func removeAbandonedRoots() {
         let temporary = FileManager.default.temporaryDirectory
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return }
         for entry in entries where entry.hasPrefix("chorus-test-") {
@@ -72,11 +83,26 @@ public enum TestPostgres {
             let ownerFile = directory.appendingPathComponent("owner.pid")
             guard let text = try? String(contentsOf: ownerFile, encoding: .utf8), let pid = Int32(text),
                   pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            if let cluster = try? EmbeddedPostgres(directory: directory.appendingPathComponent("data")) {
-                try? cluster.stop(.immediate)
-            }
-            try? FileManager.default.removeItem(at: directory)
+            removeTree(directory)
         }
+    }
+
+    /// Stops every cluster below `directory` (a data directory holds `PG_VERSION`), then removes it.
+    private static func removeTree(_ directory: URL) {
+        for data in clusters(under: directory, depth: 5) {
+            if let cluster = try? EmbeddedPostgres(directory: data), cluster.isRunning { try? cluster.stop(.immediate) }
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func clusters(under directory: URL, depth: Int) -> [URL] {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: directory.appendingPathComponent("PG_VERSION").path) { return [directory] }
+        guard depth > 0, let entries = try? fileManager.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.isDirectoryKey]) else {
+            return []
+        }
+        return entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+            .flatMap { clusters(under: $0, depth: depth - 1) }
     }
 
     /// The server tests use and a counter for database names.

@@ -19,7 +19,12 @@ struct DrillCommand: ChorusCommand {
         of its own, so a drill can be run again. --clear removes drill bundles (all, or those older than \
         --older-than, e.g. 7d, 12h, 30m).
         """,
-        usage: "<scenario> [--real-time] [--rules <dir>] [--json]\n--event <file> [--real-time]\n--list [--rules <dir>]\n--clear [--older-than <duration>]",
+        usage: """
+        <scenario> [--real-time] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]
+        --event <file> [--real-time] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]
+        --list [--rules <dir>] [--config <file>]
+        --clear [--older-than <duration>] [--config <file>] [--database <conninfo>]
+        """,
         arguments: [ArgumentSpec("scenario", help: "A drill id from the rules directory's drills/ (e.g. jerusalem-2017).", isOptional: true)],
         options: [
             .option("event", value: "file", help: "Inject this scenario file or feed document as a drill."),

@@ -14,12 +14,16 @@ struct IngestCommand: ChorusCommand {
         discussion: """
         Reads each FILE (or standard input for -), detects its format from the content unless --format \
         names it, matches every accepted event against the rules, drafts the bundles and queues them \
-        with the events in one transaction, then prints what was queued. Events already queued (same \
+        with the events (a document at a time, in transactions of bounded size), then prints what was \
+        queued. Events already queued (same \
         source, id and version) are skipped, so ingesting a file twice drafts nothing new. Each rejected \
         document or item is reported on standard error as 'chorus: rejected FILE[#ITEM]: reason' and \
-        kept in the rejected-input table; the other items go on.
+        kept in the rejected-input table; the other items go on. An item the database refuses is kept there too, \
+        alone, with the database's reason.
         With --dry-run, only parses: prints every accepted event and touches no database.
-        Exit status: 0 when everything was accepted, 65 when anything was rejected.
+        Exit status: 0 when everything was accepted, 65 when anything was rejected, 66 when a FILE cannot be \
+        read (nothing is queued then), 69 when the database cannot be reached, 75 when it stayed too busy \
+        (cancelled or timed-out statements) to take the documents: run it again.
         """,
         usage: "<file> ... [--dry-run] [--format <format>] [--source <name>] [--country <code> ...] [--max-bytes <n>] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]",
         arguments: [
@@ -58,7 +62,7 @@ struct IngestCommand: ChorusCommand {
         files = arguments.arguments("file")
         format = try arguments.value("format", as: "format") { FeedFormat(rawValue: $0) } ?? .auto
         source = arguments.value("source")
-        if let source, source.trimmingCharacters(in: .whitespaces).isEmpty || source.utf8.count > Event.maximumIdentifierLength {
+        if let source, source.trimmingCharacters(in: .whitespaces).isEmpty || source.utf8.count > EventLimits.identifierBytes {
             throw UsageError("invalid value '\(source)' for '--source <name>'")
         }
         countries = try arguments.values("country").map { code in
@@ -75,6 +79,16 @@ struct IngestCommand: ChorusCommand {
     }
 
     func run(_ context: CommandContext) throws {
+        // A file that is not there is a mistake on the command line, not a document to keep as rejected.
+        for file in files where file != "-" {
+            let path = context.url(forPath: file).path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  FileManager.default.isReadableFile(atPath: path) else {
+                throw CommandError(.noInput, "cannot read \(file): " + (FileManager.default.fileExists(atPath: path)
+                    ? (isDirectory.boolValue ? "it is a directory" : "permission denied") : "no such file"))
+            }
+        }
         guard dryRun else { return try queue(context) }
         let kindsURL = context.url(forPath: rulesDirectory ?? "Rules").appendingPathComponent("kinds.json5")
         let kinds: KindMapping
@@ -146,7 +160,8 @@ struct IngestCommand: ChorusCommand {
             }
         }
         let connection = try global.openDatabase(context)
-        let summary = try OneShotIngest(source: source ?? Self.defaultSource, ruleSet: ruleSet).run(documents, on: connection)
+        let report = try OneShotIngest(source: source ?? Self.defaultSource, ruleSet: ruleSet).run(documents, on: connection)
+        let summary = report.summary
         var rejected = 0
         for document in documents {
             Self.report(notesOf: document.result, origin: document.origin, context: context)
@@ -156,7 +171,12 @@ struct IngestCommand: ChorusCommand {
                 rejected += 1
             }
         }
-        let accepted = documents.reduce(0) { $0 + $1.result.events.count }
+        // Items the store refused are named after their document already (`FILE#event:ID`).
+        for refused in report.refused {
+            context.printError("chorus: rejected \(Self.oneLine(refused.item ?? "-")): \(Self.oneLine(refused.reason))")
+            rejected += 1
+        }
+        let accepted = documents.reduce(0) { $0 + $1.result.events.count } - report.refusedEvents
         if json {
             let report: [String: Int] = [
                 "eventsAccepted": accepted, "eventsQueued": summary.eventsRecorded, "eventsAlreadyQueued": summary.eventsAlreadyKnown,

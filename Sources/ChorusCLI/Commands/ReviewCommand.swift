@@ -339,7 +339,11 @@ struct ReviewEditCommand: ChorusCommand {
         abstract: "Write a new revision of a draft; it is measured against its channel's limit again.",
         discussion: """
         The new text comes from --text, from --file (- for standard input), or else from $EDITOR (then \
-        $VISUAL, then vi) opened on the current text. Over the limit, the draft goes to needs_edit. You \
+        $VISUAL, then vi) opened on the current text under a comment header naming the draft, its sender, \
+        channel, language and limit; lines at the top that start with '# ' are removed when you save, and an \
+        empty text changes nothing. Over the limit, the draft goes to needs_edit. A drill draft keeps its \
+        drill marker: an edit without it gets it back, and says so. A text mostly in another script than \
+        the draft's language (Latin letters for a Hebrew draft, say) is refused unless you pass --force. You \
         cannot approve a draft you edited last: another reviewer must.
         """,
         arguments: [ArgumentSpec("id", help: "The draft (d12, or d12@VERSION to edit only what you were shown).")],
@@ -347,6 +351,7 @@ struct ReviewEditCommand: ChorusCommand {
             .option("text", value: "text", help: "The new text."),
             .option("file", value: "file", help: "Read the new text from a file (- for standard input)."),
             .option("note", value: "text", help: "A note for the audit trail."),
+            .flag("force", help: "Store a text written in another script than the draft's language."),
         ] + ReviewDatabase.options
     )
 
@@ -356,6 +361,7 @@ struct ReviewEditCommand: ChorusCommand {
     let text: String?
     let file: String?
     let note: String?
+    let force: Bool
 
     init(_ arguments: ParsedArguments) throws {
         database = ReviewDatabase(arguments)
@@ -367,6 +373,7 @@ struct ReviewEditCommand: ChorusCommand {
         text = arguments.value("text")
         file = arguments.value("file")
         note = arguments.value("note")
+        force = arguments.flag("force")
         if text != nil && file != nil { throw UsageError("--text and --file exclude each other") }
     }
 
@@ -380,13 +387,63 @@ struct ReviewEditCommand: ChorusCommand {
             let data = file == "-" ? try context.readStandardInput() : try Data(contentsOf: context.url(forPath: file))
             newText = String(decoding: data, as: UTF8.self)
         } else {
-            newText = try Self.editInEditor(current.text, context: context)
+            newText = Self.strippingHeader(try Self.editInEditor(Self.editorFile(for: current), context: context))
         }
         // A trailing newline from a file or an editor is not part of the message.
         while newText.hasSuffix("\n") { newText.removeLast() }
+        guard !newText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw CommandError(.dataError, "the new text of d\(draft) is empty; nothing changed")
+        }
+        if current.isDrill {
+            let kept = DraftRevision.keepingDrillMarker(newText, language: current.language)
+            if kept.restored {
+                context.printError("chorus: put the drill marker \(LanguageSupport.drillMarker(for: current.language)) back at the start "
+                                   + "of d\(draft): a drill draft keeps it")
+            }
+            newText = kept.text
+        }
+        if !force, let other = DraftRevision.otherScript(of: newText, language: current.language),
+           let expected = DraftRevision.script(of: current.language) {
+            throw CommandError(.dataError, "d\(draft) is a \(current.language) draft (\(expected) script), but the new text is "
+                               + "written mostly in \(other) script: is it the right draft? Nothing changed; pass --force to store it")
+        }
+        guard newText != current.text else {
+            context.print("d\(current.id)@\(current.version): the text is unchanged; nothing to do")
+            return
+        }
         let edited = try store.edit(draft: draft, expectedVersion: version ?? current.version, text: newText, note: note)
         context.print("d\(edited.id)@\(edited.version): revision \(edited.revision), \(edited.state), \(edited.weightedLength)/\(edited.limit)"
                       + (edited.problem.map { " — \($0)" } ?? ""))
+    }
+
+    /// What the editor opens: a comment header that says what is being edited and within which limit, then
+    /// the current text.
+    static func editorFile(for draft: DraftRecord) -> String {
+        let counting = switch draft.channel.measure {
+        case .twitterWeighted: "as \(draft.channel.rawValue) counts: a URL 23, CJK and emoji 2"
+        case .charactersWithShortURLs: "characters, a URL 23"
+        case .graphemes: "characters"
+        }
+        var header = [
+            "# Editing d\(draft.id)@\(draft.version) (revision \(draft.revision), \(draft.state)) of bundle \(draft.bundleId)"
+                + (draft.isDrill ? ", a drill" : ""),
+            "# Sender: \(draft.participant)" + (draft.handle.map { " (\($0))" } ?? "")
+                + " · channel: \(draft.channel.rawValue) · language: \(draft.language)",
+            "# Limit: \(draft.limit) (\(counting)); the text below measures \(draft.weightedLength).",
+        ]
+        if draft.isDrill {
+            header.append("# A drill draft keeps its marker \(LanguageSupport.drillMarker(for: draft.language)) at the start.")
+        }
+        header.append("# These lines starting with '# ' are removed when you save; an empty text changes nothing.")
+        return header.joined(separator: "\n") + "\n" + draft.text + "\n"
+    }
+
+    /// The saved file without the header: the lines at the top that start with "# " (or are "#"). A hashtag
+    /// at the start of the text (`#Jerusalem`) has no space after '#' and stays.
+    static func strippingHeader(_ saved: String) -> String {
+        var lines = saved.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        while let first = lines.first, first.hasPrefix("# ") || first == "#" { lines = lines.dropFirst() }
+        return lines.joined(separator: "\n")
     }
 
     /// Opens the user's editor on `text` in a temporary file and returns what was saved.
@@ -396,7 +453,7 @@ struct ReviewEditCommand: ChorusCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("draft.txt")
-        try Data((text + "\n").utf8).write(to: file)
+        try Data(text.utf8).write(to: file)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // The editor command may carry arguments ("code --wait"); the file is passed as "$1", never spliced.
@@ -408,65 +465,5 @@ struct ReviewEditCommand: ChorusCommand {
             throw CommandError(.dataError, "the editor (\(editor)) exited with status \(process.terminationStatus); nothing changed")
         }
         return String(decoding: try Data(contentsOf: file), as: UTF8.self)
-    }
-}
-
-struct ReviewWatchCommand: ChorusCommand {
-    static let spec = CommandSpec(
-        name: "watch",
-        abstract: "Follow new and changed bundles as they happen (until Ctrl-C).",
-        discussion: """
-        Listens on the chorus_review channel, which the pipeline and every review action notify with the \
-        ids of the bundles they changed, and prints each bundle as it is now. With --json, one JSON object \
-        a line (the bundle as 'review list --json' has it).
-        """,
-        options: [
-            .json,
-            .option("exit-after", value: "n", help: "Exit after n notifications (for scripts and tests)."),
-        ] + ReviewDatabase.options
-    )
-
-    let database: ReviewDatabase
-    let json: Bool
-    let exitAfter: Int?
-
-    init(_ arguments: ParsedArguments) throws {
-        database = ReviewDatabase(arguments)
-        json = arguments.flag("json")
-        exitAfter = try arguments.value("exit-after", as: "n") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
-    }
-
-    func run(_ context: CommandContext) throws {
-        let connection = try database.connect(context)
-        try connection.listen(QueueWriter.notificationChannel)
-        let store = ReviewStore(connection: connection)
-        let text = ReviewText(context: context)
-        if !json { context.printError("Watching the review queue (Ctrl-C to stop)…") }
-        // Say when the subscription is in place, so that a script can start acting.
-        if json { context.print(#"{"listening":true}"#) }
-        var seen = 0
-        var reconnects = connection.reconnectCount
-        while exitAfter.map({ seen < $0 }) ?? true {
-            let notifications = try connection.waitForNotifications(timeout: .seconds(30))
-            var ids: [Int] = []
-            for notification in notifications where notification.channel == QueueWriter.notificationChannel {
-                seen += 1
-                ids += notification.payload.split(separator: ",").compactMap { Int($0) }
-            }
-            if connection.reconnectCount != reconnects {
-                reconnects = connection.reconnectCount
-                if !json { context.printError("reconnected; notifications may have been missed") }
-            }
-            guard !notifications.isEmpty else { continue }
-            var unique: [Int] = []
-            for id in ids where !unique.contains(id) { unique.append(id) }
-            let bundles = try store.summaries(of: unique)
-            if json {
-                for bundle in bundles { context.print(try ReviewJSON.text(bundle, pretty: false)) }
-            } else {
-                if bundles.isEmpty { text.line("\(text.clock(Date()))  the queue changed") }
-                for bundle in bundles { text.watchLine(bundle) }
-            }
-        }
     }
 }

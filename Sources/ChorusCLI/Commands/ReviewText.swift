@@ -211,8 +211,10 @@ struct ReviewText {
             return
         }
         for record in records {
-            line("#\(record.seq)  \(clock(record.releasedAt))  bundle \(record.bundleId)  d\(record.draftId)  \(record.participant)  \(record.channel)  \(record.language)"
+            line("#\(record.seq)  \(clock(record.releasedAt))  bundle \(record.bundleId)  d\(record.draftId)  \(record.participant)  "
+                 + "\(record.channel.rawValue)\(record.handle.map { " \($0)" } ?? "")  \(record.language)"
                  + (record.approvedBy.map { "  approved by \($0)" } ?? ""))
+            if let flag = record.flag { line("      " + paint("⚑ \(flag)", "31")) }
             for textLine in wrap(record.text, width: max(20, width - 6)) {
                 line("      " + isolate(textLine, rtl: record.direction == "rtl"))
             }

@@ -88,16 +88,6 @@ struct StatusReport: Encodable {
 
     /// A `chorus run` instance, from its heartbeat row (migration 3).
     struct Daemon: Encodable {
-        struct SourceState: Codable {
-            var role: SourceRole
-            var eventsQueued: Int
-            var lastCommitAt: String?
-            var lastError: String?
-            /// What is waiting to be read, in ``backlogUnit`` (bytes of a file, files in a spool, inbox rows).
-            var backlog: Int?
-            var backlogUnit: String?
-        }
-
         var instance: String
         var phase: String
         var heartbeatAgeSeconds: Double
@@ -134,6 +124,7 @@ struct StatusReport: Encodable {
         guard let version = applied.last?.version, version >= 1 else { return }
         if version >= 3 {
             let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
             daemons = try connection.query("""
                 SELECT instance, phase, extract(epoch FROM now() - heartbeat_at)::float8 AS age, ruleset_version,
                        status, sources::text AS sources
@@ -143,7 +134,7 @@ struct StatusReport: Encodable {
                 """).rows.map { row in
                 let age: Double = try row.decode("age")
                 let phase: String = try row.decode("phase")
-                let sources = (try? decoder.decode([String: Daemon.SourceState].self,
+                let sources = (try? decoder.decode([String: SourceState].self,
                                                    from: Data(try row.decode("sources", as: String.self).utf8))) ?? [:]
                 return Daemon(instance: try row.decode("instance"), phase: phase, heartbeatAgeSeconds: age,
                               alive: phase != "stopped" && age < 15, ruleSetVersion: try row.decode("ruleset_version"),
@@ -197,7 +188,7 @@ struct StatusReport: Encodable {
                              + "heard from \(Int(daemon.heartbeatAgeSeconds)) s ago")
                 lines.append("    \(daemon.status)")
                 for (name, source) in daemon.sources.sorted(by: { $0.key < $1.key }) {
-                    var line = "    \(name): \(source.role), \(source.eventsQueued) events queued"
+                    var line = "    \(name): \(source.role.rawValue), \(source.eventsQueued) events queued"
                     if let backlog = source.backlog { line += ", backlog \(backlog) \(source.backlogUnit ?? "")" }
                     if let error = source.lastError { line += "; last error: \(error)" }
                     lines.append(line)

@@ -143,37 +143,43 @@ public struct EventError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Event {
-    /// The longest identifier, reference, kind or tag accepted.
-    public static let maximumIdentifierLength = 512
-    /// The longest headline, description or place accepted, in UTF-8 bytes.
-    public static let maximumTextLength = 64 * 1024
-
-    /// Checks every value against the contract of PRODUCT.md §4.
+    /// Checks every value against the contract of PRODUCT.md §4 and the limits of ``EventLimits``.
     /// - Throws: ``EventError`` naming the first field that is wrong.
     public func validate() throws {
         func fail(_ field: String, _ message: String) -> EventError { EventError(field: field, message: message) }
+        func storable(_ value: String, _ field: String) throws {
+            if value.utf8.contains(0) { throw fail(field, "contains U+0000 (NUL), which cannot be stored") }
+        }
         func identifier(_ value: String, _ field: String) throws {
+            try storable(value, field)
             if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw fail(field, "must not be empty") }
-            if value.utf8.count > Self.maximumIdentifierLength {
-                throw fail(field, "is longer than \(Self.maximumIdentifierLength) bytes")
+            if value.utf8.count > EventLimits.identifierBytes {
+                throw fail(field, "is longer than \(EventLimits.identifierBytes) bytes")
             }
         }
         func text(_ value: String, _ field: String) throws {
-            if value.utf8.count > Self.maximumTextLength {
-                throw fail(field, "is longer than \(Self.maximumTextLength) bytes")
+            try storable(value, field)
+            if value.utf8.count > EventLimits.textBytes {
+                throw fail(field, "is longer than \(EventLimits.textBytes) bytes")
             }
+        }
+        func count(_ list: some Collection, _ field: String, limit: Int, of what: String) throws {
+            if list.count > limit { throw fail(field, "has \(list.count) \(what), more than the limit of \(limit)") }
         }
         try identifier(id, "id")
         if let source { try identifier(source, "source") }
         try identifier(kind, "kind")
-        if !Self.isSnakeCase(kind) { throw fail("kind", "'\(kind)' is not a snake_case kind") }
+        if !Self.isSnakeCase(kind) { throw fail("kind", "\(quoted(kind)) is not a snake_case kind") }
+        try count(references, "references", limit: EventLimits.references, of: "entries")
         for (index, reference) in references.enumerated() { try identifier(reference, "references[\(index)]") }
         if let incident { try identifier(incident, "incident") }
+        try count(countries, "countries", limit: EventLimits.countries, of: "entries")
         for (index, country) in countries.enumerated() where !ISO3166.isAlpha2(country) {
-            throw fail("countries[\(index)]", "'\(country)' is not an ISO 3166-1 alpha-2 country code")
+            throw fail("countries[\(index)]", "\(quoted(country)) is not an ISO 3166-1 alpha-2 country code")
         }
+        try count(actors, "actors", limit: EventLimits.countries, of: "entries")
         for (index, actor) in actors.enumerated() where !ISO3166.isAlpha2(actor) {
-            throw fail("actors[\(index)]", "'\(actor)' is not an ISO 3166-1 alpha-2 country code")
+            throw fail("actors[\(index)]", "\(quoted(actor)) is not an ISO 3166-1 alpha-2 country code")
         }
         if let origin { try identifier(origin, "origin") }
         if let place { try text(place, "place") }
@@ -191,16 +197,22 @@ extension Event {
         if let fatalities, fatalities < 0 { throw fail("fatalities", "must not be negative") }
         if let injured, injured < 0 { throw fail("injured", "must not be negative") }
         for (field, map) in [("headline", headline), ("description", description)] {
-            for (language, value) in map {
-                if !Self.isLanguageTag(language) { throw fail("\(field).\(language)", "'\(language)' is not a language tag") }
+            try count(map, field, limit: EventLimits.languages, of: "languages")
+            for (language, value) in map.sorted(by: { $0.key < $1.key }) {
+                if !Self.isLanguageTag(language) {
+                    throw fail("\(field).\(escaped(language))", "\(quoted(language)) is not a language tag")
+                }
                 try text(value, "\(field).\(language)")
             }
         }
         if let link {
+            try storable(link, "link")
+            if link.utf8.count > EventLimits.linkBytes { throw fail("link", "is longer than \(EventLimits.linkBytes) bytes") }
             guard let url = URL(string: link), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
-                throw fail("link", "'\(link)' is not an http or https URL")
+                throw fail("link", "\(quoted(link)) is not an http or https URL")
             }
         }
+        try count(tags, "tags", limit: EventLimits.tags, of: "entries")
         for (index, tag) in tags.enumerated() { try identifier(tag, "tags[\(index)]") }
     }
 
@@ -233,7 +245,9 @@ extension Event: Codable {
     public init(from decoder: any Decoder) throws {
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys
             .map(\.stringValue).filter { CodingKeys(rawValue: $0) == nil }.sorted()
-        if let field = unknown.first { throw EventError(field: field, message: "is not a field of an event") }
+        if let field = unknown.first {
+            throw EventError(field: field, message: NodeReader.unknownField(field, allowed: CodingKeys.allCases.map(\.rawValue)))
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func value<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T? {
             do {
@@ -329,12 +343,17 @@ extension Event: Codable {
         switch error {
         case DecodingError.typeMismatch, DecodingError.valueNotFound:
             return "expected \(Self.jsonName(of: type))"
-        case DecodingError.dataCorrupted(let context):
-            return context.debugDescription
         case DecodingError.keyNotFound(let key, _):
-            return "'\(key.stringValue)' is required"
+            return "\(quoted(key.stringValue)) is required"
         default:
-            return "\(error)"
+            // Foundation refused the value itself; its own words for that are its internals
+            // (`numberIsNotRepresentableInSwift(parsed: …)`, `expectedLowSurrogateUTF8SequenceAfterHighSurrogate`).
+            switch type {
+            case is Int.Type, is Double.Type: return "the number is out of range"
+            case is String.Type, is [String].Type, is [String: String].Type:
+                return "holds text that is not valid Unicode (a lone surrogate?)"
+            default: return "expected \(Self.jsonName(of: type))"
+            }
         }
     }
 

@@ -194,8 +194,7 @@ private struct Reader {
         var fields: [String: JSON5Node] = [:]
         for member in members {
             guard allowed.contains(member.key) else {
-                let list = allowed.sorted().joined(separator: ", ")
-                throw fail(at: member.keyPosition, join(path, member.key), "unknown field (expected one of: \(list))")
+                throw fail(at: member.keyPosition, join(path, member.key), NodeReader.unknownField(member.key, allowed: allowed.sorted()))
             }
             fields[member.key] = member.node
         }
@@ -236,7 +235,7 @@ private struct Reader {
         var descriptions: [String: String] = [:]
         for member in try dictionary(kindsNode, "kinds") {
             let kind = member.key
-            guard Event.isSnakeCase(kind), kind.utf8.count <= Event.maximumIdentifierLength else {
+            guard Event.isSnakeCase(kind), kind.utf8.count <= EventLimits.identifierBytes else {
                 throw fail(at: member.keyPosition, join("kinds", kind), "'\(kind)' is not a snake_case kind")
             }
             descriptions[kind] = try string(member.node, join("kinds", kind))

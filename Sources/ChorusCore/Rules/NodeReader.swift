@@ -1,21 +1,36 @@
 /// Reads typed values out of a parsed JSON5 file, collecting every problem as a ``RuleDiagnostic``
 /// instead of stopping at the first one.
-struct NodeReader {
-    let file: String
-    var diagnostics: [RuleDiagnostic] = []
+///
+/// The one reader of JSON5 files with positions: the rules directory, and the configuration file
+/// (`ChorusService`), so that every file's problems read alike (`FILE:LINE:COL: message`).
+public struct NodeReader {
+    /// The file the problems are reported in.
+    public let file: String
+    /// Every problem found so far, in the order found.
+    public private(set) var diagnostics: [RuleDiagnostic] = []
 
-    init(file: String) { self.file = file }
+    /// A reader for `file` (as the problems should name it).
+    public init(file: String) { self.file = file }
 
-    mutating func report(_ node: JSON5Node?, _ path: String, _ message: String) {
+    /// Records a problem at `node` (or, without a node, at `path`).
+    public mutating func report(_ node: JSON5Node?, _ path: String, _ message: String) {
         diagnostics.append(RuleDiagnostic(file: file, position: node?.position, path: path, message: message))
     }
 
-    mutating func report(at position: SourcePosition?, _ path: String, _ message: String) {
+    /// Records a problem at `position` (or, without one, at `path`).
+    public mutating func report(at position: SourcePosition?, _ path: String, _ message: String) {
         diagnostics.append(RuleDiagnostic(file: file, position: position, path: path, message: message))
     }
 
+    /// The message for a key that is not one of `allowed`, with the likeliest meant key: the one wording of
+    /// an unknown field in every file chorus reads.
+    public static func unknownField(_ key: String, allowed: [String]) -> String {
+        let suggestion = closest(to: key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+        return "unknown field '\(key)'\(suggestion); allowed: \(allowed.joined(separator: ", "))"
+    }
+
     /// The members of an object; unknown keys and missing required keys are reported.
-    mutating func object(_ node: JSON5Node, _ path: String, allowed: [String], required: [String] = []) -> [String: JSON5Node]? {
+    public mutating func object(_ node: JSON5Node, _ path: String, allowed: [String], required: [String] = []) -> [String: JSON5Node]? {
         guard case .object(let members) = node.value else {
             report(node, path, "expected an object, found \(node.value.typeName)")
             return nil
@@ -26,11 +41,8 @@ struct NodeReader {
             if allowed.contains(member.key) {
                 result[member.key] = member.node
             } else {
-                let closest = Self.closest(to: member.key, in: allowed)
-                if let closest { suggested.insert(closest) }
-                let suggestion = closest.map { " (did you mean '\($0)'?)" } ?? ""
-                report(at: member.keyPosition, Self.join(path, member.key),
-                       "unknown field '\(member.key)'\(suggestion); allowed: \(allowed.joined(separator: ", "))")
+                if let closest = Self.closest(to: member.key, in: allowed) { suggested.insert(closest) }
+                report(at: member.keyPosition, Self.join(path, member.key), Self.unknownField(member.key, allowed: allowed))
             }
         }
         // A misspelt required field is reported once, as the unknown field with its suggestion.
@@ -40,7 +52,7 @@ struct NodeReader {
         return result
     }
 
-    mutating func string(_ node: JSON5Node, _ path: String) -> String? {
+    public mutating func string(_ node: JSON5Node, _ path: String) -> String? {
         guard case .string(let text) = node.value else {
             report(node, path, "expected a string, found \(node.value.typeName)")
             return nil
@@ -52,7 +64,7 @@ struct NodeReader {
         return text
     }
 
-    mutating func bool(_ node: JSON5Node, _ path: String) -> Bool? {
+    public mutating func bool(_ node: JSON5Node, _ path: String) -> Bool? {
         guard case .bool(let value) = node.value else {
             report(node, path, "expected true or false, found \(node.value.typeName)")
             return nil
@@ -60,7 +72,7 @@ struct NodeReader {
         return value
     }
 
-    mutating func number(_ node: JSON5Node, _ path: String) -> Double? {
+    public mutating func number(_ node: JSON5Node, _ path: String) -> Double? {
         guard case .number(let value, _) = node.value, value.isFinite else {
             report(node, path, "expected a number, found \(node.value.typeName)")
             return nil
@@ -68,7 +80,7 @@ struct NodeReader {
         return value
     }
 
-    mutating func list(_ node: JSON5Node, _ path: String) -> [JSON5Node]? {
+    public mutating func list(_ node: JSON5Node, _ path: String) -> [JSON5Node]? {
         guard case .array(let items) = node.value else {
             report(node, path, "expected a list, found \(node.value.typeName)")
             return nil
@@ -77,7 +89,7 @@ struct NodeReader {
     }
 
     /// A string or a list of strings (`"IL"` is `["IL"]`), each with its node; an empty list is an error.
-    mutating func strings(_ node: JSON5Node, _ path: String) -> [(String, JSON5Node, String)]? {
+    public mutating func strings(_ node: JSON5Node, _ path: String) -> [(String, JSON5Node, String)]? {
         if case .string = node.value {
             return string(node, path).map { [($0, node, path)] }
         }
@@ -93,7 +105,7 @@ struct NodeReader {
         return result
     }
 
-    mutating func duration(_ node: JSON5Node, _ path: String) -> Duration? {
+    public mutating func duration(_ node: JSON5Node, _ path: String) -> Duration? {
         guard let text = string(node, path) else { return nil }
         guard let duration = RuleDuration.parse(text) else {
             report(node, path, "'\(text)' is not a duration (examples: 90s, 30m, 6h, 2d, 1h30m)")
@@ -103,7 +115,7 @@ struct NodeReader {
     }
 
     /// A value out of a closed set: `"exercise"` for a `Status`.
-    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: JSON5Node, _ path: String, _ type: E.Type) -> E?
+    public mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: JSON5Node, _ path: String, _ type: E.Type) -> E?
     where E.RawValue == String {
         guard let text = string(node, path) else { return nil }
         guard let value = E(rawValue: text) else {
@@ -113,10 +125,11 @@ struct NodeReader {
         return value
     }
 
-    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    /// `path.key`, or `key` at the top.
+    public static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The allowed key a typo most likely meant (Levenshtein distance at most 2, or a third of the length).
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         let limit = max(2, word.count / 3)
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= limit }
         return scored.min { $0.1 < $1.1 }?.0

@@ -43,7 +43,7 @@ enum RuleDuration {
 
 extension Duration {
     /// The duration in seconds, as a `TimeInterval`.
-    var timeInterval: Double {
+    public var timeInterval: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }

@@ -239,7 +239,7 @@ private struct InfoFacts {
             var joined = ""
             for place in places {
                 let next = joined.isEmpty ? place : joined + "; " + place
-                if next.utf8.count > Event.maximumTextLength - 8 {
+                if next.utf8.count > EventLimits.textBytes - 8 {
                     joined += "; …"
                     break
                 }

@@ -67,7 +67,7 @@ struct GeoJSONParser {
             switch properties[key] {
             case nil, .null?: return nil
             case .number(let value)?:
-                guard value.isFinite else { throw ParseFailure(field: "properties.\(key)", "is not a finite number") }
+                guard value.isFinite else { throw ParseFailure(field: "properties.\(key)", "is out of range") }
                 return value
             case let other?: throw ParseFailure(field: "properties.\(key)", "expected a number, found \(other.typeName)")
             }
@@ -140,6 +140,7 @@ struct GeoJSONParser {
                   case .number(let lon) = coordinates[0], case .number(let lat) = coordinates[1] else {
                 throw ParseFailure(field: "geometry.coordinates", "expected [longitude, latitude, depth]")
             }
+            guard lon.isFinite, lat.isFinite else { throw ParseFailure(field: "geometry.coordinates", "is out of range") }
             event.location = Event.Location(lat: lat, lon: lon)
         } else if let geometry = feature["geometry"], geometry != .null {
             throw ParseFailure(field: "geometry", "expected an object, found \(geometry.typeName)")

@@ -47,11 +47,27 @@ struct JSONLinesParser {
             result.rejections.append(Rejection(item: item, reason: error.description, raw: Data(trimmed)))
         } catch let error as ParseFailure {
             result.rejections.append(Rejection(item: item, reason: error.reason, raw: Data(trimmed)))
-        } catch let error as DecodingError {
-            result.rejections.append(Rejection(
-                item: item, reason: "not a JSON object: \(JSONValue.describe(error))", raw: Data(trimmed)))
+        } catch is DecodingError {
+            result.rejections.append(Rejection(item: item, reason: Self.explain(Data(trimmed)), raw: Data(trimmed)))
         } catch {
             result.rejections.append(Rejection(item: item, reason: "\(error)", raw: Data(trimmed)))
         }
+    }
+
+    /// Why Foundation's decoder refused a line, in Chorus's words rather than Foundation's internal ones
+    /// (`expectedLowSurrogateUTF8SequenceAfterHighSurrogate`, `numberIsNotRepresentableInSwift`): the
+    /// line is read again by ``JSONValue``, which names what is wrong and where. Only refused lines pay.
+    static func explain(_ line: Data) -> String {
+        let value: JSONValue
+        do {
+            value = try JSONValue.decode(line, maximumDepth: 64)
+        } catch {
+            return "not a JSON object: \(error)"
+        }
+        guard case .object(let members) = value else { return "not a JSON object: the line holds \(value.typeName)" }
+        for (key, member) in members.sorted(by: { $0.key < $1.key }) where member.holdsUnrepresentableNumber {
+            return "\(escaped(key)): the number is out of range"
+        }
+        return "not a JSON object Chorus can read"
     }
 }

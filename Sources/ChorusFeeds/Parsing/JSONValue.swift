@@ -55,7 +55,8 @@ enum JSONValue: Sendable, Hashable {
         return deepest
     }
 
-    /// Parses JSON text (RFC 8259) with a bound on nesting; numbers must be finite doubles.
+    /// Parses JSON text (RFC 8259) with a bound on nesting. A number beyond a `Double` (`1e400`, 5,000
+    /// digits) reads as an infinity, so that only the field holding it fails.
     ///
     /// Hand-written rather than `JSONDecoder` into this enum: decoding an unknown shape through `Decoder`
     /// means trying each type in turn, and every failed try builds an error — several times slower on feeds.
@@ -66,18 +67,13 @@ enum JSONValue: Sendable, Hashable {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError as NSError?,
-               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-            return context.debugDescription
-        @unknown default:
-            return "\(error)"
+    /// Whether a number in this value (or inside it) was beyond a `Double`.
+    var holdsUnrepresentableNumber: Bool {
+        switch self {
+        case .number(let value): return !value.isFinite
+        case .array(let items): return items.contains { $0.holdsUnrepresentableNumber }
+        case .object(let members): return members.values.contains { $0.holdsUnrepresentableNumber }
+        case .string, .bool, .null: return false
         }
     }
 }
@@ -209,10 +205,11 @@ private struct JSONReader {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw fail("a digit must follow the exponent") }
         }
+        // A well-formed number too long or too large for a Double is the problem of the field that holds it,
+        // not of the document: it reads as an infinity, which every field that takes a number refuses.
+        guard index - start <= 64 else { return bytes[start] == UInt8(ascii: "-") ? -.infinity : .infinity }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard text.utf8.count <= 64, let value = Double(text), value.isFinite else {
-            throw ParseFailure("not valid JSON: the number \(text.prefix(40)) is out of range")
-        }
+        guard let value = Double(text) else { return text.hasPrefix("-") ? -.infinity : .infinity }
         return value
     }
 

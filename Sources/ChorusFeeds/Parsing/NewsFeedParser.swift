@@ -122,7 +122,7 @@ struct NewsFeedParser {
         guard let id = guid ?? link ?? title.map({ "title:" + $0 }) else {
             throw ParseFailure("the item has no guid, link or title to tell it by")
         }
-        var item = NewsItem(id: String(id.prefix(Event.maximumIdentifierLength)), title: title, summary: summary,
+        var item = NewsItem(id: String(id.prefix(EventLimits.identifierBytes)), title: title, summary: summary,
                             link: link.flatMap(Self.httpURL))
         item.language = (try text("language", Self.iso) ?? text("language", Self.dc) ?? node.attributes["xml:lang"])
             .flatMap(Self.languageTag) ?? channel.language
@@ -162,7 +162,7 @@ struct NewsFeedParser {
         guard let id = node.value("id", ns) ?? link ?? title.map({ "title:" + $0 }) else {
             throw ParseFailure("the entry has no id, link or title to tell it by")
         }
-        var item = NewsItem(id: String(id.prefix(Event.maximumIdentifierLength)), title: title, summary: summary,
+        var item = NewsItem(id: String(id.prefix(EventLimits.identifierBytes)), title: title, summary: summary,
                             link: link.flatMap(Self.httpURL))
         item.language = language(node.attributes) ?? channel.language
         for name in ["published", "updated", "issued", "modified"] where item.published == nil {

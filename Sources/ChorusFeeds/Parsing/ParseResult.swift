@@ -90,23 +90,3 @@ struct ParseFailure: Error, CustomStringConvertible {
 
     var description: String { reason }
 }
-
-/// A value from a document as error messages show it: in quotes, at most 80 characters, control
-/// characters escaped, so that one rejection stays one line whatever the document holds.
-func quoted(_ value: some StringProtocol) -> String {
-    var text = ""
-    for scalar in value.unicodeScalars.prefix(80) {
-        switch scalar {
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "\t": text += "\\t"
-        default:
-            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
-                text += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                text.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return "'" + text + (value.unicodeScalars.count > 80 ? "…'" : "'")
-}

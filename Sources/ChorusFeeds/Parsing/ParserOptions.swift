@@ -11,7 +11,9 @@ public struct ParserOptions: Sendable {
     public var kinds: KindMapping
     /// The largest document accepted, in bytes.
     public var maximumDocumentBytes: Int
-    /// The largest single field (an element's text, a JSON string) accepted, in bytes.
+    /// The largest free-text field a parser takes from a document (a headline, a description, an area),
+    /// in bytes: by default ``EventLimits/textBytes``, the limit every event is held to. A longer field
+    /// costs its item only.
     public var maximumFieldBytes: Int
     /// The deepest nesting of XML elements or JSON containers accepted.
     public var maximumDepth: Int
@@ -26,7 +28,7 @@ public struct ParserOptions: Sendable {
     public init(
         kinds: KindMapping, source: String? = nil, defaultCountries: [String] = [],
         maximumDocumentBytes: Int = ParserOptions.defaultMaximumDocumentBytes,
-        maximumFieldBytes: Int = 256 * 1024, maximumDepth: Int = 64, maximumItems: Int = 100_000,
+        maximumFieldBytes: Int = EventLimits.textBytes, maximumDepth: Int = 64, maximumItems: Int = 100_000,
         maximumElements: Int = 500_000
     ) {
         self.kinds = kinds

@@ -1,3 +1,4 @@
+import ChorusCore
 import Foundation
 
 /// Brings an XML feed's bytes to UTF-8 before the XML reader sees them, the way feeds in the wild need it.

@@ -65,6 +65,8 @@ public actor HTTPSource: Source {
     private var jitter: any RandomNumberGenerator & Sendable
 
     private var lastSuccess: Date?
+    private var failingSince: Date?
+    private var retryAt: Date?
     /// The last failure, `nil` once a poll succeeds.
     public private(set) var lastError: String?
     /// How many polls failed in a row.
@@ -126,7 +128,7 @@ public actor HTTPSource: Source {
 
     /// The last failure and the last successful poll; an HTTP feed has no backlog to measure.
     public func status() async -> SourceStatus {
-        SourceStatus(lastError: lastError, lastSuccess: lastSuccess)
+        SourceStatus(lastError: lastError, lastSuccess: lastSuccess, failingSince: failingSince, retryAt: retryAt)
     }
 
     /// Nothing to do: the seen items travel in the cursor.
@@ -190,6 +192,8 @@ public actor HTTPSource: Source {
     private func succeeded() {
         failures = 0
         lastError = nil
+        failingSince = nil
+        retryAt = nil
         lastSuccess = Date()
         nextPoll = ContinuousClock.now + configuration.interval
     }
@@ -197,7 +201,10 @@ public actor HTTPSource: Source {
     private func failed(_ reason: String, retryAfter: Duration?) {
         failures += 1
         lastError = reason
-        nextPoll = ContinuousClock.now + backoff(afterFailures: failures, retryAfter: retryAfter)
+        failingSince = failingSince ?? Date()
+        let delay = backoff(afterFailures: failures, retryAfter: retryAfter)
+        retryAt = Date().addingTimeInterval(Self.seconds(delay))
+        nextPoll = ContinuousClock.now + delay
     }
 
     private func backoff(afterFailures count: Int, retryAfter: Duration?) -> Duration {

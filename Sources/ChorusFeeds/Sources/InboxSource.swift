@@ -90,6 +90,12 @@ public actor InboxSource: Source {
         return SourceStatus(backlog: count, backlogUnit: "rows", lastError: lastError, lastSuccess: lastSuccess)
     }
 
+    /// Gives up an unacknowledged claim (the row goes back to the inbox) and closes the connection.
+    public func close() async {
+        try? await release()
+        await client.close()
+    }
+
     /// Gives up an unacknowledged claim: the row goes back to the inbox.
     public func release() async throws {
         guard claimed != nil else { return }

@@ -32,6 +32,9 @@ public protocol Source: Actor {
     func acknowledge(_ delivery: SourceDelivery) async throws
     /// What `chorus status` shows: how far behind the source is and what last went wrong.
     func status() async -> SourceStatus
+    /// Releases what the source holds (an inotify watch, an open file, a claimed inbox row); the source is
+    /// not used again.
+    func close() async
 }
 
 /// How a source is doing.
@@ -44,12 +47,19 @@ public struct SourceStatus: Sendable, Hashable {
     public var lastError: String?
     /// When the source last read successfully.
     public var lastSuccess: Date?
+    /// Since when the source has failed without a success in between (the first failure of the run).
+    public var failingSince: Date?
+    /// When a failing source tries again (its backoff), when it retries by itself.
+    public var retryAt: Date?
 
-    public init(backlog: Int? = nil, backlogUnit: String? = nil, lastError: String? = nil, lastSuccess: Date? = nil) {
+    public init(backlog: Int? = nil, backlogUnit: String? = nil, lastError: String? = nil, lastSuccess: Date? = nil,
+                failingSince: Date? = nil, retryAt: Date? = nil) {
         self.backlog = backlog
         self.backlogUnit = backlogUnit
         self.lastError = lastError
         self.lastSuccess = lastSuccess
+        self.failingSince = failingSince
+        self.retryAt = retryAt
     }
 }
 

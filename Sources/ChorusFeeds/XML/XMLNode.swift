@@ -1,3 +1,4 @@
+import ChorusCore
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -82,7 +83,8 @@ final class XMLNode {
 /// an entity declaration (`<!ENTITY`) or an XInclude namespace: without a DTD there is nothing to expand
 /// and nothing external to resolve, so no file is read and no connection is made whatever the document
 /// says. External entity resolution is switched off as well, in case the check above is ever loosened.
-/// Nesting depth, the size of each element's text and the number of elements are bounded.
+/// Nesting depth and the number of elements are bounded (the size of the document bounds the text); the
+/// size of a field is checked where the field is read, so that a long one costs its item only.
 enum XMLDocumentReader {
     static let xincludeNamespace = "http://www.w3.org/2001/XInclude"
 
@@ -91,8 +93,7 @@ enum XMLDocumentReader {
     static func read(_ data: Data, options: ParserOptions) throws -> XMLNode {
         let bytes = stripBOM(data)
         try refuseUnsafe(bytes)
-        let builder = TreeBuilder(maximumDepth: options.maximumDepth, maximumFieldBytes: options.maximumFieldBytes,
-                                  maximumElements: options.maximumElements)
+        let builder = TreeBuilder(maximumDepth: options.maximumDepth, maximumElements: options.maximumElements)
         let parser = XMLParser(data: bytes)
         parser.shouldProcessNamespaces = true
         parser.shouldReportNamespacePrefixes = false
@@ -116,9 +117,15 @@ enum XMLDocumentReader {
     }
 
     /// Refuses what must never reach the XML parser: other encodings, DTDs, entity declarations, XInclude.
+    ///
+    /// Whatever format the caller asked for, the checks run on the document as the XML parser would decode
+    /// it. The parser detects UTF-16 and UTF-32 from the first bytes even without a byte-order mark, where a
+    /// search for `<!DOCTYPE` in the raw bytes finds nothing; such a document always holds a 0x00 byte,
+    /// which in UTF-8 can only be U+0000, a character XML forbids. So: UTF-8 only, no 0x00 byte at all, and
+    /// then the searches below see exactly the text the parser would.
     static func refuseUnsafe(_ bytes: Data) throws {
-        if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.first == 0 {
-            throw ParseFailure("only UTF-8 XML is accepted (the document looks like UTF-16)")
+        if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.contains(0) {
+            throw ParseFailure("only UTF-8 XML is accepted (the document holds 0x00 bytes: UTF-16 or UTF-32?)")
         }
         if String(validating: bytes, as: UTF8.self) == nil {
             throw ParseFailure("the document is not valid UTF-8")
@@ -164,17 +171,14 @@ enum XMLDocumentReader {
 
 private final class TreeBuilder: NSObject, XMLParserDelegate {
     let maximumDepth: Int
-    let maximumFieldBytes: Int
     let maximumElements: Int
     var stack: [XMLNode] = []
     var root: XMLNode?
     var failure: ParseFailure?
     var elements = 0
-    var textBytes = 0
 
-    init(maximumDepth: Int, maximumFieldBytes: Int, maximumElements: Int) {
+    init(maximumDepth: Int, maximumElements: Int) {
         self.maximumDepth = maximumDepth
-        self.maximumFieldBytes = maximumFieldBytes
         self.maximumElements = maximumElements
     }
 
@@ -204,7 +208,6 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
             root = node
         }
         stack.append(node)
-        textBytes = 0
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
@@ -225,10 +228,6 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 
     private func append(_ string: String, _ parser: XMLParser) {
         guard failure == nil, let node = stack.last else { return }
-        textBytes += string.utf8.count
-        if textBytes > maximumFieldBytes {
-            return fail(parser, "<\(node.name)> holds more than \(maximumFieldBytes) bytes of text")
-        }
         node.appendText(string)
     }
 
@@ -244,6 +243,25 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
         fail(parser, "external entity declarations are refused")
+    }
+
+    // Never reached for documents that passed the DTD check: any declaration means a DTD got through.
+    func parser(_ parser: XMLParser, foundElementDeclarationWithName elementName: String, model: String) {
+        fail(parser, "DTD declarations are refused")
+    }
+
+    func parser(_ parser: XMLParser, foundAttributeDeclarationWithName attributeName: String, forElement elementName: String,
+                type: String?, defaultValue: String?) {
+        fail(parser, "DTD declarations are refused")
+    }
+
+    func parser(_ parser: XMLParser, foundNotationDeclarationWithName name: String, publicID: String?, systemID: String?) {
+        fail(parser, "DTD declarations are refused")
+    }
+
+    func parser(_ parser: XMLParser, foundUnparsedEntityDeclarationWithName name: String, publicID: String?, systemID: String?,
+                notationName: String?) {
+        fail(parser, "DTD declarations are refused")
     }
 }
 

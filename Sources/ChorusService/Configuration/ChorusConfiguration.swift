@@ -4,6 +4,7 @@ import Foundation
 ///
 /// Which file: `--config FILE`, else `$CHORUS_CONFIG`, else `/etc/chorus/chorus.json5` when it exists;
 /// no file at all is fine and means every default. Unknown fields are errors, so a typo never passes silently.
+/// ``ConfigurationReader`` reads it, with the rules' JSON5 reader: problems read `FILE:LINE:COL: message`.
 public struct ChorusConfiguration: Sendable, Equatable {
     /// The libpq conninfo or `postgres://` URL of the queue's database.
     public var database: String?
@@ -14,16 +15,21 @@ public struct ChorusConfiguration: Sendable, Equatable {
     /// Group commit limits of the daemon's pipeline.
     public var batch: BatchConfiguration
     /// Webhooks of the outbox: participant id → URL (http or https) that released drafts are POSTed to.
+    /// The URLs may hold secrets (a token, a password): they stay here, and only their scheme and host are
+    /// ever stored or shown.
     public var webhooks: [String: String] = [:]
+    /// How deliveries are retried.
+    public var delivery = DeliveryPolicy()
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 
     public init(database: String? = nil, rules: String? = nil, sources: [SourceConfiguration] = [],
-                batch: BatchConfiguration = BatchConfiguration(), file: URL? = nil) {
+                batch: BatchConfiguration = BatchConfiguration(), webhooks: [String: String] = [:], file: URL? = nil) {
         self.database = database
         self.rules = rules
         self.sources = sources
         self.batch = batch
+        self.webhooks = webhooks
         self.file = file
     }
 
@@ -61,22 +67,7 @@ public struct ChorusConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError(file: file.path, "cannot read: \(error.localizedDescription)")
         }
-        let decoder = JSONDecoder()
-        decoder.allowsJSON5 = true
-        do {
-            var configuration = try decoder.decode(ChorusConfiguration.self, from: data)
-            configuration.file = file
-            return configuration
-        } catch let error as ConfigurationError {
-            throw ConfigurationError(file: file.path, error.message)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ConfigurationError(file: file.path, "\(path): expected a string")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw ConfigurationError(file: file.path, "not valid JSON5: \(Self.underlyingMessage(context))")
-        } catch {
-            throw ConfigurationError(file: file.path, "\(error)")
-        }
+        return try ConfigurationReader.read(data, file: file)
     }
 
     /// The rules directory: `--rules`, else the configuration's (relative to its file), else `./Rules`.
@@ -88,49 +79,14 @@ public struct ChorusConfiguration: Sendable, Equatable {
         }
         return workingDirectory.appendingPathComponent("Rules", isDirectory: true)
     }
-
-    private static func underlyingMessage(_ context: DecodingError.Context) -> String {
-        if let underlying = context.underlyingError as NSError?,
-           let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-            return detail
-        }
-        return context.debugDescription
-    }
 }
 
-extension ChorusConfiguration: Decodable {
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, rules, sources, batch, webhooks
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
-            .filter { CodingKeys(rawValue: $0) == nil }.sorted()
-        if let field = unknown.first {
-            let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError(file: nil, "\(field): unknown field (known: \(known))")
-        }
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let sources = try container.decodeIfPresent([SourceConfiguration].self, forKey: .sources) ?? []
-        var names: Set<String> = []
-        for source in sources where !names.insert(source.name).inserted {
-            throw ConfigurationError(file: nil, "sources: the name '\(source.name)' is used twice")
-        }
-        self.init(database: try container.decodeIfPresent(String.self, forKey: .database),
-                  rules: try container.decodeIfPresent(String.self, forKey: .rules),
-                  sources: sources,
-                  batch: try container.decodeIfPresent(BatchConfiguration.self, forKey: .batch) ?? BatchConfiguration())
-        webhooks = try container.decodeIfPresent([String: String].self, forKey: .webhooks) ?? [:]
-        for (participant, url) in webhooks.sorted(by: { $0.key < $1.key })
-        where URL(string: url).flatMap(\.scheme).map({ !["http", "https"].contains($0) }) ?? true {
-            throw ConfigurationError(file: nil, "webhooks.\(participant): '\(url)' is not an http or https URL")
-        }
+extension ChorusConfiguration {
+    /// The publishers the configuration describes: the webhooks (and `extraWebhooks`), when there are any.
+    public func publishers(extraWebhooks: [String: URL] = [:]) -> [any Publisher] {
+        var routes: [String: URL] = [:]
+        for (audience, text) in webhooks { routes[audience] = PublisherAddress.webURL(text) }
+        routes.merge(extraWebhooks) { $1 }
+        return routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
     }
 }

@@ -6,8 +6,9 @@ import Postgres
 /// `chorus run`: the daemon. Sources → parse → draft → group commit into the queue, as a systemd service.
 ///
 /// Services start in this order and stop in reverse: the source locks (a dedicated connection and
-/// thread), the group committer (the writer connection), the source workers, the heartbeat row and the
-/// link to systemd (`STATUS=`, `WATCHDOG=1`). `READY=1` goes out once the workers run.
+/// thread), the group committer (the writer connection), the source workers, the release service (releases
+/// what is due and delivers it, on one instance at a time), the heartbeat row and the link to systemd
+/// (`STATUS=`, `WATCHDOG=1`). `READY=1` goes out once the workers run.
 ///
 /// The daemon touches no signal: its entry point (`RunCommand`) turns SIGTERM/SIGINT and SIGHUP into
 /// ``Control`` events, so that tests can drive a daemon in-process.
@@ -115,10 +116,11 @@ public final class Daemon: Sendable {
             logger.info("ready", ["sources": box.current.configuration.sources.map(\.name).joined(separator: ",")])
         }
         let instance = "\(Self.hostName):\(getpid()):\(Int(startedAt.timeIntervalSince1970))"
+        let release = ReleaseService(conninfo: conninfo, settings: box, daemonState: daemonState, logger: logger, instance: instance)
         let heartbeat = Heartbeat(client: PostgresClient(conninfo: conninfo, label: "heartbeat"), daemonState: daemonState,
                                   logger: logger, instance: instance, startedAt: startedAt)
         let link = SupervisorLink(notifier: notifier, daemonState: daemonState, logger: logger)
-        let group = ServiceGroup(services: [locks, committer, supervisor, heartbeat, link], logger: logger)
+        let group = ServiceGroup(services: [locks, committer, supervisor, release, heartbeat, link], logger: logger)
 
         let shutdown = Trigger()
         let notifier = self.notifier
@@ -166,7 +168,13 @@ public final class Daemon: Sendable {
             conninfo = cluster.conninfo(database: database)
         }
         do {
-            try Migrator().requireCurrent(try Connection(conninfo))
+            let connection = try Connection(conninfo)
+            try Migrator().requireCurrent(connection)
+            // The embedded cluster is the service's own; on a server, the owner and superusers are above the
+            // database's guarantees (docs/REVIEW.md): say so, once.
+            if case .server = location, let rights = try? SchemaRights.of(connection), rights != .bound {
+                logger.warning("connected as the schema's \(rights == .owner ? "owner" : "superuser"): the database's guarantees against the pipeline do not bind this role; run the daemon as a member of chorus_daemon (Deploy/README.md, Roles)")
+            }
         } catch let error as PostgresError where error.isTransient {
             logger.warning("database not reachable at start-up; waiting for it", ["error": Logger.describe(error)])
         }

@@ -1,19 +1,31 @@
 import Foundation
 import Synchronization
 
+/// One source as one instance sees it: what the heartbeat row carries for `chorus status`.
+public struct SourceState: Sendable, Codable, Equatable {
+    public var role: SourceRole = .standby
+    /// Events this instance queued for the source since it started.
+    public var eventsQueued = 0
+    /// When a delivery of the source last committed.
+    public var lastCommitAt: Date?
+    /// When the source last read (or polled) successfully.
+    public var lastSuccessAt: Date?
+    /// Since when the source has been failing without a success in between.
+    public var failingSince: Date?
+    /// What last went wrong, `nil` once the source works again.
+    public var lastError: String?
+    /// When the source tries again after a failure.
+    public var retryAt: Date?
+    /// What is waiting to be read, in ``backlogUnit`` (bytes of a file, files in a spool, inbox rows).
+    public var backlog: Int?
+    public var backlogUnit: String?
+
+    public init() {}
+}
+
 /// What the daemon knows about itself, shared by its services: for `STATUS=`, the heartbeat row that
 /// `chorus status` reads, and the watchdog's health check.
 final class DaemonState: Sendable {
-    /// One source as this instance sees it.
-    struct SourceState: Sendable, Codable, Equatable {
-        var role: SourceRole = .standby
-        var eventsQueued = 0
-        var lastCommitAt: Date?
-        var lastError: String?
-        var backlog: Int?
-        var backlogUnit: String?
-    }
-
     private struct Values: Sendable {
         var sources: [String: SourceState] = [:]
         var databaseError: String?
@@ -21,6 +33,8 @@ final class DaemonState: Sendable {
         var eventsQueued = 0
         var transactions = 0
         var phase = "starting"
+        /// What this instance does with the release service.
+        var releaseRole: SourceRole = .standby
         /// Since when a blocking database call of the committer has been running.
         var writeBusySince: ContinuousClock.Instant?
         /// When the lock keeper's thread last went round its loop.
@@ -31,6 +45,9 @@ final class DaemonState: Sendable {
 
     func setPhase(_ phase: String) { values.withLock { $0.phase = phase } }
     var phase: String { values.withLock { $0.phase } }
+
+    func setReleaseRole(_ role: SourceRole) { values.withLock { $0.releaseRole = role } }
+    var releaseRole: SourceRole { values.withLock { $0.releaseRole } }
 
     func setRuleSetVersion(_ version: String) { values.withLock { $0.ruleSetVersion = version } }
     var ruleSetVersion: String { values.withLock { $0.ruleSetVersion } }
@@ -54,10 +71,10 @@ final class DaemonState: Sendable {
 
     var sources: [String: SourceState] { values.withLock { $0.sources } }
 
-    func recordCommit(events: Int) {
+    func recordCommit(events: Int, transactions: Int = 1) {
         values.withLock {
             $0.eventsQueued += events
-            $0.transactions += 1
+            $0.transactions += transactions
             $0.databaseError = nil
         }
     }
@@ -80,14 +97,18 @@ final class DaemonState: Sendable {
     /// One line for `STATUS=`.
     var summary: String {
         values.withLock { values in
-            let active = values.sources.filter { $0.value.role == .active }.keys.sorted()
-            let standby = values.sources.filter { $0.value.role != .active }.keys.sorted()
+            func named(_ role: SourceRole) -> [String] { values.sources.filter { $0.value.role == role }.keys.sorted() }
             var parts = [values.phase]
             if let error = values.databaseError {
                 parts.append("database unavailable, reconnecting: \(error.prefix(160))")
             }
+            let active = named(.active)
             parts.append("active: \(active.isEmpty ? "none" : active.joined(separator: ","))")
-            if !standby.isEmpty { parts.append("standby: \(standby.joined(separator: ","))") }
+            for role in [SourceRole.failing, .paused, .standby] {
+                let sources = named(role)
+                if !sources.isEmpty { parts.append("\(role.rawValue): \(sources.joined(separator: ","))") }
+            }
+            parts.append("release: \(values.releaseRole)")
             parts.append("\(values.eventsQueued) events in \(values.transactions) transactions")
             parts.append("rules \(values.ruleSetVersion.prefix(12))")
             return parts.joined(separator: "; ")

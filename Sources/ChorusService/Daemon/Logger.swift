@@ -51,10 +51,19 @@ public struct Logger: Sendable {
     }
 
     public func log(_ level: Level, _ message: String, _ fields: Metadata = [:]) {
+        log(level, message, pairs: fields.map { ($0.key, $0.value) })
+    }
+
+    /// A line whose fields are only known at run time (a source's notice), in key order.
+    public func log(_ level: Level, _ message: String, fields: [String: String]) {
+        log(level, message, pairs: fields.sorted { $0.key < $1.key })
+    }
+
+    private func log(_ level: Level, _ message: String, pairs: [(String, String)]) {
         guard level >= sink.minimumLevel else { return }
         var line = "level=\(level.rawValue) msg=\(JSONString.quoted(message))"
         for (key, value) in metadata { line += " \(key)=\(Self.formatted(value))" }
-        for (key, value) in fields { line += " \(key)=\(Self.formatted(value))" }
+        for (key, value) in pairs { line += " \(key)=\(Self.formatted(value))" }
         sink.write(line, priority: level.priority)
     }
 
@@ -72,11 +81,12 @@ public struct Logger: Sendable {
         return simple ? value : JSONString.quoted(value)
     }
 
-    /// `error` described for a log line: on one line, any conninfo password redacted.
+    /// `error` described for a log line, on one line. Errors carry no password by construction (libpq's
+    /// messages are redacted where they are made, `ConnectionString`), so nothing is looked for here.
     public static func describe(_ error: any Error) -> String {
         let text = String(describing: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")
-        return ConnectionString.redacted(text)
+        return text
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A long-running part of the daemon, in the style of swift-service-lifecycle: `run()` works until its
@@ -86,25 +87,45 @@ final class Trigger: Sendable {
 
 /// Capped exponential backoff with jitter: each delay is between half and all of `initial × 2^attempt`,
 /// never more than `maximum`.
-struct Backoff: Sendable {
-    var initial: Duration = .milliseconds(100)
-    var maximum: Duration = .seconds(5)
-    private(set) var attempt = 0
+/// The one backoff of chorus: the daemon's services and sources, and `chorus review watch`.
+public struct Backoff: Sendable {
+    public var initial: Duration = .milliseconds(100)
+    public var maximum: Duration = .seconds(5)
+    public private(set) var attempt = 0
 
-    init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
+    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
         self.initial = initial
         self.maximum = maximum
     }
 
     /// The next delay; grows with every call until ``reset()``.
-    mutating func next() -> Duration {
+    public mutating func next() -> Duration {
         let base = min(maximum, initial * (1 << min(attempt, 20)))
         attempt += 1
         let half = base / 2
         return half + half * Double.random(in: 0...1)
     }
 
-    mutating func reset() { attempt = 0 }
+    /// Starts again from ``initial`` (after a success).
+    public mutating func reset() { attempt = 0 }
+}
+
+/// Runs `work` on a thread of its own — for a service that blocks in libpq or `poll()`, which must never
+/// happen on Swift's cooperative pool — and returns when it has returned. Cancelling the awaiting task calls
+/// `stop`, which must make `work` return soon.
+func runOnOwnThread(named name: String, _ work: @escaping @Sendable () -> Void, stop: @escaping @Sendable () -> Void) async {
+    let done = Trigger()
+    let thread = Thread {
+        work()
+        done.fire()
+    }
+    thread.name = name
+    thread.start()
+    await withTaskCancellationHandler {
+        await done.wait()
+    } onCancel: {
+        stop()
+    }
 }
 
 /// Sleeps for `duration`; returns `false` when the task was cancelled meanwhile.

@@ -25,10 +25,17 @@ public struct DraftingStage: Sendable {
                 PlannedEvent(event: event, plans: BundlePlanner.plans(event: event, ruleSet: ruleSet, now: now, feed: source))
             },
             rejections: result.rejections.map { rejection in
-                RejectedInput(item: rejection.item.map { "\(origin)#\($0)" } ?? origin, reason: rejection.reason,
+                RejectedInput(item: Self.storable(rejection.item.map { "\(origin)#\($0)" } ?? origin),
+                              reason: Self.storable(rejection.reason),
                               raw: rejection.raw ?? (result.isRejectedEntirely ? raw : nil))
             },
             cursor: cursor,
             planner: RulePlanner(ruleSet: ruleSet, now: now))
+    }
+
+    /// A rejection's name or reason as PostgreSQL can store it: a NUL (from a file name, an item's own
+    /// identifier) written as `\u{0}`, so that the rejection is kept rather than refused with its delivery.
+    static func storable(_ text: String) -> String {
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\\u{0}") : text
     }
 }

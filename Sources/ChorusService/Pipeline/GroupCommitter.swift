@@ -12,10 +12,12 @@ import Synchronization
 /// also wait up to ``BatchConfiguration/maximumDelay`` for more. Each worker awaits its own batch's
 /// commit before it acknowledges the delivery to its source.
 ///
-/// A failure fails the batches of that transaction; the workers decide what to do (retry after a backoff,
-/// or start again from the committed cursor when they lost their source's lock). When several batches
-/// fail together for a reason other than the connection, each is retried alone so that one bad batch
-/// cannot hold back the others.
+/// Transactions are bounded: a group holds at most ``PipelineWriter/maximumPlansPerTransaction`` bundle
+/// plans (each takes two advisory locks), and ``PipelineWriter`` cuts a larger delivery into several
+/// transactions and isolates an item the store refuses. A connection failure fails the batches of that
+/// transaction; the workers decide what to do (retry after a backoff, or start again from the committed
+/// cursor when they lost their source's lock). When several batches fail together for a reason other
+/// than the connection, each is written alone so that one bad batch cannot hold back the others.
 final class GroupCommitter: Service, Sendable {
     let name = "group-commit"
     private let client: PostgresClient
@@ -25,7 +27,8 @@ final class GroupCommitter: Service, Sendable {
 
     private struct Pending: Sendable {
         var batch: QueueBatch
-        var continuation: CheckedContinuation<QueueWriteSummary, any Error>
+        var origin: String
+        var continuation: CheckedContinuation<PipelineWriter.Report, any Error>
     }
 
     private struct State: Sendable {
@@ -46,13 +49,14 @@ final class GroupCommitter: Service, Sendable {
     /// New limits (a reload).
     func setLimits(_ limits: BatchConfiguration) { self.limits.withLock { $0 = limits } }
 
-    /// Queues `batch` and returns once the transaction that wrote it committed.
+    /// Queues `batch` (delivered from `origin`) and returns once the transactions that wrote it committed.
     /// - Throws: the transaction's failure; `CancellationError` when the daemon stops before writing it.
-    func commit(_ batch: QueueBatch) async throws -> QueueWriteSummary {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QueueWriteSummary, any Error>) in
+    @discardableResult
+    func commit(_ batch: QueueBatch, origin: String = "delivery") async throws -> PipelineWriter.Report {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PipelineWriter.Report, any Error>) in
             let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 guard !state.stopped else { return (false, nil) }
-                state.queue.append(Pending(batch: batch, continuation: continuation))
+                state.queue.append(Pending(batch: batch, origin: origin, continuation: continuation))
                 defer { state.waiter = nil }
                 return (true, state.waiter)
             }
@@ -108,15 +112,18 @@ final class GroupCommitter: Service, Sendable {
         state.withLock { $0.queue.reduce(0) { $0 + max(1, $1.batch.events.count) } }
     }
 
-    /// The oldest batches up to `maximumEvents` events (at least one batch).
+    /// The oldest batches up to `maximumEvents` events and the writer's plan bound (at least one batch).
     private func take(maximumEvents: Int) -> [Pending] {
         state.withLock { state in
             var count = 0
+            var plans = 0
             var taken = 0
             for pending in state.queue {
                 let size = max(1, pending.batch.events.count)
-                if taken > 0, count + size > maximumEvents { break }
+                let batchPlans = pending.batch.planCount
+                if taken > 0, count + size > maximumEvents || plans + batchPlans > PipelineWriter.maximumPlansPerTransaction { break }
                 count += size
+                plans += batchPlans
                 taken += 1
             }
             defer { state.queue.removeFirst(taken) }
@@ -125,36 +132,23 @@ final class GroupCommitter: Service, Sendable {
     }
 
     private func write(_ group: [Pending]) async {
-        do {
-            let summary = try await transaction(group.map(\.batch))
-            // One summary for the whole transaction: each batch gets it (workers log their own events).
-            group.forEach { $0.continuation.resume(returning: summary) }
-        } catch let error as PostgresError where error.isTransient {
-            group.forEach { $0.continuation.resume(throwing: error) }
-        } catch {
-            guard group.count > 1 else {
-                group.forEach { $0.continuation.resume(throwing: error) }
-                return
-            }
-            logger.warning("a group of batches failed; writing them one by one",
-                           ["batches": "\(group.count)", "error": Logger.describe(error)])
-            for pending in group {
-                do {
-                    pending.continuation.resume(returning: try await transaction([pending.batch]))
-                } catch {
-                    pending.continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
-
-    private func transaction(_ batches: [QueueBatch]) async throws -> QueueWriteSummary {
         daemonState.writeStarted()
         defer { daemonState.writeEnded() }
-        let summary = try await client.withConnection { connection in
-            try QueueWriter().write(batches, on: connection)
+        let items = group.map { (batch: $0.batch, origin: $0.origin) }
+        let written: (outcomes: [Result<PipelineWriter.Report, any Error>], transactions: Int)
+        do {
+            written = try await client.withConnection { connection in PipelineWriter().write(group: items, on: connection) }
+        } catch {
+            group.forEach { $0.continuation.resume(throwing: error) }
+            return
         }
-        daemonState.recordCommit(events: batches.reduce(0) { $0 + $1.events.count })
-        return summary
+        let events = zip(group, written.outcomes).reduce(0) { total, item in
+            (try? item.1.get()) == nil ? total : total + item.0.batch.events.count
+        }
+        if written.transactions > 0 { daemonState.recordCommit(events: events, transactions: written.transactions) }
+        if group.count > 1, written.transactions != 1 {
+            logger.warning("a group of batches failed; wrote them one by one", ["batches": "\(group.count)"])
+        }
+        for (pending, outcome) in zip(group, written.outcomes) { pending.continuation.resume(with: outcome) }
     }
 }

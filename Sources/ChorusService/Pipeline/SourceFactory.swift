@@ -25,8 +25,10 @@ final class SettingsBox: Sendable {
 
 /// Makes the ``Source`` a configuration entry describes, positioned at its committed cursor.
 enum SourceFactory {
+    /// - Parameter logger: where a source's notices go (a file truncated, rewritten or rotated).
     static func make(
-        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, conninfo: String
+        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, conninfo: String,
+        logger: Logger
     ) throws -> any Source {
         let parser = FeedParser(options: ParserOptions(kinds: kinds, source: source.name, defaultCountries: source.defaultCountries))
         let format = source.format.flatMap(FeedFormat.init(rawValue:))
@@ -37,7 +39,8 @@ enum SourceFactory {
             let lines = source.maximumLines ?? 1000
             return try FileSource(name: source.name, path: location ?? "", parser: parser, format: format ?? .jsonl,
                                   cursor: cursor, pollInterval: interval ?? .seconds(1), maximumBatchLines: lines,
-                                  maximumBatchBytes: max(1 << 20, lines * 1024))
+                                  maximumBatchBytes: max(1 << 20, lines * 1024),
+                                  notice: { message, fields in logger.log(.warning, message, fields: fields) })
         case .spool:
             return try SpoolSource(name: source.name, directory: URL(fileURLWithPath: location ?? "", isDirectory: true),
                                    parser: parser, format: format ?? .auto, cursor: cursor, pollInterval: interval ?? .seconds(1))
@@ -54,14 +57,8 @@ enum SourceFactory {
         }
     }
 
-    /// Releases what the source holds (an inotify watch, an open file).
+    /// Releases what the source holds (an inotify watch, an open file, a claimed inbox row).
     static func close(_ source: any Source) async {
-        switch source {
-        case let file as FileSource: await file.close()
-        case let spool as SpoolSource: await spool.close()
-        case let http as HTTPSource: await http.close()
-        case let inbox as InboxSource: try? await inbox.release()
-        default: break
-        }
+        await source.close()
     }
 }

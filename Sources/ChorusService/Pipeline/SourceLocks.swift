@@ -77,18 +77,7 @@ final class SourceLocks: Service, Sendable {
     // MARK: The keeper
 
     func run() async throws {
-        let done = Trigger()
-        let thread = Thread { [self] in
-            keep()
-            done.fire()
-        }
-        thread.name = "chorus.source-locks"
-        thread.start()
-        await withTaskCancellationHandler {
-            await done.wait()
-        } onCancel: {
-            state.withLock { $0.stopped = true }
-        }
+        await runOnOwnThread(named: "chorus.source-locks", { [self] in keep() }, stop: { [self] in state.withLock { $0.stopped = true } })
         let waiters = state.withLock { state -> [CheckedContinuation<UInt64?, Never>] in
             defer { state.waiters = [:] }
             return state.waiters.values.flatMap(\.values)

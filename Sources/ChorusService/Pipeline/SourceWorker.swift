@@ -13,7 +13,13 @@ import Postgres
 /// A failed commit is retried with a backoff as long as this instance still holds the source's lock;
 /// once the lock is lost (the lock connection dropped: the database restarted, or another instance took
 /// over), the delivery is dropped, the source closed, and work resumes from the committed cursor when the
-/// lock is held again.
+/// lock is held again. Items the store refuses for what they hold are kept as rejected inputs one by one
+/// (``PipelineWriter``); a delivery as a whole is never given up.
+///
+/// While it works, the worker also watches its source's own health (``Source/status()``, every second):
+/// a feed that fails inside `next()` — an HTTP feed answering 500, timing out or too large, which retries
+/// by itself — makes the source `failing` in `chorus status`, and each failure is logged once, with its
+/// backoff, as is the recovery.
 struct SourceWorker: Sendable {
     let source: SourceConfiguration
     let location: String?
@@ -35,14 +41,14 @@ struct SourceWorker: Sendable {
     func run() async {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         while !Task.isCancelled {
-            environment.daemonState.updateSource(source.name) { $0.role = .standby }
             guard let epoch = await environment.locks.waitUntilHeld(source.name) else { return }
-            environment.daemonState.updateSource(source.name) { $0.role = .active }
+            // A failing source stays failing until it delivers again.
+            environment.daemonState.updateSource(source.name) { if $0.role != .failing { $0.role = .active } }
             do {
                 let cursor = try await loadCursor()
                 let settings = environment.settings.current
                 let feed = try SourceFactory.make(source, location: location, cursor: cursor, kinds: settings.kinds,
-                                                  conninfo: environment.conninfo)
+                                                  conninfo: environment.conninfo, logger: logger)
                 logger.info("source started", ["type": source.kind.rawValue, "cursor": cursor?.json ?? "none"])
                 let outcome = await work(feed, epoch: epoch, backoff: &backoff)
                 await SourceFactory.close(feed)
@@ -51,27 +57,40 @@ struct SourceWorker: Sendable {
                     return
                 case .lockLost:
                     logger.warning("source lock lost; resuming from the committed cursor once it is held again")
-                    environment.daemonState.updateSource(source.name) { $0.role = .paused }
+                    // With the database there, another instance has the lock; without it, everyone waits.
+                    let role: SourceRole = environment.daemonState.databaseError == nil ? .standby : .paused
+                    environment.daemonState.updateSource(source.name) { $0.role = role }
                 case .failed(let error):
+                    let delay = backoff.next()
                     environment.daemonState.updateSource(source.name) {
                         $0.role = .failing
+                        $0.failingSince = $0.failingSince ?? Date()
                         $0.lastError = Logger.describe(error)
+                        $0.retryAt = Date().addingTimeInterval(Double(delay.milliseconds) / 1000)
                     }
-                    let delay = backoff.next()
-                    logger.error("source failed; restarting it from the committed cursor",
-                                 ["error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
+                    logger.log(Self.isTransient(error) ? .warning : .error, "source failed; restarting it from the committed cursor",
+                               ["error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
                     if !(await pause(delay)) { return }
                 }
             } catch {
                 let delay = backoff.next()
+                let transient = Self.isTransient(error)
                 environment.daemonState.updateSource(source.name) {
-                    $0.role = .paused
+                    $0.role = transient ? .paused : .failing
+                    if !transient { $0.failingSince = $0.failingSince ?? Date() }
                     $0.lastError = Logger.describe(error)
+                    $0.retryAt = Date().addingTimeInterval(Double(delay.milliseconds) / 1000)
                 }
-                logger.error("cannot start the source", ["error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
+                // The database coming back after a restart is routine: a warning, not an error.
+                logger.log(transient ? .warning : .error, "cannot start the source",
+                           ["error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
                 if !(await pause(delay)) { return }
             }
         }
+    }
+
+    static func isTransient(_ error: any Error) -> Bool {
+        (error as? PostgresError)?.isTransient ?? false
     }
 
     private enum Outcome {
@@ -86,20 +105,59 @@ struct SourceWorker: Sendable {
     private var readsAhead: Bool { source.kind != .inbox }
 
     private func work(_ feed: any Source, epoch: UInt64, backoff: inout Backoff) async -> Outcome {
-        var prefetch: Task<SourceDelivery?, any Error>?
-        let outcome = await work(feed, epoch: epoch, backoff: &backoff, prefetch: &prefetch)
-        if let prefetch {
-            // Read ahead but never committed: dropped; the source starts again from the committed cursor.
-            prefetch.cancel()
-            _ = await prefetch.result
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await watch(feed) }
+            var prefetch: Task<SourceDelivery?, any Error>?
+            let outcome = await work(feed, epoch: epoch, backoff: &backoff, prefetch: &prefetch)
+            if let prefetch {
+                // Read ahead but never committed: dropped; the source starts again from the committed cursor.
+                prefetch.cancel()
+                _ = await prefetch.result
+            }
+            group.cancelAll()
+            return outcome
         }
-        return outcome
+    }
+
+    /// Every second, what the source says about itself: its backlog for `chorus status`, and whether it
+    /// fails. A failure is logged once (again only when what is wrong changes), with when it is retried;
+    /// the recovery is logged too.
+    private func watch(_ feed: any Source) async {
+        var reported: String?
+        while !Task.isCancelled {
+            let status = await feed.status()
+            let now = Date()
+            environment.daemonState.updateSource(source.name) { state in
+                state.backlog = status.backlog
+                state.backlogUnit = status.backlogUnit
+                if let success = status.lastSuccess { state.lastSuccessAt = success }
+                if let error = status.lastError {
+                    if state.role == .active { state.role = .failing }
+                    state.failingSince = status.failingSince ?? state.failingSince ?? now
+                    state.lastError = error
+                    state.retryAt = status.retryAt
+                } else if state.role == .failing {
+                    state.role = .active
+                    state.failingSince = nil
+                    state.lastError = nil
+                    state.retryAt = nil
+                }
+            }
+            if let error = status.lastError, error != reported {
+                let retry = status.retryAt.map { max(0, Int(($0.timeIntervalSince(now) * 1000).rounded())) }
+                logger.warning("source failing", ["error": error, "retry.ms": retry.map(String.init) ?? "-",
+                                                  "failing.since": (status.failingSince ?? now).formatted(.iso8601)])
+            } else if status.lastError == nil, reported != nil {
+                logger.notice("source recovered")
+            }
+            reported = status.lastError
+            if !(await pause(.seconds(1))) { return }
+        }
     }
 
     private func work(
         _ feed: any Source, epoch: UInt64, backoff: inout Backoff, prefetch: inout Task<SourceDelivery?, any Error>?
     ) async -> Outcome {
-        var lastStatus = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled {
             let delivery: SourceDelivery
             do {
@@ -120,45 +178,40 @@ struct SourceWorker: Sendable {
                 return Task.isCancelled ? .cancelled : .failed(error)
             }
             let settings = environment.settings.current
-            var batch = DraftingStage(ruleSet: settings.ruleSet).batch(
+            let batch = DraftingStage(ruleSet: settings.ruleSet).batch(
                 source: source.name, origin: delivery.origin, result: delivery.result, raw: delivery.document,
                 cursor: delivery.cursor.json, now: Date())
             if readsAhead {
                 // Owned: awaited at the top of the next round, or cancelled and awaited when the work ends.
                 prefetch = Task { try await feed.next() }
             }
-            var attempts = 0
             while true {
                 // Another instance may have taken over: its cursor wins, ours is dropped.
                 guard environment.locks.holds(source.name, epoch: epoch) else { return .lockLost }
                 do {
-                    let summary = try await environment.committer.commit(batch)
+                    let report = try await environment.committer.commit(batch, origin: delivery.origin)
                     backoff.reset()
-                    record(batch, summary: summary)
+                    record(batch, origin: delivery.origin, report: report)
                     break
                 } catch is CancellationError {
                     return .cancelled
                 } catch let error as PostgresError where error.isTransient {
-                    environment.daemonState.setDatabaseError(Logger.describe(error))
-                    environment.daemonState.updateSource(source.name) { $0.role = .paused }
+                    if error.isConnectionFailure {
+                        environment.daemonState.setDatabaseError(Logger.describe(error))
+                        environment.daemonState.updateSource(source.name) { $0.role = .paused }
+                    }
                     let delay = backoff.next()
                     logger.warning("cannot queue the delivery; retrying",
                                    ["origin": delivery.origin, "error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
                     if !(await pause(delay)) { return .cancelled }
                 } catch {
-                    attempts += 1
-                    guard attempts == 1 else { return .failed(error) }
-                    // The data itself cannot be stored: keep the document as rejected input, move on.
-                    logger.error("cannot queue the delivery; recording it as rejected input",
-                                 ["origin": delivery.origin, "error": Logger.describe(error)])
-                    batch = QueueBatch(
-                        source: source.name,
-                        rejections: [RejectedInput(item: delivery.origin, reason: "could not be queued: \(Logger.describe(error))",
-                                                   raw: delivery.document)],
-                        cursor: delivery.cursor.json)
+                    // Not about one item's data (those are kept as rejected inputs by the writer) and not
+                    // passing by itself (a missing grant, a missing table): nothing is given up; the source
+                    // starts again from its committed cursor after a backoff.
+                    logger.error("cannot queue the delivery", ["origin": delivery.origin, "error": Logger.describe(error)])
+                    return .failed(error)
                 }
             }
-            environment.daemonState.updateSource(source.name) { $0.role = .active }
             do {
                 try await feed.acknowledge(delivery)
             } catch {
@@ -166,28 +219,19 @@ struct SourceWorker: Sendable {
                 // finishes the move without delivering it again.
                 return .failed(error)
             }
-            // The backlog for `chorus status`, at most every two seconds (a spool lists its directory).
-            if lastStatus.duration(to: .now) > .seconds(2) {
-                lastStatus = .now
-                let status = await feed.status()
-                environment.daemonState.updateSource(source.name) { state in
-                    state.backlog = status.backlog
-                    state.backlogUnit = status.backlogUnit
-                    if let error = status.lastError { state.lastError = error }
-                }
-            }
         }
         return .cancelled
     }
 
     /// One log line an event, and the counters for `STATUS=` and `chorus status`.
-    private func record(_ batch: QueueBatch, summary: QueueWriteSummary) {
+    private func record(_ batch: QueueBatch, origin: String, report: PipelineWriter.Report) {
         let version = environment.settings.current.ruleSet.version
-        for planned in batch.events {
+        let refused = Set(report.refused.compactMap(\.item))
+        for planned in batch.events where !refused.contains("\(origin)#event:\(escaped(planned.event.id))") {
             let rules = planned.plans.map(\.ruleID)
             let drafts = planned.plans.reduce(0) { $0 + $1.drafts.count }
             // What the event did to bundles it belongs to (an update or a cancel applies whatever it matched).
-            let applied = summary.correlations.filter { $0.eventID == planned.event.id }
+            let applied = report.summary.correlations.filter { $0.eventID == planned.event.id }
                 .map { "\($0.bundle):\($0.relation.rawValue)" }
             logger.info("event queued", [
                 "event.id": planned.event.id, "event.kind": planned.event.kind, "event.msgType": planned.event.msgType.rawValue,
@@ -196,13 +240,21 @@ struct SourceWorker: Sendable {
                 "ruleset.version": String(version.prefix(12)),
             ])
         }
-        for rejection in batch.rejections {
+        for rejection in batch.rejections + report.refused {
             logger.warning("input rejected", ["item": rejection.item ?? "-", "reason": rejection.reason])
         }
+        if let reason = report.splitBecause.first {
+            logger.notice("delivery written in smaller transactions",
+                          ["origin": origin, "transactions": "\(report.transactions)", "reason": reason])
+        }
         environment.daemonState.updateSource(source.name) { state in
-            state.eventsQueued += batch.events.count
+            state.eventsQueued += batch.events.count - report.refusedEvents
             state.lastCommitAt = Date()
+            // It delivered: whatever failed before works again.
+            state.role = .active
+            state.failingSince = nil
             state.lastError = nil
+            state.retryAt = nil
         }
     }
 

@@ -7,6 +7,7 @@ public enum Migrations {
         daemonInstances,
         rejectedInputsFingerprint,
         lifecycle,
+        guarantees,
         corroboration,
     ]
 }

@@ -133,14 +133,31 @@ public struct ReviewStore {
             SELECT id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
                    after_facts::text AS after_facts, at
             FROM chorus.review_audit WHERE bundle_id = \(bundle) ORDER BY id
-            """).rows.map { row in
-            AuditRecord(id: try row.decode("id"), draftId: try row.decode("draft_id"), actor: try row.decode("actor"),
-                        action: try row.decode("action", as: AuditAction.self), note: try row.decode("note"),
-                        beforeText: try row.decode("before_text"), afterText: try row.decode("after_text"),
-                        beforeFacts: try row.decode("before_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
-                        afterFacts: try row.decode("after_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
-                        at: try row.decode("at"))
-        }
+            """).rows.map(Self.auditRecord(_:))
+    }
+
+    /// Audit rows of every bundle after row `id`, oldest first, at most `limit`, each with its bundle: what
+    /// `chorus review watch` reports as it happens, and catches up on after a reconnect.
+    public func audit(after id: Int, limit: Int = 1000) throws -> [(bundle: Int, record: AuditRecord)] {
+        try connection.query("""
+            SELECT bundle_id, id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
+                   after_facts::text AS after_facts, at
+            FROM chorus.review_audit WHERE id > \(id) ORDER BY id LIMIT \(limit)
+            """).rows.map { (try $0.decode("bundle_id", as: Int.self), try Self.auditRecord($0)) }
+    }
+
+    /// The newest audit row's id (0 when there is none): where a watcher starts.
+    public func latestAuditID() throws -> Int {
+        try connection.query("SELECT coalesce(max(id), 0)::bigint AS id FROM chorus.review_audit").first?.decode("id", as: Int.self) ?? 0
+    }
+
+    static func auditRecord(_ row: Row) throws -> AuditRecord {
+        AuditRecord(id: try row.decode("id"), draftId: try row.decode("draft_id"), actor: try row.decode("actor"),
+                    action: try row.decode("action", as: AuditAction.self), note: try row.decode("note"),
+                    beforeText: try row.decode("before_text"), afterText: try row.decode("after_text"),
+                    beforeFacts: try row.decode("before_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
+                    afterFacts: try row.decode("after_facts", as: String?.self).map(IncidentFacts.decode(jsonText:)),
+                    at: try row.decode("at"))
     }
 
     // MARK: Decisions
@@ -183,7 +200,15 @@ public struct ReviewStore {
     /// A new revision of a draft's text, measured here as its channel counts (ChorusCore's `TextMeasure`);
     /// the database puts it in `needs_edit` when it is over the limit. Returns the draft as it is now.
     @discardableResult
+    /// A text holding a control character other than tab and line breaks is refused here, with the
+    /// character named (the database refuses it too; U+0000 could not even be sent).
     public func edit(draft id: Int, expectedVersion: Int?, text: String, note: String? = nil) throws -> DraftRecord {
+        if let control = text.unicodeScalars.first(where: { scalar in
+            scalar.properties.generalCategory == .control && scalar != "\t" && scalar != "\n" && scalar != "\r"
+        }) {
+            let code = String(control.value, radix: 16, uppercase: true)
+            throw ReviewError(.invalid, "the new text holds the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code); only tab and line breaks are allowed")
+        }
         let current = try draft(id)
         let length = current.channel.length(of: text)
         try ReviewError.mapping {
