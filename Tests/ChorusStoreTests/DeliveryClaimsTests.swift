@@ -82,9 +82,11 @@ struct DeliveryClaimsTests {
         #expect(again.attempt == 2 && again.idempotencyKey == first.idempotencyKey)
         // The dead deliverer's late record is kept as an attempt but decides nothing.
         let draft = try #require(first.draftID)
-        try store.record(first, claimant: "dead", destination: "https://hooks.example", statusCode: 500, error: "HTTP 500", next: .givenUp)
+        try store.record([DeliveryAttempt(claim: first, destination: "https://hooks.example", statusCode: 500, error: "HTTP 500",
+                                          next: .givenUp)], claimant: "dead")
         #expect(try store.deliveries(draft: draft).first { $0.id == first.id }?.state == .queued)
-        try store.record(again, claimant: "heir", destination: "https://hooks.example", statusCode: 200, error: nil, next: .delivered)
+        try store.record([DeliveryAttempt(claim: again, destination: "https://hooks.example", statusCode: 200, error: nil,
+                                          next: .delivered)], claimant: "heir")
         let delivery = try #require(try store.deliveries(draft: draft).first { $0.id == first.id })
         #expect(delivery.state == .delivered && delivery.deliveredAt != nil)
         let attempts = try fixture.owner.query("""
@@ -98,15 +100,34 @@ struct DeliveryClaimsTests {
         _ = try enqueue(store)
         let routes = try routes()
         let claims = try store.claimDue(routes: routes, claimant: "me", lease: .seconds(60), limit: 1000)
-        for claim in claims {
-            try store.record(claim, claimant: "me", destination: "https://hooks.example", statusCode: 503, error: "HTTP 503",
-                             next: .retry(after: .seconds(30)))
-        }
+        try store.record(claims.map {
+            DeliveryAttempt(claim: $0, destination: "https://hooks.example", statusCode: 503, error: "HTTP 503", next: .retry(after: .seconds(30)))
+        }, claimant: "me")
         #expect(try store.claimDue(routes: routes, claimant: "me", lease: .seconds(60)).isEmpty, "not due before its wait")
         let next = try #require(try store.nextAttemptDelay(routes: routes))
         #expect(next > .seconds(25) && next <= .seconds(30))
         // Audiences nobody serves are left alone.
         #expect(try store.nextAttemptDelay(routes: ["webhook": ["nobody"]]) == nil)
+    }
+
+    @Test func oneRecordForARoundAndWhatWasNotAttemptedIsHandedBackUncounted() throws {
+        let store = try daemonStore()
+        _ = try enqueue(store)
+        let routes = try routes()
+        let claims = try store.claimDue(routes: routes, claimant: "me", lease: .seconds(60), limit: 1000)
+        try #require(claims.count >= 2)
+        let (done, left) = (claims[0], Array(claims.dropFirst()))
+        try store.record([DeliveryAttempt(claim: done, destination: "https://hooks.example", statusCode: 200, error: nil, next: .delivered)],
+                         unattempted: left, claimant: "me")
+        let draft = try #require(done.draftID)
+        #expect(try store.deliveries(draft: draft).first { $0.id == done.id }?.state == .delivered)
+        // Handed back: queued, unclaimed, no attempt spent, due now — the next claim is attempt 1 again.
+        let again = try store.claimDue(routes: routes, claimant: "next", lease: .seconds(60), limit: 1000)
+        #expect(Set(again.map(\.id)) == Set(left.map(\.id)))
+        #expect(again.allSatisfy { $0.attempt == 1 })
+        // A claimant whose claim was taken over hands back nothing.
+        try store.record([], unattempted: again, claimant: "me")
+        #expect(try store.claimDue(routes: routes, claimant: "third", lease: .seconds(60), limit: 1000).isEmpty)
     }
 
     @Test func theNextReleaseIsTheNearestNotBeforeOfAnApprovedDraft() throws {

@@ -74,17 +74,25 @@ public struct Deliverer: Sendable {
         public var givenUp: [Attempt] { attempts.filter { $0.next == .givenUp } }
     }
 
-    /// One round on `connection` (blocking: call it off Swift's cooperative pool).
-    public func round(on connection: Connection) throws -> Report {
+    /// One round on `connection` (blocking: call it off Swift's cooperative pool). `recentOnly`: look for
+    /// newly released drafts in the last few minutes only (a round woken by a release); otherwise as far
+    /// back as ``ReleaseStore/deliveryWindow``.
+    public func round(on connection: Connection, recentOnly: Bool = false) throws -> Report {
         let store = ReleaseStore(connection: connection)
         var report = Report()
         guard !publishers.isEmpty else { return report }
-        for publisher in publishers {
-            var destinations: [String: String] = [:]
-            for audience in publisher.audiences { destinations[audience] = publisher.destination(for: audience) }
-            report.queued += try store.enqueueReleasedDrafts(publisher: publisher.name, destinations: destinations)
+        // Queued and claimed in one transaction: one commit before the attempts.
+        let claimedAt = ContinuousClock.now
+        let claims = try connection.transaction { transaction -> [DeliveryClaim] in
+            let store = ReleaseStore(connection: transaction)
+            for publisher in publishers {
+                var destinations: [String: String] = [:]
+                for audience in publisher.audiences { destinations[audience] = publisher.destination(for: audience) }
+                report.queued += try store.enqueueReleasedDrafts(publisher: publisher.name, destinations: destinations,
+                                                                 within: recentOnly ? .seconds(600) : ReleaseStore.deliveryWindow)
+            }
+            return try store.claimDue(routes: routes, claimant: claimant, lease: policy.lease, limit: Self.claimsPerRound)
         }
-        let claims = try store.claimDue(routes: routes, claimant: claimant, lease: policy.lease, limit: Self.claimsPerRound)
         if !claims.isEmpty {
             let records = try ReviewStore(connection: connection).outbox(drafts: claims.compactMap(\.draftID))
             let encoder = ReviewJSON.encoder(pretty: false)
@@ -94,9 +102,15 @@ public struct Deliverer: Sendable {
                 let body = claim.draftID.map { bodies[$0] } ?? claim.payload.map { Data($0.utf8) }
                 return body.map { PublicationMessage(audience: claim.audience, idempotencyKey: claim.idempotencyKey, body: $0) }
             }
-            let outcomes = publish(claims, messages)
+            // Attempts start only while each can end well within the lease, so the round's records land
+            // while its claims still hold (nobody else retries a delivery this round already made).
+            let outcomes = publish(claims, messages, startingBefore: claimedAt + policy.lease - policy.timeout - Self.leaseMargin)
+            var unattempted: [DeliveryClaim] = []
             for (index, claim) in claims.enumerated() {
-                let outcome = outcomes[index]
+                guard let outcome = outcomes[index] else {
+                    unattempted.append(claim)
+                    continue
+                }
                 let next: DeliveryOutcome = if outcome.succeeded {
                     .delivered
                 } else if outcome.failure == .gone || claim.attempt >= policy.maxAttempts {
@@ -105,10 +119,13 @@ public struct Deliverer: Sendable {
                     .retry(after: policy.delay(afterAttempts: claim.attempt))
                 }
                 let destination = publisher(claim.publisher)?.destination(for: claim.audience) ?? claim.destination
-                try store.record(claim, claimant: claimant, destination: destination, statusCode: outcome.statusCode,
-                                 error: outcome.failure?.description, next: next)
                 report.attempts.append(Attempt(claim: claim, destination: destination, outcome: outcome, next: next))
             }
+            // One commit for the round's attempts; what was not attempted is handed back as it was.
+            try store.record(report.attempts.map {
+                DeliveryAttempt(claim: $0.claim, destination: $0.destination, statusCode: $0.outcome.statusCode,
+                                error: $0.outcome.failure?.description, next: $0.next)
+            }, unattempted: unattempted, claimant: claimant)
         }
         report.nextAttempt = try store.nextAttemptDelay(routes: routes)
         return report
@@ -125,11 +142,15 @@ public struct Deliverer: Sendable {
 
     /// The most destinations attempted at once.
     public static let lanes = 16
+    /// What is left of a lease after the last attempt a round starts has timed out: time to record.
+    static let leaseMargin: Duration = .seconds(5)
 
     /// Attempts every claim: up to ``lanes`` destinations at once, each destination's messages in order, on
     /// threads of their own — attempts block, and neither Swift's cooperative pool nor libdispatch's (which
-    /// on Linux grows by a thread a second once its threads block) may wait on the network.
-    private func publish(_ claims: [DeliveryClaim], _ messages: [PublicationMessage?]) -> [PublicationOutcome] {
+    /// on Linux grows by a thread a second once its threads block) may wait on the network. No attempt
+    /// starts after `deadline` (a slow destination's later messages): those outcomes are `nil`.
+    private func publish(_ claims: [DeliveryClaim], _ messages: [PublicationMessage?],
+                         startingBefore deadline: ContinuousClock.Instant) -> [PublicationOutcome?] {
         var byDestination: [String: [Int]] = [:]
         for (index, claim) in claims.enumerated() {
             byDestination["\(claim.publisher)\u{0}\(claim.audience)", default: []].append(index)
@@ -142,6 +163,7 @@ public struct Deliverer: Sendable {
             let thread = Thread { [self] in
                 while let lane = work.withLock({ $0.popLast() }) {
                     for index in lane {
+                        guard ContinuousClock.now < deadline else { break }
                         let outcome: PublicationOutcome
                         if let message = messages[index] {
                             outcome = publisher(claims[index].publisher)?.publish(message)
@@ -158,6 +180,6 @@ public struct Deliverer: Sendable {
             thread.start()
         }
         group.wait()
-        return results.withLock { $0 }.map { $0 ?? PublicationOutcome(statusCode: nil, failure: .transport(0)) }
+        return results.withLock { $0 }
     }
 }

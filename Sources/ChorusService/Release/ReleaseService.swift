@@ -139,7 +139,8 @@ final class ReleaseService: Service, Sendable {
                 let released = try ReviewStore(connection: connection).releaseDue()
                 if released > 0 { logger.info("released", ["drafts": "\(released)"]) }
             }
-            let report = try deliverer.round(on: connection)
+            // Woken by a release: what it released is minutes old at most; a due round looks further back.
+            let report = try deliverer.round(on: connection, recentOnly: wake == .released)
             for attempt in report.attempts { log(attempt) }
             if let retry = report.nextAttempt { next = min(next, retry) }
             // A full round: more may be due at once.

@@ -37,16 +37,23 @@ public struct ReleaseStore {
 
     // MARK: Deliveries
 
+    /// How far back a full look for released drafts without a delivery goes: a draft released while no
+    /// publisher was configured is not sent days later.
+    public static let deliveryWindow: Duration = .seconds(7 * 24 * 3600)
+
     /// Queues a delivery, by `publisher`, of every released draft of `audiences` (participant ids) that has
-    /// none yet: released in the last seven days and its bundle not expired — a draft released while no
-    /// publisher was configured is not sent days later. Returns how many were queued.
+    /// none yet: released within `window` (``deliveryWindow`` at most) and its bundle not expired. Returns
+    /// how many were queued. A round right after a release looks back a few minutes only; a full look now
+    /// and then catches anything else.
     @discardableResult
-    public func enqueueReleasedDrafts(publisher: String, destinations: [String: String]) throws -> Int {
+    public func enqueueReleasedDrafts(publisher: String, destinations: [String: String],
+                                      within window: Duration = ReleaseStore.deliveryWindow) throws -> Int {
         guard !destinations.isEmpty else { return 0 }
         let audiences = destinations.keys.sorted()
         let candidates = try connection.query("""
             SELECT d.id, d.revision, d.participant FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
-            WHERE d.state = \(DraftState.released.rawValue) AND d.released_at > now() - interval '7 days'
+            WHERE d.state = \(DraftState.released.rawValue)
+              AND d.released_at > now() - make_interval(secs => \(min(window, Self.deliveryWindow).timeInterval))
               AND d.participant = ANY(\(audiences)) AND (b.expires_at IS NULL OR b.expires_at > now())
               AND NOT EXISTS (SELECT 1 FROM chorus.deliveries x WHERE x.draft_id = d.id AND x.publisher = \(publisher))
             ORDER BY d.release_seq
@@ -104,34 +111,45 @@ public struct ReleaseStore {
         }.sorted { $0.id < $1.id }
     }
 
-    /// Records an attempt of `claim` and what becomes of the delivery, and ends the claim. The attempt is
-    /// always recorded; the delivery changes only while the claim is still `claimant`'s (another deliverer
-    /// that took over after the lease ran out decides from then on).
-    public func record(_ claim: DeliveryClaim, claimant: String, destination: String, statusCode: Int?, error: String?,
-                       next: DeliveryOutcome) throws {
-        let state: DeliveryState
-        var delay: Duration = .zero
-        switch next {
-        case .delivered: state = .delivered
-        case .retry(let after):
-            state = .queued
-            delay = after
-        case .givenUp: state = .givenUp
-        }
+    /// Records the attempts of a round and what becomes of each delivery, and ends the claims — in one
+    /// transaction (one commit for the round, not one per attempt). Every attempt is recorded; a delivery
+    /// changes only while its claim is still `claimant`'s (another deliverer that took over after the lease
+    /// ran out decides from then on). `unattempted` claims (the round ran out of time) are handed back
+    /// without costing an attempt.
+    public func record(_ attempts: [DeliveryAttempt], unattempted: [DeliveryClaim] = [], claimant: String) throws {
+        guard !attempts.isEmpty || !unattempted.isEmpty else { return }
         try connection.transaction { transaction in
-            try transaction.execute("""
-                INSERT INTO chorus.outbox_deliveries (draft_id, participant, url, idempotency_key, attempt, status_code, error,
-                                                      succeeded, delivery_id, deliverer)
-                VALUES (\(claim.draftID), \(claim.audience), \(destination), \(claim.idempotencyKey), \(claim.attempt), \(statusCode),
-                        \(error), \(state == .delivered), \(claim.id), \(claimant))
-                """)
-            try transaction.execute("""
-                UPDATE chorus.deliveries
-                SET state = \(state.rawValue), next_attempt_at = now() + make_interval(secs => \(delay.timeInterval)),
-                    last_error = \(error), destination = \(destination),
-                    delivered_at = CASE WHEN \(state == .delivered) THEN now() END, claimed_by = NULL, claimed_until = NULL
-                WHERE id = \(claim.id) AND claimed_by = \(claimant)
-                """)
+            if !unattempted.isEmpty {
+                try transaction.execute("""
+                    UPDATE chorus.deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = greatest(0, attempts - 1)
+                    WHERE id = ANY(\(unattempted.map(\.id))) AND claimed_by = \(claimant)
+                    """)
+            }
+            for attempt in attempts {
+                let claim = attempt.claim
+                let state: DeliveryState
+                var delay: Duration = .zero
+                switch attempt.next {
+                case .delivered: state = .delivered
+                case .retry(let after):
+                    state = .queued
+                    delay = after
+                case .givenUp: state = .givenUp
+                }
+                try transaction.execute("""
+                    INSERT INTO chorus.outbox_deliveries (draft_id, participant, url, idempotency_key, attempt, status_code, error,
+                                                          succeeded, delivery_id, deliverer)
+                    VALUES (\(claim.draftID), \(claim.audience), \(attempt.destination), \(claim.idempotencyKey), \(claim.attempt),
+                            \(attempt.statusCode), \(attempt.error), \(state == .delivered), \(claim.id), \(claimant))
+                    """)
+                try transaction.execute("""
+                    UPDATE chorus.deliveries
+                    SET state = \(state.rawValue), next_attempt_at = now() + make_interval(secs => \(delay.timeInterval)),
+                        last_error = \(attempt.error), destination = \(attempt.destination),
+                        delivered_at = CASE WHEN \(state == .delivered) THEN now() END, claimed_by = NULL, claimed_until = NULL
+                    WHERE id = \(claim.id) AND claimed_by = \(claimant)
+                    """)
+            }
         }
     }
 
@@ -198,6 +216,25 @@ public struct DeliveryClaim: Sendable, Hashable {
     public var payload: String?
     /// This attempt's number, from 1.
     public var attempt: Int
+}
+
+/// One attempt of a claimed delivery, as it is recorded.
+public struct DeliveryAttempt: Sendable, Hashable {
+    public var claim: DeliveryClaim
+    /// Where it went, as it may be stored (no secrets).
+    public var destination: String
+    public var statusCode: Int?
+    /// Why it failed, in words without the address.
+    public var error: String?
+    public var next: DeliveryOutcome
+
+    public init(claim: DeliveryClaim, destination: String, statusCode: Int?, error: String?, next: DeliveryOutcome) {
+        self.claim = claim
+        self.destination = destination
+        self.statusCode = statusCode
+        self.error = error
+        self.next = next
+    }
 }
 
 /// What becomes of a delivery after an attempt.

@@ -236,26 +236,34 @@ public struct ReviewStore {
 
     /// Released drafts after `seq`, in release order.
     public func outbox(after seq: Int = 0, limit: Int = 1000) throws -> [OutboxRecord] {
-        try outbox(after: seq, drafts: nil, limit: limit)
-    }
-
-    /// The outbox records of the released drafts `ids`, in release order (others are left out).
-    public func outbox(drafts ids: [Int]) throws -> [OutboxRecord] {
-        guard !ids.isEmpty else { return [] }
-        return try outbox(after: 0, drafts: ids, limit: ids.count)
-    }
-
-    private func outbox(after seq: Int, drafts ids: [Int]?, limit: Int) throws -> [OutboxRecord] {
-        try connection.query("""
-            SELECT d.release_seq, d.id, d.bundle_id, b.rule_id, d.participant, d.country, d.channel, d.handle, d.language,
-                   d.text, d.revision, d.phase, d.approved_by, d.approved_at, d.released_at, d.flag,
-                   e.payload::text AS payload, f.payload::text AS facts
+        try outboxRecords(connection.query("""
+            SELECT \(unescaped: Self.outboxColumns)
             FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
             JOIN chorus.events e ON e.id = d.facts_event_id JOIN chorus.events f ON f.id = b.facts_event_id
             WHERE d.state = \(DraftState.released.rawValue) AND d.release_seq > \(seq)
-              AND (\(ids)::bigint[] IS NULL OR d.id = ANY(\(ids)))
             ORDER BY d.release_seq LIMIT \(limit)
-            """).rows.map { row in
+            """))
+    }
+
+    /// The outbox records of the released drafts `ids`, in release order (others are left out). Found by
+    /// id, however long the outbox has grown.
+    public func outbox(drafts ids: [Int]) throws -> [OutboxRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try outboxRecords(connection.query("""
+            SELECT \(unescaped: Self.outboxColumns)
+            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+            JOIN chorus.events e ON e.id = d.facts_event_id JOIN chorus.events f ON f.id = b.facts_event_id
+            WHERE d.id = ANY(\(ids)) AND d.state = \(DraftState.released.rawValue)
+            """)).sorted { $0.seq < $1.seq }
+    }
+
+    private static let outboxColumns = """
+        d.release_seq, d.id, d.bundle_id, b.rule_id, d.participant, d.country, d.channel, d.handle, d.language, d.text,
+        d.revision, d.phase, d.approved_by, d.approved_at, d.released_at, d.flag, e.payload::text AS payload, f.payload::text AS facts
+        """
+
+    private func outboxRecords(_ result: QueryResult) throws -> [OutboxRecord] {
+        try result.rows.map { row in
             let id: Int = try row.decode("id")
             let revision: Int = try row.decode("revision")
             let language: String = try row.decode("language")
