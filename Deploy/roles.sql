@@ -53,7 +53,7 @@ GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
 -- Delivery claims (migration 5): lease, attempt, record.
 GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error, destination)
     ON chorus.deliveries TO chorus_daemon;
--- Held incidents and their evidence (migration 7): the pipeline holds, corroborates and cancels; evidence
+-- Held incidents and their evidence (migration 8): the pipeline holds, corroborates and cancels; evidence
 -- is append-only.
 GRANT INSERT ON chorus.corroborations, chorus.corroboration_evidence TO chorus_daemon;
 GRANT UPDATE (countries, place, lat, lon, incidents, state, certainty, reports, origins, authorities, sources_required,

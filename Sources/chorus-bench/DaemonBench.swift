@@ -223,16 +223,16 @@ enum DaemonBench {
                   baseline: "exec → exit of 'chorus --version' \(floor.twoDecimals) ms", ratio: "\((median / max(floor, 0.001)).twoDecimals)×")
     }
 
-    /// The shipped rules plus copies of the deadly-attack rule up to `count` rules.
+    /// The shipped rules plus copies of the attack rule up to `count` rules.
     static func makeRulesDirectory(from rules: URL, count: Int, in workspace: URL) throws -> URL {
         let directory = workspace.appendingPathComponent("rules-\(count)", isDirectory: true)
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.copyItem(at: rules, to: directory)
-        let template = try String(contentsOf: rules.appendingPathComponent("rules/deadly-attack.json5"), encoding: .utf8)
+        let template = try String(contentsOf: rules.appendingPathComponent("rules/attack.json5"), encoding: .utf8)
         let existing = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("rules").path).count
         for index in 0..<max(0, count - existing) {
-            let copy = template.replacingOccurrences(of: "id: \"deadly-attack\"", with: "id: \"deadly-attack-copy-\(index)\"")
-            try copy.write(to: directory.appendingPathComponent("rules/deadly-attack-copy-\(index).json5"), atomically: false, encoding: .utf8)
+            let copy = template.replacingOccurrences(of: "id: \"attack\"", with: "id: \"attack-copy-\(index)\"")
+            try copy.write(to: directory.appendingPathComponent("rules/attack-copy-\(index).json5"), atomically: false, encoding: .utf8)
         }
         return directory
     }

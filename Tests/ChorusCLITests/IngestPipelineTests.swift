@@ -30,7 +30,7 @@ struct IngestPipelineTests {
         #expect(try count(database, "SELECT count(*) FROM chorus.events WHERE source = 'ops'") == 2)
         #expect(try count(database, "SELECT count(*) FROM chorus.rejected_inputs WHERE source = 'ops'") == rejections.count)
         let drafts = try count(database, "SELECT count(*) FROM chorus.drafts")
-        #expect(drafts > 0, "the Jerusalem event matches the deadly-attack rule")
+        #expect(drafts > 0, "the Jerusalem event matches the attack rule")
         #expect(try count(database, """
             SELECT count(*) FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id
             WHERE b.ruleset_version <> '' AND e.event_id = 'jerusalem-2017-01-08'

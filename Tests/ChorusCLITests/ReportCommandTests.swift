@@ -54,7 +54,7 @@ struct ReportCommandTests {
             WHERE e.source = 'duty-officer' GROUP BY 1
             """)
         #expect(try stored.first?.decode("origin", as: String.self) == "duty-officer:\(user)")
-        #expect(try (stored.first?.decode("drafts", as: Int.self) ?? 0) > 0, "the deadly-attack rule drafts for it")
+        #expect(try (stored.first?.decode("drafts", as: Int.self) ?? 0) > 0, "the attack rule drafts for it")
     }
 }
 

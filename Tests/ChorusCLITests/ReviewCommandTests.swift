@@ -122,6 +122,26 @@ struct ReviewCommandTests {
         #expect(loser.standardError.contains("show it again"))
     }
 
+    /// Edits can make two senders' drafts one text: `review show` says so before anything goes out.
+    @Test func showWarnsWhenEditsMakeTwoSendersDraftsTheSame() throws {
+        let bundle = try #require(try drill().first)
+        let shown = try chorus(["review", "show", String(bundle), "--json"])
+        let drafts = try #require(try json(shown.standardOutput)["drafts"] as? [[String: Any]])
+        let english = drafts.filter { $0["language"] as? String == "en" && $0["state"] as? String == "pending" && $0["channel"] as? String == "x" }
+        let first = try #require(english.first)
+        let second = try #require(english.first { $0["participant"] as? String != first["participant"] as? String })
+        let before = try chorus(["review", "show", String(bundle)])
+        #expect(!before.standardOutput.contains("the same text under several senders"), "the shipped texts are all different")
+        let text = try #require(first["text"] as? String)
+        let id = try #require(second["id"] as? Int)
+        let edited = try chorus(["review", "edit", "d\(id)", "--text", text])
+        #expect(edited.status == 0, "\(edited.standardError)")
+        let after = try chorus(["review", "show", String(bundle)])
+        let firstID = try #require(first["id"] as? Int)
+        #expect(after.standardOutput.contains("⚠ the same text under several senders: d\(firstID) \(first["participant"] as? String ?? ""), d\(id) \(second["participant"] as? String ?? "")"),
+                "\(after.standardOutput)")
+    }
+
     @Test func editsApprovalsAndRefusals() throws {
         let bundle = try #require(try drill().first)
         let drafts = try pendingDrafts(bundle)

@@ -23,10 +23,10 @@ struct ReviewWatchTests {
         #expect(watcher.wait { $0.standardError.contains("Watching the review queue") })
         // The watcher listens before it says "Watching": the drill's notification cannot be missed.
         let drilled = try chorus(["drill", "jerusalem-2017", "--rules", Repository.rules.path])
-        #expect(watcher.wait { $0.standardOutput.contains("opened: deadly-attack") }, "\(watcher.standardOutput)")
+        #expect(watcher.wait { $0.standardOutput.contains("opened: attack") }, "\(watcher.standardOutput)")
         let summary = try #require(drilled.standardOutput.split(separator: "\n").first { $0.hasPrefix("Drill ") })
         let bundle = try #require(summary.split(separator: " ").last.flatMap { Int($0) })
-        #expect(watcher.standardOutput.contains("[DRILL] bundle \(bundle): opened: deadly-attack terror_attack IL Jerusalem exercise — "),
+        #expect(watcher.standardOutput.contains("[DRILL] bundle \(bundle): opened: attack terror_attack IL Jerusalem exercise — "),
                 "\(watcher.standardOutput)")
 
         let shown = try chorus(["review", "show", String(bundle), "--json"])

@@ -70,10 +70,11 @@ struct RulesCommandTests {
         let outcome = Self.run(["rules", "check", directory])
         #expect(outcome.code == .dataError)
         let lines = outcome.out.split(separator: "\n").map(String.init)
-        #expect(lines.count == 15)
-        #expect(lines.contains("\(directory)/rules/unknown-field.json5:5:3: unknown field 'partcipants' (did you mean 'participants'?); allowed: id, description, when, participants, skipAffected, templates, gestures, release, suppress, corroboration"))
+        #expect(lines.count == 24)
+        #expect(lines.contains("\(directory)/rules/unknown-field.json5:5:3: unknown field 'partcipants' (did you mean 'participants'?); allowed: id, description, when, participants, speakers, templates, message, phases, gestures, release, suppress, corroboration"))
         #expect(lines.contains("\(directory)/rules/missing-template.json5: templates.en: no template in 'en', which participant 'de-foreign-office' drafts in"))
-        #expect(outcome.err == "Error: 15 problems in \(directory)\n")
+        #expect(lines.contains("\(directory)/rules/stray.json: warning: not read: rule files end in .json5: rename it to stray.json5"))
+        #expect(outcome.err == "Error: 23 problems in \(directory)\n", "warnings are not counted as problems")
     }
 
     @Test func checkJSONListsProblems() throws {
@@ -81,7 +82,9 @@ struct RulesCommandTests {
         #expect(outcome.code == .dataError)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.out.utf8)) as? [String: Any])
         #expect(object["ok"] as? Bool == false)
-        #expect((object["problems"] as? [[String: Any]])?.count == 15)
+        let problems = try #require(object["problems"] as? [[String: Any]])
+        #expect(problems.count == 24)
+        #expect(problems.filter { $0["severity"] as? String == "warning" }.count == 1)
     }
 
     @Test func testOnTheJerusalemDrillMatchesTheGoldenJSON() throws {
@@ -91,14 +94,54 @@ struct RulesCommandTests {
         try Self.compare(outcome.out.replacingOccurrences(of: version, with: "<version>"), golden: "jerusalem-2017.json")
     }
 
-    @Test func testTextShowsReasonsDraftsAndActionItems() {
+    @Test func testTextShowsReasonsPhasesDraftsAndActionItems() {
         let outcome = Self.run(["rules", "test", "Rules/drills/jerusalem-2017.json5", "--at", "2017-01-08T12:00:00Z"])
         #expect(outcome.code == .success, "\(outcome.err)")
-        #expect(outcome.out.contains("matches deadly-attack:"))
-        #expect(outcome.out.contains("    - fatalities 4 is at least 1"))
-        #expect(outcome.out.contains("de-foreign-office x de @AuswaertigesAmt  248/280"))
+        #expect(outcome.out.contains("matches attack:"))
+        #expect(outcome.out.contains("    - kind terror_attack is one of [shooting, terror_attack]"))
+        #expect(outcome.out.contains("      de-foreign-office x de @AuswaertigesAmt  "))
+        #expect(outcome.out.contains("    gesture, not before 2017-01-09T15:54:00Z:"))
+        #expect(outcome.out.contains("    thanks, not before 2017-01-09T16:54:00Z:"))
+        #expect(outcome.out.contains("    consular, not before 2017-01-08T12:30:00Z:"))
+        #expect(outcome.out.contains("(handle unverified)"))
         #expect(outcome.out.contains("Light the Brandenburg Gate (Berlin)"))
         #expect(outcome.out.contains("not before 2017-01-08T12:05:00Z"))
+    }
+
+    @Test func whyExplainsWhichConditionFailed() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-why-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            {"id":"q","kind":"earthquake","countries":["TR"],"alertLevel":"green","magnitude":4.1}
+            {"id":"x","kind":"diplomatic_expulsion","countries":["IL"],"actors":["FR"]}
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let quake = Self.run(["rules", "test", file.path, "--why", "major-earthquake"])
+        #expect(quake.code == .success, "\(quake.err)")
+        #expect(quake.out.contains("  why not major-earthquake:\n    - when[0]: alertLevel green is not one of [red]\n"
+                                   + "    - when[1]: alertLevel green is not one of [orange]; magnitude 4.1 is not at least 6\n"
+                                   + "    - when[2]: fatalities unknown is not at least 10\n"), "\(quake.out)")
+        let expulsion = Self.run(["rules", "test", file.path, "--why", "diplomatic-expulsion", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(expulsion.out.utf8)) as? [String: Any])
+        let events = try #require(object["events"] as? [[String: Any]])
+        let why = try #require(events.last?["why"] as? [String: Any])
+        #expect(why["matched"] as? Bool == false)
+        #expect((why["failures"] as? [[String]]) == [["actor FR is one of the excluded [DE, ES, FR, GB, IL, US]"]])
+        let unknown = Self.run(["rules", "test", file.path, "--why", "no-such-rule"])
+        #expect(unknown.code == .dataError)
+        #expect(unknown.err.contains("no rule 'no-such-rule'"))
+    }
+
+    @Test func testWarnsWhenTwoRulesPostToOneAccount() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-overlap-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Rules"), to: directory)
+        let rule = try String(contentsOf: directory.appendingPathComponent("rules/attack.json5"), encoding: .utf8)
+        try rule.replacingOccurrences(of: "id: \"attack\"", with: "id: \"attack-again\"")
+            .write(to: directory.appendingPathComponent("rules/attack-again.json5"), atomically: true, encoding: .utf8)
+        let outcome = Self.run(["rules", "test", "Rules/drills/jerusalem-2017.json5", "--rules", directory.path])
+        #expect(outcome.code == .success, "\(outcome.err)")
+        #expect(outcome.out.contains("  warning: rules attack and attack-again would both post for de-foreign-office x de (@AuswaertigesAmt): keep one, or make their conditions exclusive"))
     }
 
     @Test func badArgumentsAreUsageErrors() {

@@ -29,7 +29,7 @@ struct RunCommandTests {
         let outcome = try ChorusProcess.run(["run", "--config", file.path])
         #expect(outcome.status == 78)
         #expect(outcome.standardError == "Error: \(file.path):1:62: unknown field 'colour'; allowed: name, type, format, "
-                + "location, pollInterval, defaultCountries, maxLines\n", "\(outcome.standardError)")
+                + "location, pollInterval, defaultCountries, maxLines, timeout\n", "\(outcome.standardError)")
     }
 
     @Test func invalidRulesExit65WithEveryProblem() throws {

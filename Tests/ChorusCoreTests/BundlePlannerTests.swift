@@ -3,12 +3,12 @@ import Testing
 @testable import ChorusCore
 
 struct BundlePlannerTests {
-    static func shipped() throws -> RuleSet { try RuleSet.load(from: RepositoryPaths.rules) }
+    static func shipped() throws -> RuleSet { try RepositoryPaths.shipped() }
 
     @Test func jerusalem2017LightsTheBrandenburgGateAtDuskInBerlin() throws {
         let set = try Self.shipped()
         let event = try #require(set.drill(id: "jerusalem-2017")?.events().first)
-        let rule = try #require(set.rule(id: "deadly-attack"))
+        let rule = try #require(set.rule(id: "attack"))
         let now = try #require(event.sentAt)
         let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: now)
 
@@ -24,25 +24,62 @@ struct BundlePlannerTests {
         #expect(item.localTime.hasPrefix("2017-01-09T16:5"))
         #expect(item.localTime.hasSuffix("+01:00"))
 
-        // Germany's voices speak; Israel's do not send solidarity to themselves.
-        let senders = Set(plan.drafts.map(\.participant))
-        #expect(senders.isSuperset(of: ["de-foreign-office", "de-embassy-israel"]))
+        // The statement: Germany's voices and the other partners speak; Israel's do not send solidarity to themselves.
+        let statement = plan.drafts.filter { $0.phase == nil }
+        let senders = Set(statement.map(\.participant))
+        #expect(senders.isSuperset(of: ["de-foreign-office", "de-embassy-israel", "fr-foreign-ministry", "gb-fcdo", "us-state-department", "es-foreign-ministry"]))
         #expect(!senders.contains("il-foreign-ministry") && !senders.contains("il-embassy-germany"))
-        let german = try #require(plan.drafts.first { $0.participant == "de-foreign-office" && $0.channel == .x && $0.language == "de" })
+        #expect(!senders.contains("gb-embassy-germany"), "the British embassy in Berlin speaks about events in Germany")
+        #expect(statement.allSatisfy { $0.notBefore == nil })
+        let german = try #require(statement.first { $0.participant == "de-foreign-office" && $0.channel == .x && $0.language == "de" })
         #expect(german.handle == "@AuswaertigesAmt")
         #expect(german.text.hasPrefix("[ÜBUNG] "))
-        #expect(german.text.contains("Anschlag in Israel am 8. Januar"))
-        #expect(german.text.contains("an der Seite unserer Freunde"))
-        let hebrew = try #require(plan.drafts.first { $0.participant == "de-embassy-israel" && $0.language == "he" })
-        #expect(hebrew.text.hasPrefix("[תרגיל] "))
+        #expect(german.text.contains("Terroranschlag in Jerusalem vom 8. Januar"))
+        #expect(german.text.contains("an der Seite Israels"))
+        let hebrew = try #require(statement.first { $0.participant == "de-embassy-israel" && $0.language == "he" })
+        #expect(hebrew.text.hasPrefix("[תרגיל] משרד החוץ הגרמני:"), "the embassy amplifies its ministry, attributed")
+        #expect(hebrew.text.contains("בירושלים"))
+        let french = try #require(statement.first { $0.participant == "fr-foreign-ministry" && $0.language == "fr" })
+        #expect(french.text.contains("le 8 janvier à Jérusalem"))
+
+        // The gesture is followed by the Foreign Office's post when the lights go on.
+        let gesture = plan.drafts.filter { $0.phase == "gesture" }
+        #expect(Set(gesture.map(\.participant)) == ["de-foreign-office", "de-embassy-israel"])
+        #expect(gesture.allSatisfy { $0.notBefore == item.at })
+        #expect(gesture.contains { $0.language == "de" && $0.text.contains("das Brandenburger Tor in den Farben Israels") && $0.text.contains("#BrandenburgerTor") })
+
+        // The stricken country answers: thanks an hour after the gesture, a consular line an hour after the attack.
+        let thanks = plan.drafts.filter { $0.phase == "thanks" }
+        #expect(Set(thanks.map(\.participant)) == ["il-foreign-ministry", "il-embassy-germany"])
+        #expect(thanks.allSatisfy { $0.notBefore == item.at.addingTimeInterval(3600) })
+        #expect(thanks.contains { $0.language == "de" && $0.text.contains("Danke, Deutschland!") })
+        let consular = plan.drafts.filter { $0.phase == "consular" }
+        #expect(Set(consular.map(\.participant)) == ["il-foreign-ministry"])
+        #expect(consular.allSatisfy { $0.notBefore == event.occurredAt?.addingTimeInterval(3600) })
+
         for draft in plan.drafts {
             #expect(draft.state == .pending, "\(draft.participant) \(draft.channel) \(draft.language): \(draft.problem ?? "")")
             #expect(draft.length <= draft.limit)
             #expect(draft.isDrill)
         }
+        #expect(DryRunReport.warnings([DryRunReport.MatchResult(rule: rule.id, alternative: 0, reasons: [], bundle: plan)]).isEmpty)
     }
 
-    @Test func berlinLightsTelAvivCityHall() throws {
+    @Test func theRevisedCountRedraftsTheStatementsThatGiveIt() throws {
+        let set = try Self.shipped()
+        let events = try #require(set.drill(id: "jerusalem-2017")).events()
+        let rule = try #require(set.rule(id: "attack"))
+        let alert = BundlePlanner.plan(event: events[0], rule: rule, ruleSet: set, now: events[0].sentAt ?? Date())
+        let update = BundlePlanner.plan(event: events[1], rule: rule, ruleSet: set, now: events[1].sentAt ?? Date())
+        func text(_ plan: BundlePlan, _ participant: String, _ language: String) -> String? {
+            plan.drafts.first { $0.participant == participant && $0.language == language && $0.phase == nil }?.text
+        }
+        #expect(text(alert, "us-state-department", "en")?.contains("wounded 17 others") == true)
+        #expect(text(update, "us-state-department", "en")?.contains("wounded 15 others") == true)
+        #expect(update.msgType == .update)
+    }
+
+    @Test func berlinLightsTelAvivCityHallAndNamesTheSquareInEachLanguage() throws {
         let set = try Self.shipped()
         let event = try #require(set.drill(id: "berlin-2016")?.events().first)
         let plans = BundlePlanner.plans(event: event, ruleSet: set, now: event.sentAt ?? Date())
@@ -51,10 +88,17 @@ struct BundlePlannerTests {
         #expect(telAviv.colours == ["black", "red", "gold"])
         #expect(telAviv.localTime.hasPrefix("2016-12-20T17:"))
         #expect(!plan.actionItems.contains { $0.landmark == "brandenburg-gate" })
-        let senders = Set(plan.drafts.map(\.participant))
-        #expect(senders.isSuperset(of: ["il-foreign-ministry", "il-embassy-germany"]))
-        #expect(!senders.contains("de-foreign-office") && !senders.contains("de-embassy-israel"))
-        #expect(plan.drafts.contains { $0.handle == "@IsraelArabic" && $0.language == "ar" && $0.text.contains("ألمانيا") })
+        let statement = plan.drafts.filter { $0.phase == nil }
+        let senders = Set(statement.map(\.participant))
+        #expect(senders.isSuperset(of: ["il-foreign-ministry", "il-embassy-germany", "gb-embassy-germany"]))
+        #expect(!senders.contains("de-foreign-office") && !senders.contains("de-embassy-israel") && !senders.contains("gb-embassy-israel"))
+        #expect(statement.contains { $0.handle == "@IsraelArabic" && $0.language == "ar" && $0.text.contains("في ساحة برايتشايد في برلين") })
+        #expect(statement.contains { $0.participant == "il-embassy-germany" && $0.language == "de" && $0.text.contains("am Breitscheidplatz in Berlin") })
+        #expect(statement.contains { $0.participant == "fr-foreign-ministry" && $0.language == "fr" && $0.text.contains("sur la Breitscheidplatz, à Berlin") })
+        #expect(statement.contains { $0.participant == "il-foreign-ministry" && $0.language == "he" && $0.text.contains("בכיכר ברייטשייד בברלין") })
+        // Germany's embassy in Israel thanks its hosts, in Hebrew; Israel's gesture is posted by Israel.
+        #expect(plan.drafts.contains { $0.phase == "thanks" && $0.participant == "de-embassy-israel" && $0.language == "he" })
+        #expect(Set(plan.drafts.filter { $0.phase == "gesture" }.map(\.participant)) == ["il-foreign-ministry", "il-embassy-germany"])
     }
 
     @Test(arguments: [("en", "[DRILL]"), ("de", "[ÜBUNG]"), ("he", "[תרגיל]"), ("ar", "[تمرين]"), ("fr", "[EXERCICE]"), ("es", "[SIMULACRO]")])
@@ -90,7 +134,7 @@ struct BundlePlannerTests {
 
     @Test func releaseSuppressionAndIncidentKeys() throws {
         let set = try Self.shipped()
-        let rule = try #require(set.rule(id: "deadly-attack"))
+        let rule = try #require(set.rule(id: "attack"))
         let now = try #require(RFC3339.parse("2017-01-08T12:00:00Z"))
         let alert = Event(id: "a1", kind: "terror_attack", countries: ["IL"], fatalities: 4)
         let update = Event(id: "a2", kind: "terror_attack", msgType: .update, references: ["a1"], countries: ["IL"], fatalities: 4)
@@ -99,16 +143,17 @@ struct BundlePlannerTests {
         #expect(first.incidentKey == "a1")
         #expect(second.incidentKey == "a1", "an update correlates with what it updates")
         #expect(first.suppression.key == second.suppression.key)
-        #expect(first.suppression.key == "deadly-attack|incident=a1")
+        #expect(first.suppression.key == "attack|incident=a1")
         #expect(first.suppression.windowSeconds == 86_400)
-        #expect(first.release.policy == .all)
+        #expect(first.release.policy == .perCountry)
+        #expect(!first.release.deskOfficer)
         #expect(first.release.notBefore == now.addingTimeInterval(300))
         #expect(first.release.expiresAt == now.addingTimeInterval(36 * 3600))
     }
 
     @Test func aCancelDraftsNothingButKeepsTheKeys() throws {
         let set = try Self.shipped()
-        let rule = try #require(set.rule(id: "deadly-attack"))
+        let rule = try #require(set.rule(id: "attack"))
         let cancel = Event(id: "c1", kind: "terror_attack", msgType: .cancel, references: ["a1"], countries: ["IL"], fatalities: 4)
         let plan = BundlePlanner.plan(event: cancel, rule: rule, ruleSet: set, now: Date())
         #expect(plan.drafts.isEmpty && plan.actionItems.isEmpty)
@@ -141,16 +186,17 @@ struct BundlePlannerTests {
         var templates: [String: LanguageTemplates] = [:]
         for language in languages { templates[language] = LanguageTemplates(fallback: try Template(template), byChannel: [:]) }
         let rule = Rule(id: "test-rule", description: "", conditions: [RuleConditions(kinds: ["terror_attack"])],
-                        senders: [RuleSender(participant: "p", channels: [], languages: [])], skipsAffectedSenders: true,
+                        senders: [RuleSender(participant: "p", channels: [], languages: [])],
                         templates: templates, gestures: [], release: ReleaseSettings(), suppression: SuppressionSettings(), file: "")
         return (RuleSet(rules: [rule], participants: ["p": participant], landmarks: [:]), rule)
     }
 }
 
-/// The shipped texts must fit every channel for every country their rule covers, with long values.
+/// The shipped texts must fit every channel for every country their rule covers, whatever the facts, with the
+/// longest place the gazetteer has there.
 struct ShippedRuleFitTests {
     static func cases() throws -> [(String, String)] {
-        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let set = try RepositoryPaths.shipped()
         return set.rules.flatMap { rule in
             Set(rule.conditions.flatMap { $0.countries ?? [] }).sorted().map { (rule.id, $0) }
         }
@@ -162,18 +208,25 @@ struct ShippedRuleFitTests {
 
     @Test(arguments: try ShippedRuleFitTests.cases())
     func draftsFitForEveryCoveredCountry(ruleID: String, country: String) throws {
-        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let set = try RepositoryPaths.shipped()
         let rule = try #require(set.rule(id: ruleID))
-        let kind = rule.conditions.first?.kinds?.sorted().first ?? "other"
-        for status in [Event.Status.actual, .exercise] {
-            // A long place, a long date (30 September), double-digit magnitude text: the worst that is likely.
-            let event = Event(id: "fit", kind: kind, status: status, occurredAt: RFC3339.parse("2024-09-30T21:30:00Z"),
-                              countries: [country], place: "Armon Hanatziv promenade, East Talpiot, Jerusalem",
-                              alertLevel: .red, magnitude: 7.8, fatalities: 12, injured: 40)
-            let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_727_740_000))
-            #expect(!plan.drafts.isEmpty || rule.senders.allSatisfy { set.participants[$0.participant]?.country == country })
-            for draft in plan.drafts {
-                #expect(draft.state == .pending, "\(ruleID) \(country) \(draft.participant) \(draft.channel) \(draft.language): \(draft.problem ?? "") \(draft.text)")
+        let kinds = Set(rule.conditions.flatMap { $0.kinds ?? [] }).sorted()
+        // The place whose phrase is longest in any language, as the worst that is likely.
+        let place = set.gazetteer.places.filter { $0.country == country }
+            .max { ($0.locatives.values.map(\.count).max() ?? 0) < ($1.locatives.values.map(\.count).max() ?? 0) }
+        let figures: [(Int?, Int?)] = [(12, 40), (1, 1), (0, 29), (nil, nil), (0, 0)]
+        for kind in kinds {
+            for status in [Event.Status.actual, .exercise] {
+                for (fatalities, injured) in figures {
+                    let event = Event(id: "fit", kind: kind, status: status, occurredAt: RFC3339.parse("2024-09-30T21:30:00Z"),
+                                      countries: [country], actors: kind == "diplomatic_expulsion" ? ["CD"] : [],
+                                      place: place?.names["en"], alertLevel: .red, magnitude: 7.8, fatalities: fatalities, injured: injured)
+                    let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_727_740_000))
+                    #expect(!plan.drafts.isEmpty)
+                    for draft in plan.drafts where draft.state != .pending {
+                        Issue.record("\(ruleID) \(country) \(kind) \(status) \(String(describing: fatalities))/\(String(describing: injured)) \(draft.participant) \(draft.phase ?? "statement") \(draft.channel) \(draft.language): \(draft.problem ?? "") \(draft.text)")
+                    }
+                }
             }
         }
     }

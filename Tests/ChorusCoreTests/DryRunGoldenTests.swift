@@ -2,17 +2,50 @@ import Foundation
 import Testing
 @testable import ChorusCore
 
-/// `chorus rules test --json` output pinned in golden files. The rule-set version is replaced by
-/// `<version>` so that an unrelated change (kinds.json5) does not break them; run with
-/// `CHORUS_UPDATE_GOLDEN=1` to rewrite them after an intended change, and review the diff.
+/// `chorus rules test` output pinned in golden files: the JSON format, and the text of the scenarios a
+/// ministry's desk would check before publishing (Golden/Scenarios/*.txt, the files native-speaker
+/// reviewers read). The rule-set version is replaced by `<version>` so that an unrelated change
+/// (kinds.json5) does not break them; run with `CHORUS_UPDATE_GOLDEN=1` to rewrite them after an intended
+/// change, and review the diff.
 struct DryRunGoldenTests {
-    static func normalized(_ json: String, version: String) -> String {
-        json.replacingOccurrences(of: version, with: "<version>")
+    static func normalized(_ text: String, version: String) -> String {
+        text.replacingOccurrences(of: version, with: "<version>")
+            .replacingOccurrences(of: "Rule set \(version.prefix(12))", with: "Rule set <version>")
+    }
+
+    /// The scenarios: a file of events (a drill, or JSON Lines), and the rule whose decision `--why` explains.
+    static let scenarios: [(name: String, file: String, why: String?)] = [
+        ("jerusalem-2017", "drill:jerusalem-2017", nil),
+        ("berlin-2016", "drill:berlin-2016", nil),
+        ("shooting-motive-unconfirmed", "las-vegas-2017.jsonl", nil),
+        ("earthquake-without-deaths", "earthquake-without-deaths.jsonl", nil),
+        ("attack-wounded-only", "attack-wounded-only.jsonl", nil),
+        ("flood-two-countries", "flood-two-countries.jsonl", nil),
+        ("expulsion-with-actor", "expulsion-with-actor.jsonl", "diplomatic-expulsion"),
+        ("no-place-no-figures", "no-place-no-figures.jsonl", nil),
+        ("new-years-day-us", "new-years-day-us.jsonl", nil),
+    ]
+
+    static func events(_ file: String, _ set: RuleSet) throws -> [Event] {
+        if file.hasPrefix("drill:") { return try #require(set.drill(id: String(file.dropFirst(6)))).events() }
+        let text = try String(contentsOf: RepositoryPaths.fixture("Scenarios/\(file)"), encoding: .utf8)
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(Event.self, from: Data($0.utf8)) }
+    }
+
+    @Test(arguments: DryRunGoldenTests.scenarios.map(\.name))
+    func scenario(name: String) throws {
+        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let scenario = try #require(Self.scenarios.first { $0.name == name })
+        let report = DryRunReport(events: try Self.events(scenario.file, set), ruleSet: set, now: nil,
+                                  why: scenario.why.flatMap { set.rule(id: $0) })
+        for result in report.events { #expect(result.warnings.isEmpty, "\(name): \(result.warnings)") }
+        try Self.compare(Self.normalized(report.text(ruleSet: set), version: set.version), golden: "Scenarios/\(name).txt")
     }
 
     static func compare(_ actual: String, golden name: String) throws {
         let sourceURL = RepositoryPaths.root.appendingPathComponent("Tests/ChorusCoreTests/Fixtures/Golden/\(name)")
         if ProcessInfo.processInfo.environment["CHORUS_UPDATE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: sourceURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             try actual.write(to: sourceURL, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: RepositoryPaths.fixture("Golden/\(name)"), encoding: .utf8)

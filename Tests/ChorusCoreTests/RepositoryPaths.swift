@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+@testable import ChorusCore
 
 /// Paths of the repository and of this target's fixtures.
 enum RepositoryPaths {
@@ -8,6 +9,12 @@ enum RepositoryPaths {
 
     /// The shipped rules.
     static var rules: URL { root.appendingPathComponent("Rules") }
+
+    /// The shipped rules loaded once, for the many tests that only read them.
+    static let shippedRuleSet: Result<RuleSet, RuleSetError> = Result { () throws(RuleSetError) -> RuleSet in try RuleSet.load(from: rules) }
+
+    /// The shipped rule set.
+    static func shipped() throws -> RuleSet { try shippedRuleSet.get() }
 
     /// A fixture of this target (`Fixtures/<name>` in the test bundle).
     static func fixture(_ name: String) -> URL {

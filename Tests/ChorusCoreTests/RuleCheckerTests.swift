@@ -7,14 +7,18 @@ struct RuleCheckerTests {
         let diagnostics = RuleSet.check(directory: RepositoryPaths.rules)
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.description).joined(separator: "\n"))")
         let set = try RuleSet.load(from: RepositoryPaths.rules)
-        #expect(Set(set.rules.map(\.id)).isSuperset(of: ["deadly-attack", "major-earthquake", "diplomatic-expulsion", "severe-weather"]))
+        #expect(Set(set.rules.map(\.id)).isSuperset(of: ["attack", "major-earthquake", "diplomatic-expulsion", "severe-weather"]))
         #expect(set.drill(id: "jerusalem-2017")?.steps.count == 2)
         #expect(set.version.count == 64)
         for participant in ["de-foreign-office", "de-embassy-israel", "il-foreign-ministry", "il-embassy-germany",
-                            "fr-foreign-ministry", "gb-fcdo", "us-state-department"] {
+                            "fr-foreign-ministry", "gb-fcdo", "us-state-department", "es-foreign-ministry"] {
             #expect(set.participants[participant] != nil, "\(participant)")
+            #expect(set.voices[set.participants[participant]?.voiceID ?? ""] != nil, "\(participant) has its voice")
         }
+        #expect(set.participants["gb-embassy-israel"]?.voiceID == "gb-embassy", "a house style shared by two embassies")
         #expect(set.landmarks["brandenburg-gate"]?.city == "Berlin")
+        #expect(set.landmarks["brandenburg-gate"]?.names["he"] == "שער ברנדנבורג")
+        #expect(set.gazetteer.place(id: "breitscheidplatz")?.timeZone == "Europe/Berlin", "a square keeps its city's clock")
     }
 
     /// Each broken file is broken in one way, and the checker says which, where.
@@ -34,6 +38,15 @@ struct RuleCheckerTests {
         "rules/missing-template.json5: templates.en: no template in 'en', which participant 'de-foreign-office' drafts in",
         "drills/bad-drill.json5:6:68: a drill event has status 'exercise' (or leave it out)",
         "rules/drafts-nothing.json5:5:18: participant 'de-foreign-office' would draft nothing: none of its accounts on these channels posts in these languages",
+        "rules/identical-texts.json5: templates: participants 'de-foreign-office' and 'fr-foreign-ministry' share the rule's own templates and would post the same text in the statement",
+        "rules/last-alternative-when.json5:6:29: the last alternative must have no 'when', so that every event gets a text",
+        "rules/expulsion-without-desk-officer.json5: release.deskOfficer: a rule for diplomatic_expulsion needs a desk officer's approval",
+        "rules/unknown-message.json5:6:12: no voice has a message 'quak' (did you mean 'quake'?)",
+        "rules/missing-voice-text.json5: message: participant 'de-foreign-office' has no text for message 'partial' in 'en' on x: add it to voices/de-foreign-office.json5",
+        "rules/landmark-in-statement.json5: speakers: the text of participant 'de-foreign-office' in 'de' names {{landmark}}, which only a phase about a gesture (speakers: gesture) has",
+        "voices/fr-foreign-ministry.json5: messages.quake.en: the same text as voice 'de-foreign-office': two governments would post it word for word",
+        "voices/nobody.json5:3:7: no participant speaks with voice 'nobody'",
+        "rules/stray.json: warning: not read: rule files end in .json5: rename it to stray.json5",
     ])
     func brokenRulesReportTheirProblem(expected: String) {
         let lines = RuleSet.check(directory: RepositoryPaths.fixture("BrokenRules")).map(\.description)
@@ -44,10 +57,67 @@ struct RuleCheckerTests {
         let directory = RepositoryPaths.fixture("BrokenRules")
         let diagnostics = RuleSet.check(directory: directory)
         let files = Set(diagnostics.map(\.file))
-        #expect(files.count == 15, "\(files.sorted())")
-        #expect(diagnostics.count == 15, "one problem a file: \(diagnostics.map(\.description).joined(separator: "\n"))")
+        #expect(files.count == 24, "\(files.sorted())")
+        #expect(diagnostics.count == 24, "one problem a file: \(diagnostics.map(\.description).joined(separator: "\n"))")
+        #expect(diagnostics.filter { !$0.isError }.map(\.file) == ["rules/stray.json"])
         #expect(diagnostics == diagnostics.sorted())
         #expect(throws: RuleSetError.self) { try RuleSet.load(from: directory) }
+    }
+
+    /// Files the loader does not read are warnings: the set still loads, and the author learns why a rule never drafts.
+    @Test func skippedFilesAreWarnedAbout() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rule = try String(contentsOf: directory.appendingPathComponent("rules/attack.json5"), encoding: .utf8)
+        try rule.replacingOccurrences(of: "id: \"attack\"", with: "id: \"attack-copy\"")
+            .write(to: directory.appendingPathComponent("rules/attack-copy.json"), atomically: true, encoding: .utf8)
+        try rule.write(to: directory.appendingPathComponent("flood.json5"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules/old"), withIntermediateDirectories: true)
+        try "{}".write(to: directory.appendingPathComponent("landmarks.json"), atomically: true, encoding: .utf8)
+        try "notes".write(to: directory.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        let (set, diagnostics) = RuleSetLoader.load(directory: directory)
+        #expect(set?.rules.map(\.id) == ["attack"], "warnings do not stop the set")
+        #expect(diagnostics.map(\.description) == [
+            "flood.json5: warning: not read: a rule belongs in rules/, a drill in drills/, a voice in voices/",
+            "landmarks.json: warning: not read: rename it to landmarks.json5",
+            "rules/attack-copy.json: warning: not read: rule files end in .json5: rename it to attack-copy.json5",
+            "rules/old/: warning: not read: rule files are read from rules/ itself, not from folders inside it",
+        ])
+        #expect(try RuleSet.load(from: directory).rules.count == 1)
+    }
+
+    /// Rules that share senders and phases are checked once a load: every one of them still reports its problems.
+    @Test func rulesSharingTheirPhasesEachReportTheirProblems() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rule = try String(contentsOf: directory.appendingPathComponent("rules/attack.json5"), encoding: .utf8)
+            .replacingOccurrences(of: "message: \"consular\"", with: "message: \"gesture\"")
+        for id in ["attack", "attack-two"] {
+            try rule.replacingOccurrences(of: "id: \"attack\"", with: "id: \"\(id)\"")
+                .write(to: directory.appendingPathComponent("rules/\(id).json5"), atomically: true, encoding: .utf8)
+        }
+        let diagnostics = RuleSet.check(directory: directory)
+        #expect(Set(diagnostics.map(\.file)) == ["rules/attack.json5", "rules/attack-two.json5"])
+        let first = diagnostics.filter { $0.file == "rules/attack.json5" }.map(\.message)
+        #expect(!first.isEmpty)
+        #expect(first == diagnostics.filter { $0.file == "rules/attack-two.json5" }.map(\.message))
+        #expect(first.contains { $0.contains("participant 'gb-fcdo' has no text for message 'gesture'") }, "\(first)")
+    }
+
+    @Test func alternativesNeedAFallbackAndComeInOrder() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            { id: "gb-fcdo", description: "x", messages: { attack: { en: [
+                { text: "First." },
+                { when: { fatalities: "unknown" }, text: "Never used." },
+            ] } } }
+            """.write(to: directory.appendingPathComponent("voices/gb-fcdo.json5"), atomically: true, encoding: .utf8)
+        let lines = RuleSet.check(directory: directory).map(\.description)
+        #expect(lines == [
+            "voices/gb-fcdo.json5:2:5: only the last alternative may leave out 'when': the ones after it could never be used",
+            "voices/gb-fcdo.json5:3:13: the last alternative must have no 'when', so that every event gets a text",
+        ], "the voice's problems, not one more a rule that asks for its texts")
     }
 
     @Test func theVersionIsTheContentHash() throws {
@@ -56,11 +126,12 @@ struct RuleCheckerTests {
         let first = try RuleSet.load(from: directory).version
         #expect(try RuleSet.load(from: directory).version == first)
         // A comment changes the bytes, so the version.
-        let rule = directory.appendingPathComponent("rules/deadly-attack.json5")
+        let rule = directory.appendingPathComponent("rules/attack.json5")
         try (String(contentsOf: rule, encoding: .utf8) + "\n// reviewed\n").write(to: rule, atomically: true, encoding: .utf8)
         #expect(try RuleSet.load(from: directory).version != first)
         // The hash is over each file's path, size and own SHA-256 in a fixed order, as documented.
-        let files = try ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"].map {
+        let voices = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("voices").path).sorted().map { "voices/\($0)" }
+        let files = try (["participants.json5", "landmarks.json5", "rules/attack.json5"] + voices).map {
             ($0, try Data(contentsOf: directory.appendingPathComponent($0)))
         }
         var hash = SHA256()
@@ -100,7 +171,7 @@ struct RuleCheckerTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-broken-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for name in ["landmarks.json5", "rules"] {
+        for name in ["landmarks.json5", "rules", "voices"] {
             try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
         }
         try "{ participants: [ { id: 'x' ".write(to: directory.appendingPathComponent("participants.json5"), atomically: true, encoding: .utf8)
@@ -114,11 +185,11 @@ struct RuleCheckerTests {
         #expect(diagnostics.first?.message == "no such directory")
     }
 
-    /// A scratch rules directory: the shipped participants, landmarks and deadly-attack rule, no kinds.json5.
+    /// A scratch rules directory: the shipped participants, voices, landmarks and attack rule, no kinds.json5.
     static func shippedRuleWithoutKinds() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-rules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
-        for name in ["participants.json5", "landmarks.json5", "rules/deadly-attack.json5"] {
+        for name in ["participants.json5", "landmarks.json5", "voices", "rules/attack.json5"] {
             try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent(name), to: directory.appendingPathComponent(name))
         }
         return directory

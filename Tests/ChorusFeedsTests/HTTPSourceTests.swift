@@ -101,6 +101,58 @@ import TestSupport
         await source.close()
     }
 
+    /// A slow loris: headers at once, then a byte every 200 ms of a body that would take hours. URLSession's
+    /// own timeout only watches for silence; the poll's total deadline cuts it off, the failure is in the
+    /// status with its backoff, and the next poll delivers.
+    @Test func aSlowLorisHitsTheTotalDeadline() async throws {
+        let server = try TestHTTPServer(script: [
+            .dribble(status: 200, headers: [:], body: Data(repeating: 0x20, count: 100_000), interval: 0.2),
+            .respond(status: 200, headers: [:], body: Data("{\"id\":\"after\"}\n".utf8)),
+        ])
+        defer { server.stop() }
+        let source = try HTTPSource(
+            name: "loris",
+            configuration: .init(url: server.url, interval: .seconds(60), timeout: .seconds(2),
+                                 initialBackoff: .seconds(2), maximumBackoff: .seconds(2), jitterSeed: 5),
+            parser: try Fixtures.parser())
+        let started = ContinuousClock.now
+        let waiting = Task { try await source.next() }
+        // While it fails, the status says so: failing since, the reason, when it retries.
+        let status = try await withTimeout(120) { () async -> SourceStatus in
+            while true {
+                let status = await source.status()
+                if status.lastError != nil || status.failures > 0 { return status }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        #expect(status.lastError == "no complete answer within 2 s", "\(status)")
+        #expect(status.lastFailure == "no complete answer within 2 s" && status.failures == 1, "\(status)")
+        #expect(status.failingSince != nil && status.retryAt != nil)
+        #expect(ContinuousClock.now - started >= .milliseconds(1900))
+        let delivery = try await withTimeout(120) { try await waiting.value }
+        #expect(delivery?.result.events.map(\.id) == ["after"])
+        #expect(await source.status().lastError == nil)
+        await source.close()
+    }
+
+    /// 64 MB in chunked encoding (no Content-Length to refuse up front) against a 10 MB limit: cut off at the
+    /// limit, a failure, then the next poll delivers.
+    @Test func anEndlessChunkedAnswerIsCutAtTheLimit() async throws {
+        let server = try TestHTTPServer(script: [
+            .chunked(bytes: 64 << 20),
+            .respond(status: 200, headers: [:], body: Data("{\"id\":\"small\"}\n".utf8)),
+        ])
+        defer { server.stop() }
+        let source = try HTTPSource(
+            name: "chunked",
+            configuration: .init(url: server.url, timeout: .seconds(30), initialBackoff: .milliseconds(50), jitterSeed: 6),
+            parser: try Fixtures.parser())
+        let delivery = try await withTimeout(120) { try await source.next() }
+        #expect(delivery?.result.events.map(\.id) == ["small"])
+        #expect(server.receivedRequests.count == 2)
+        await source.close()
+    }
+
     @Test func redirectToAFileIsNotFollowed() async throws {
         let server = try TestHTTPServer(script: [
             .respond(status: 302, headers: ["Location": "file:///etc/passwd"], body: Data()),

@@ -32,7 +32,7 @@ struct DaemonUnitTests {
     /// `FILE: json.path: message` for what is missing).
     @Test(arguments: [
         (#"{ sources: [ { name: "a", type: "file", location: "x", colour: 1 } ] }"#,
-         "1:56: unknown field 'colour'; allowed: name, type, format, location, pollInterval, defaultCountries, maxLines"),
+         "1:56: unknown field 'colour'; allowed: name, type, format, location, pollInterval, defaultCountries, maxLines, timeout"),
         (#"{ sources: [ { name: "a", type: "ftp", location: "x" } ] }"#, "1:33: 'ftp' is not one of file, spool, http, inbox"),
         (#"{ sources: [ { name: "a", type: "file" } ] }"#, " sources[0].location: missing required field 'location' (a file source reads from it)"),
         (#"{ sources: [ { name: "a", type: "inbox" }, { name: "a", type: "inbox" } ] }"#,

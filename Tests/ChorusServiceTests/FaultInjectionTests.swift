@@ -77,17 +77,19 @@ struct FaultInjectionTests {
 
     @Test func ingestWithPoisonLinesQueuesEveryGoodEventAndExits65() throws {
         let harness = try DaemonHarness()
-        let (data, good) = Self.document(count: 1000, poison: [1: "id", 333: "place", 999: "headline"])
+        // 5,000 events: more drafts than one transaction takes, so the document is written in pieces, the
+        // poison line in the middle of one of them.
+        let (data, good) = Self.document(count: 5000, poison: [1: "id", 2500: "place", 4999: "headline"])
         let file = harness.directory.appendingPathComponent("mixed.jsonl")
         try data.write(to: file)
         let arguments = ["ingest", file.path, "--database", harness.conninfo, "--rules", harness.rulesDirectory.path, "--source", "feed"]
-        let first = try ChorusProcess.run(arguments)
+        let first = try ChorusProcess.run(arguments, timeout: 300)
         #expect(first.status == 65, "\(first.standardError)")
         #expect(first.standardError.split(separator: "\n").filter { $0.hasPrefix("chorus: rejected ") }.count == 3, "\(first.standardError)")
         #expect(try harness.exactlyOnceProblem(count: good) == nil)
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 3)
         // Again: nothing new, nothing twice.
-        let second = try ChorusProcess.run(arguments)
+        let second = try ChorusProcess.run(arguments, timeout: 300)
         #expect(second.status == 65)
         #expect(try harness.exactlyOnceProblem(count: good) == nil)
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 3)
@@ -235,6 +237,34 @@ struct FaultInjectionTests {
         #expect(try harness.exactlyOnceProblem(count: 600) == nil)
         #expect(try harness.count("SELECT count(*) FROM chorus.rejected_inputs") == 0)
         #expect(daemon.log.contains("the file was rotated"), "\(daemon.log.suffix(3000))")
+    }
+
+    /// An HTTP feed that trickles its answer (a slow loris, a byte every 200 ms): the poll is cut off at its
+    /// deadline, the source shows as failing with the reason and is logged once with its backoff, and the
+    /// next answer's events are queued exactly once.
+    @Test func aSlowLorisHTTPFeed() throws {
+        let server = try TestHTTPServer(script: [
+            .dribble(status: 200, headers: [:], body: Data(repeating: 0x20, count: 100_000), interval: 0.2),
+            .respond(status: 200, headers: ["ETag": "\"one\""], body: DaemonHarness.events(0..<20)),
+        ] + Array(repeating: .respond(status: 304, headers: [:], body: Data()), count: 100))
+        defer { server.stop() }
+        let harness = try DaemonHarness(sources: """
+            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s", timeout: "2s" }
+            """)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"source failing\"", timeout: 60), "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("no complete answer within 2 s"), "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("retry.ms="))
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 20 },
+                "\(daemon.log.suffix(3000))")
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try harness.exactlyOnceProblem(count: 20) == nil)
+        #expect(daemon.log.contains("msg=\"source recovered\""), "\(daemon.log.suffix(3000))")
+        // One line for the failure, not one a retry.
+        #expect(daemon.log.components(separatedBy: "msg=\"source failing\"").count - 1 == 1, "\(daemon.log)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
     }
 
     @Test func ingestOfTenThousandEvents() throws {

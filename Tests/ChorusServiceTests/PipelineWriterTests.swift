@@ -31,6 +31,26 @@ struct PipelineWriterTests {
         #expect(QueueBatch(source: "s", events: [batch.events[0]]).halves() == nil)
     }
 
+    /// Drafting piece by piece gives what drafting the whole delivery gives, no piece over the draft bound.
+    @Test func draftingInPiecesPlansEveryEventOnceInOrder() throws {
+        let harness = try DaemonHarness()
+        let ruleSet = try RuleSet.load(from: harness.rulesDirectory)
+        let parser = FeedParser(options: ParserOptions(kinds: try ruleSet.feedKindMapping(), source: "feed"))
+        var data = DaemonHarness.events(0..<10)
+        data.append(Data("{\"id\":\"broken\"\n".utf8))
+        let result = parser.parse(data, format: .jsonl)
+        let stage = DraftingStage(ruleSet: ruleSet)
+        let whole = stage.batch(source: "feed", origin: "o", result: result, cursor: "c", now: Date())
+        let pieces = Array(IteratorSequence(stage.batches(source: "feed", origin: "o", result: result, cursor: "c", now: Date(), maximumDrafts: 3)))
+        #expect(pieces.map(\.events.count) == [3, 3, 3, 1])
+        #expect(pieces.flatMap(\.events).map(\.event.id) == whole.events.map(\.event.id))
+        #expect(pieces.map(\.cursor) == [nil, nil, nil, "c"])
+        #expect(pieces.dropLast().allSatisfy(\.rejections.isEmpty) && pieces.last?.rejections.count == 1)
+        #expect(pieces.allSatisfy { $0.draftCount <= 3 && $0.planner != nil })
+        let empty = Array(IteratorSequence(stage.batches(source: "feed", origin: "o", result: ParseResult(), cursor: "c", now: Date(), maximumDrafts: 3)))
+        #expect(empty.count == 1 && empty[0].cursor == "c")
+    }
+
     @Test func aBigBatchGoesInBoundedTransactionsWithTheCursorInTheLast() throws {
         let harness = try DaemonHarness()
         let batch = try Self.batch(harness, 0..<2500)

@@ -85,21 +85,21 @@ struct LifecycleTests {
         for draft in drafts.dropLast() { try alice.approve(draft: draft.id, expectedVersion: draft.version, note: nil) }
         let last = try #require(drafts.last)
 
-        // The injured are revised; the shipped texts leave figures out, so every text stays the same.
-        let summary = try write([try update { $0.injured = 15 }])
+        // The severity is revised; no shipped text states it, so every text stays the same.
+        let summary = try write([try update { $0.severity = .extreme }])
         #expect(summary.draftsSuperseded == 0)
         #expect(summary.draftsReturnedToReview == drafts.count - 1)
-        #expect(summary.correlations.first?.changes == [FactChange(field: .injured, before: "17", after: "15")])
+        #expect(summary.correlations.first?.changes == [FactChange(field: .severity, before: "severe", after: "extreme")])
 
         // Back to review, told why; the audit has the facts before and after.
         let now = try alice.drafts(bundle: fixture.liveBundle).filter(\.state.isLive)
         #expect(now.allSatisfy { $0.state == .pending && $0.approvedBy == nil })
-        #expect(now.allSatisfy { $0.flag?.contains("injured: 17 → 15") == true })
-        #expect(now.allSatisfy { $0.factsChangedSinceWritten == [FactChange(field: .injured, before: "17", after: "15")] })
+        #expect(now.allSatisfy { $0.flag?.contains("severity: severe → extreme") == true })
+        #expect(now.allSatisfy { $0.factsChangedSinceWritten == [FactChange(field: .severity, before: "severe", after: "extreme")] })
         let returned = try alice.audit(bundle: fixture.liveBundle).filter { $0.action == .returned }
         #expect(returned.count == drafts.count - 1)
-        #expect(returned.allSatisfy { $0.factChanges.summary == "injured: 17 → 15" && $0.actor == ReviewFixture.daemon })
-        #expect(try alice.bundle(fixture.liveBundle).bundle.facts.injured == 15)
+        #expect(returned.allSatisfy { $0.factChanges.summary == "severity: severe → extreme" && $0.actor == ReviewFixture.daemon })
+        #expect(try alice.bundle(fixture.liveBundle).bundle.facts.severity == .extreme)
 
         // Approving the one that was left does not release the others: they must be approved again.
         try bob.approve(draft: last.id, expectedVersion: try bob.draft(last.id).version, note: nil)
@@ -115,7 +115,7 @@ struct LifecycleTests {
         }
         let outbox = try alice.outbox()
         #expect(outbox.count == drafts.count)
-        #expect(outbox.allSatisfy { $0.facts.injured == 15 && $0.handle != nil && $0.country != nil })
+        #expect(outbox.allSatisfy { $0.facts.severity == .extreme && $0.handle != nil && $0.country != nil })
     }
 
     @Test func theDatabaseRefusesToApproveOrReleaseADraftForOtherFacts() throws {
@@ -164,10 +164,11 @@ struct LifecycleTests {
     }
 
     @Test func anApprovalOfASupersededDraftNamesItsReplacement() throws {
+        // The statements that give the toll are redrafted when it is revised.
         let english = try #require(try alice.drafts(bundle: fixture.liveBundle).first {
-            $0.state == .pending && $0.language == "en" && $0.text.contains("Jerusalem")
+            $0.state == .pending && $0.language == "en" && $0.text.contains("wounded 17 others")
         })
-        try write([try update { $0.place = "Armon Hanatziv, Jerusalem" }])
+        try write([try update { $0.injured = 15 }])
         let replacement = try #require(try alice.drafts(bundle: fixture.liveBundle).first {
             $0.participant == english.participant && $0.channel == english.channel && $0.language == "en" && $0.state == .pending
         })
@@ -178,20 +179,21 @@ struct LifecycleTests {
     }
 
     @Test func anUpdateThatMatchesNoRuleIsRedraftedByTheBundlesRule() throws {
-        // No figures any more: deadly-attack would not match it on its own.
+        // Reported in a country the attack rule does not cover: it would not match it on its own.
         let moved = try update { event in
-            event.fatalities = nil
-            event.place = "Armon Hanatziv, Jerusalem"
+            event.countries = ["JP"]
+            event.place = nil
         }
-        #expect(BundlePlanner.plans(event: moved, ruleSet: fixture.ruleSet, now: Date()).allSatisfy { $0.ruleID != "deadly-attack" })
+        #expect(BundlePlanner.plans(event: moved, ruleSet: fixture.ruleSet, now: Date()).isEmpty)
         let summary = try write([moved])
         #expect(summary.correlations.map(\.bundle) == [fixture.liveBundle])
-        #expect(summary.draftsSuperseded > 0, "the English texts name the place: redrafted with the bundle's rule")
-        #expect(try alice.drafts(bundle: fixture.liveBundle).contains { $0.state == .pending && $0.text.contains("Armon Hanatziv") })
+        #expect(summary.draftsSuperseded > 0, "the texts name where it happened: redrafted with the bundle's rule")
+        #expect(try alice.drafts(bundle: fixture.liveBundle).contains { $0.state == .pending && $0.text.contains("in Japan") })
     }
 
     @Test func withoutTheRulesAnUpdateKeepsTheTextsAndMovesTheFacts() throws {
-        let summary = try write([try update { $0.place = "Armon Hanatziv, Jerusalem" ; $0.fatalities = nil }], planner: false)
+        // Reported in a country no rule covers, and written without the rules: nothing to redraft with.
+        let summary = try write([try update { $0.place = "Armon Hanatziv, Jerusalem" ; $0.countries = ["JP"] }], planner: false)
         #expect(summary.draftsSuperseded == 0)
         #expect(summary.draftsFlagged > 0)
         #expect(try alice.bundle(fixture.liveBundle).bundle.facts.place == "Armon Hanatziv, Jerusalem")
@@ -233,7 +235,7 @@ struct LifecycleTests {
         event.id = "live-later-01"
         event.incident = "live-later"
         let now = Date().addingTimeInterval(-600)
-        var plan = try #require(BundlePlanner.plans(event: event, ruleSet: fixture.ruleSet, now: now).first { $0.ruleID == "deadly-attack" })
+        var plan = try #require(BundlePlanner.plans(event: event, ruleSet: fixture.ruleSet, now: now).first { $0.ruleID == "attack" })
         plan.release.policy = .each
         let later = Date().addingTimeInterval(3600)
         plan.drafts[0].notBefore = later

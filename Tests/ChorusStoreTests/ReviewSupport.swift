@@ -33,14 +33,20 @@ struct ReviewFixture {
         live.incident = "live-jerusalem"
         // Planned ten minutes ago, so that the rule's not-before delay has passed.
         let planned = Date().addingTimeInterval(-600)
-        let batch = QueueBatch(source: "test", events: [drill, live].map {
-            PlannedEvent(event: $0, plans: BundlePlanner.plans(event: $0, ruleSet: ruleSet, now: planned))
+        // Reviewed as a coordinated statement (policy 'all'), whatever policy the shipped rule has: the
+        // workflow tests set 'each' or 'perCountry' themselves where they test those.
+        let batch = QueueBatch(source: "test", events: [drill, live].map { event in
+            PlannedEvent(event: event, plans: BundlePlanner.plans(event: event, ruleSet: ruleSet, now: planned).map { plan in
+                var plan = plan
+                plan.release.policy = .all
+                return plan
+            })
         })
         let summary = try QueueWriter().write([batch], on: owner)
         let bundles = try ReviewStore(connection: owner).summaries(of: summary.bundlesOpened)
-        guard let drillBundle = bundles.first(where: { $0.isDrill && $0.ruleId == "deadly-attack" })?.id,
-              let liveBundle = bundles.first(where: { !$0.isDrill && $0.ruleId == "deadly-attack" })?.id else {
-            throw FixtureError("the scenario did not open a deadly-attack bundle")
+        guard let drillBundle = bundles.first(where: { $0.isDrill && $0.ruleId == "attack" })?.id,
+              let liveBundle = bundles.first(where: { !$0.isDrill && $0.ruleId == "attack" })?.id else {
+            throw FixtureError("the scenario did not open an attack bundle")
         }
         self.drillBundle = drillBundle
         self.liveBundle = liveBundle

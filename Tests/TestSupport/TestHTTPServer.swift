@@ -15,6 +15,11 @@ public final class TestHTTPServer: @unchecked Sendable {
         case respond(status: Int, headers: [String: String], body: Data)
         /// Read the request and never answer (the connection stays open until the server stops).
         case hang
+        /// A slow loris: the status line and headers at once, then the body one byte every `interval`
+        /// seconds, until it is all sent, the client hangs up or the server stops.
+        case dribble(status: Int, headers: [String: String], body: Data, interval: TimeInterval)
+        /// `bytes` bytes of a body in chunked encoding, without a Content-Length, as fast as the client reads.
+        case chunked(bytes: Int)
 
         /// An answer with `status`, no extra header and no body.
         public static func status(_ code: Int, headers: [String: String] = [:]) -> Behaviour {
@@ -161,6 +166,33 @@ public final class TestHTTPServer: @unchecked Sendable {
         switch behaviour {
         case .hang:
             lock.withLock { hanging.append(connection) }
+        case .dribble(let status, let extra, let body, let interval):
+            lock.withLock { hanging.append(connection) }
+            var head = "HTTP/1.1 \(status) OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+            for (name, value) in extra { head += "\(name): \(value)\r\n" }
+            guard transmit(Data((head + "\r\n").utf8), on: connection) else { return }
+            for byte in body {
+                if lock.withLock({ stopped }) || !transmit(Data([byte]), on: connection) { return }
+                Thread.sleep(forTimeInterval: interval)
+            }
+        case .chunked(let bytes):
+            let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n"
+            guard transmit(Data(head.utf8), on: connection) else {
+                close(connection)
+                return
+            }
+            let piece = Data(String(repeating: "<a>chunk</a>", count: 5461).utf8)  // 65,532 bytes
+            var left = bytes
+            while left > 0 {
+                let part = piece.prefix(left)
+                var chunk = Data((String(part.count, radix: 16) + "\r\n").utf8)
+                chunk.append(part)
+                chunk.append(contentsOf: Array("\r\n".utf8))
+                guard transmit(chunk, on: connection) else { break }
+                left -= part.count
+            }
+            _ = transmit(Data("0\r\n\r\n".utf8), on: connection)
+            close(connection)
         case .respond(let status, let extra, let body):
             if latency > 0 { Thread.sleep(forTimeInterval: latency) }
             let reason = switch status {
@@ -174,15 +206,21 @@ public final class TestHTTPServer: @unchecked Sendable {
             for (name, value) in extra { head += "\(name): \(value)\r\n" }
             var response = Data((head + "\r\n").utf8)
             if status != 304 { response.append(body) }
-            response.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(connection, raw.baseAddress?.advanced(by: offset), raw.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
+            _ = transmit(response, on: connection)
             close(connection)
+        }
+    }
+
+    /// Writes all of `data`; false once the client is gone (no SIGPIPE: the client may hang up first).
+    private func transmit(_ data: Data, on connection: Int32) -> Bool {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = send(connection, raw.baseAddress?.advanced(by: offset), raw.count - offset, Int32(MSG_NOSIGNAL))
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
         }
     }
 }

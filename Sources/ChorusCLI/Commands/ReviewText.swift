@@ -145,6 +145,11 @@ struct ReviewText {
                 line("      " + cell(draft, width: max(20, width - 6)).map(\.text).joined(separator: "\n      "))
             }
         }
+        // Edits can make two senders' drafts the same text; reviewers must see it before anything goes out.
+        let live = detail.drafts.filter { $0.state.isLive }
+        for group in IdenticalTexts.groups(live.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) }) {
+            line("  " + paint("⚠ the same text under several senders: " + group.map { "d\(live[$0].id) \(live[$0].participant)" }.joined(separator: ", "), "31"))
+        }
         let replaced = detail.drafts.filter { !$0.state.isLive }
         if detail.draftId == nil, !replaced.isEmpty {
             line("  " + dim("No longer live (see them with 'chorus review show dID'): ")

@@ -9,9 +9,11 @@ public struct RulesCheckCommand: ChorusCommand {
         discussion: """
         Reports each problem on its own line as FILE:LINE:COL: message, or FILE: json.path: message when \
         the problem is a value that is missing: syntax errors, unknown fields, references to unknown \
-        participants, landmarks, kinds, channels or languages, unknown template placeholders or filters, \
-        duplicate rule ids, impossible conditions, and templates that cannot fit their channel. Exits 65 \
-        when there is any problem.
+        participants, voices, messages, landmarks, kinds, channels or languages, unknown template \
+        placeholders or filters, duplicate rule ids, impossible conditions, templates that cannot fit \
+        their channel, a draft without a text, and the same text under two senders. Files the loader \
+        does not read (a rule saved as .json, or outside rules/) are reported as warnings. Exits 65 when \
+        there is any problem that is not a warning.
         """,
         arguments: [ArgumentSpec("dir", help: "The rules directory (default: --rules, then ./Rules).", isOptional: true)],
         options: [.rules, .json]
@@ -34,14 +36,17 @@ public struct RulesCheckCommand: ChorusCommand {
         let (ruleSet, diagnostics) = RuleSetLoader.load(directory: url)
         if json {
             context.standardOutput.write(try Self.json(directory: directory, ruleSet: ruleSet, diagnostics: diagnostics))
-        } else if let ruleSet {
-            context.print("\(directory): OK: \(ruleSet.rules.count) rules, \(ruleSet.participants.count) participants, "
-                + "\(ruleSet.landmarks.count) landmarks, \(ruleSet.drills.count) drills; version \(ruleSet.version)")
         } else {
             for diagnostic in diagnostics { context.print(diagnostic.formatted(directory: directory)) }
+            if let ruleSet {
+                context.print("\(directory): OK: \(ruleSet.rules.count) rules, \(ruleSet.participants.count) participants, "
+                    + "\(ruleSet.voices.count) voices, \(ruleSet.landmarks.count) landmarks, \(ruleSet.gazetteer.places.count) places, "
+                    + "\(ruleSet.drills.count) drills; version \(ruleSet.version)")
+            }
         }
-        if !diagnostics.isEmpty {
-            throw CommandError(.dataError, "\(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in \(directory)")
+        let errors = diagnostics.filter(\.isError).count
+        if errors > 0 {
+            throw CommandError(.dataError, "\(errors) problem\(errors == 1 ? "" : "s") in \(directory)")
         }
     }
 
@@ -52,6 +57,7 @@ public struct RulesCheckCommand: ChorusCommand {
             var column: Int?
             var path: String
             var message: String
+            var severity: String
             var text: String
         }
         var directory: String
@@ -63,10 +69,10 @@ public struct RulesCheckCommand: ChorusCommand {
 
     static func json(directory: String, ruleSet: RuleSet?, diagnostics: [RuleDiagnostic]) throws -> String {
         let report = Report(
-            directory: directory, ok: diagnostics.isEmpty, version: ruleSet?.version, rules: ruleSet?.rules.map(\.id) ?? [],
+            directory: directory, ok: ruleSet != nil, version: ruleSet?.version, rules: ruleSet?.rules.map(\.id) ?? [],
             problems: diagnostics.map {
                 Report.Problem(file: $0.file, line: $0.position?.line, column: $0.position?.column, path: $0.path,
-                               message: $0.message, text: $0.formatted(directory: directory))
+                               message: $0.message, severity: $0.severity.rawValue, text: $0.formatted(directory: directory))
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

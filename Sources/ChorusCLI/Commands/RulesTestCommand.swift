@@ -8,16 +8,19 @@ public struct RulesTestCommand: ChorusCommand {
         name: "test",
         abstract: "Show which rules events match and the bundles they would draft.",
         discussion: """
-        Offline, without a database. For each event: the rules it matches and why, every draft \
-        (participant, channel, language, text, length and limit) and the action items. An event file is \
-        a drill scenario (*.json5, as in Rules/drills) or a feed document in any format 'chorus ingest' \
-        reads (native JSON Lines, CAP, GDACS RSS, USGS GeoJSON); '-' reads standard input. Times in the \
-        bundle are computed as of --at, else each event's sentAt, else its occurredAt. The --json output \
-        is stable; its schema is in docs/RULES.md.
+        Offline, without a database. For each event: the rules it matches and why, every draft phase by \
+        phase with the time it may go out (participant, channel, language, text, length and limit), the \
+        action items, and warnings: two rules posting to one account, the same text under two senders. \
+        With --why RULE, which conditions of RULE held or failed. An event file is a drill scenario \
+        (*.json5, as in Rules/drills) or a feed document in any format 'chorus ingest' reads (native JSON \
+        Lines, CAP, GDACS RSS, USGS GeoJSON); '-' reads standard input. Times in the bundle are computed \
+        as of --at, else each event's sentAt, else its occurredAt. The --json output is stable; its \
+        schema is in docs/RULES.md.
         """,
         arguments: [ArgumentSpec("event-file", help: "Events to test: a drill scenario (.json5) or a feed document.", isRepeating: true)],
         options: [
             .option("at", value: "time", help: "Draft as of this RFC 3339 time (default: each event's sentAt)."),
+            .option("why", value: "rule", help: "Explain why this rule matches each event or not."),
             .rules, .json,
         ]
     )
@@ -26,10 +29,12 @@ public struct RulesTestCommand: ChorusCommand {
     let at: Date?
     let rulesDirectory: String
     let json: Bool
+    let why: String?
 
     public init(_ arguments: ParsedArguments) throws {
         files = arguments.arguments("event-file")
         at = try arguments.value("at", as: "time") { RFC3339.parse($0) }
+        why = arguments.value("why")
         rulesDirectory = arguments.value("rules") ?? "Rules"
         json = arguments.flag("json")
     }
@@ -37,9 +42,18 @@ public struct RulesTestCommand: ChorusCommand {
     public func run(_ context: CommandContext) throws {
         let directory = context.url(forPath: rulesDirectory)
         let (loaded, diagnostics) = RuleSetLoader.load(directory: directory)
+        for diagnostic in diagnostics { context.printError(diagnostic.formatted(directory: rulesDirectory)) }
         guard let ruleSet = loaded else {
-            for diagnostic in diagnostics { context.printError(diagnostic.formatted(directory: rulesDirectory)) }
-            throw CommandError(.dataError, "the rules in \(rulesDirectory) have \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s"); run 'chorus rules check \(rulesDirectory)'")
+            let errors = diagnostics.filter(\.isError).count
+            throw CommandError(.dataError, "the rules in \(rulesDirectory) have \(errors) problem\(errors == 1 ? "" : "s"); run 'chorus rules check \(rulesDirectory)'")
+        }
+        var whyRule: Rule?
+        if let why {
+            guard let rule = ruleSet.rule(id: why) else {
+                let suggestion = ruleSet.rules.map(\.id).sorted().joined(separator: ", ")
+                throw CommandError(.dataError, "no rule '\(why)' in \(rulesDirectory) (rules: \(suggestion))")
+            }
+            whyRule = rule
         }
         let mapping = ruleSet.kindMapping
 
@@ -75,8 +89,8 @@ public struct RulesTestCommand: ChorusCommand {
             }
         }
         for problem in problems { context.printError(problem) }
-        let report = DryRunReport(events: events, ruleSet: ruleSet, now: at)
-        context.standardOutput.write(json ? try report.jsonText() : report.text())
+        let report = DryRunReport(events: events, ruleSet: ruleSet, now: at, why: whyRule)
+        context.standardOutput.write(json ? try report.jsonText() : report.text(ruleSet: ruleSet))
         if !problems.isEmpty {
             throw CommandError(.dataError, "\(problems.count) input problem\(problems.count == 1 ? "" : "s"); the other events were tested")
         }

@@ -30,19 +30,22 @@ struct StatusCommand: ChorusCommand {
     func run(_ context: CommandContext) throws {
         let location = try global.databaseLocation(context)
         var report = StatusReport(database: .init(location: location.summary))
-        var failure: (any Error)?
+        var failure: CommandError?
         if case .embedded(let cluster, _) = location {
             report.database.embeddedDirectory = cluster.directory.path
             report.database.embeddedRunning = cluster.isRunning
         }
         if report.database.embeddedRunning == false {
             report.database.error = "the embedded cluster is not running; the next command that needs the database starts it"
+            failure = CommandError(.unavailable, "the embedded cluster in \(report.database.embeddedDirectory ?? "?") is not running "
+                                   + "(the next command that needs it starts it, or 'chorus embedded start')")
         } else {
             do {
-                try report.read(from: try connect(location))
+                try report.read(StoreSnapshot.read(try connect(location)))
             } catch {
-                failure = error
-                report.database.error = ErrorReport.describe(error).1
+                let (code, message) = ErrorReport.describe(error)
+                report.database.error = message
+                failure = CommandError(code, "the database cannot be reached: \(message)")
             }
         }
         if json {
@@ -52,13 +55,25 @@ struct StatusCommand: ChorusCommand {
         } else {
             report.printText(to: context)
         }
-        if let failure { throw CommandError(ErrorReport.describe(failure).0, "the database cannot be reached") }
+        if let failure { throw failure }
     }
 
+    /// A connection, trying again twice within a second and a half when the server does not answer in
+    /// time: a busy server is not an absent one (a daemon may be writing to it right now).
     private func connect(_ location: DatabaseLocation) throws -> Connection {
+        let conninfo: String
         switch location {
-        case .server(let conninfo, _): try Connection(conninfo)
-        case .embedded(let cluster, let database): try Connection(cluster.conninfo(database: database))
+        case .server(let text, _): conninfo = text
+        case .embedded(let cluster, let database): conninfo = cluster.conninfo(database: database)
+        }
+        var attempt = 0
+        while true {
+            do {
+                return try Connection(conninfo)
+            } catch let error as PostgresError where error.kind == .connectionFailed && attempt < 2 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
+            }
         }
     }
 }
@@ -71,6 +86,8 @@ struct StatusReport: Encodable {
         var embeddedRunning: Bool?
         var reachable = false
         var serverVersion: String?
+        /// Why the database takes no writes (daemons can then write neither events nor heartbeats).
+        var readOnly: String?
         var error: String?
     }
 
@@ -105,6 +122,9 @@ struct StatusReport: Encodable {
         var lastRejection: String?
     }
 
+    /// How long a daemon may go unheard before it is taken for gone (it beats every 2 s).
+    static let heartbeatTimeout = 15.0
+
     var database: Database
     var schema: Schema?
     var daemons: [Daemon]?
@@ -113,62 +133,34 @@ struct StatusReport: Encodable {
     /// Live incidents held until corroborated (no bundle yet).
     var held: HeldSummary?
 
-    mutating func read(from connection: Connection) throws {
+    mutating func read(_ snapshot: StoreSnapshot) {
         database.reachable = true
-        database.serverVersion = try connection.query("SELECT current_setting('server_version') AS v").first?
-            .decode("v", as: String.self)
-        let migrator = Migrator()
-        let applied = try migrator.appliedMigrations(connection)
-        schema = Schema(version: applied.last?.version ?? 0, latest: migrator.latestVersion,
-                        migrations: applied.map { "\($0.version) \($0.name)" })
-        guard let version = applied.last?.version, version >= 1 else { return }
-        if version >= 3 {
+        database.serverVersion = snapshot.serverVersion
+        database.readOnly = snapshot.readOnly
+        schema = Schema(version: snapshot.schemaVersion, latest: Migrator().latestVersion, migrations: snapshot.migrations)
+        guard snapshot.schemaVersion >= 1 else { return }
+        if snapshot.schemaVersion >= 3 {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            daemons = try connection.query("""
-                SELECT instance, phase, extract(epoch FROM now() - heartbeat_at)::float8 AS age, ruleset_version,
-                       status, sources::text AS sources
-                FROM chorus.daemon_instances
-                WHERE heartbeat_at > now() - interval '1 day'
-                ORDER BY heartbeat_at DESC
-                """).rows.map { row in
-                let age: Double = try row.decode("age")
-                let phase: String = try row.decode("phase")
-                let sources = (try? decoder.decode([String: SourceState].self,
-                                                   from: Data(try row.decode("sources", as: String.self).utf8))) ?? [:]
-                return Daemon(instance: try row.decode("instance"), phase: phase, heartbeatAgeSeconds: age,
-                              alive: phase != "stopped" && age < 15, ruleSetVersion: try row.decode("ruleset_version"),
-                              status: try row.decode("status"), sources: sources)
+            daemons = snapshot.daemons.map { row in
+                let sources = (try? decoder.decode([String: SourceState].self, from: Data(row.sourcesJSON.utf8))) ?? [:]
+                return Daemon(instance: row.instance, phase: row.phase, heartbeatAgeSeconds: row.heartbeatAgeSeconds,
+                              alive: row.phase != "stopped" && row.heartbeatAgeSeconds < Self.heartbeatTimeout,
+                              ruleSetVersion: row.ruleSetVersion, status: row.status, sources: sources)
             }
         }
-        sources = try connection.query("""
-            SELECT source, updated_at, extract(epoch FROM now() - updated_at)::float8 AS lag
-            FROM chorus.source_cursors ORDER BY source
-            """).rows.map { row in
-            Source(name: try row.decode("source"), updatedAt: try row.decode("updated_at", as: Date.self).formatted(.iso8601),
-                   lagSeconds: try row.decode("lag"))
-        }
-        var drafts: [String: Int] = [:]
-        for row in try connection.query("SELECT state, count(*) AS n FROM chorus.drafts GROUP BY state").rows {
-            drafts[try row.decode("state")] = try row.decode("n", as: Int.self)
-        }
-        let counts = try connection.query("""
-            SELECT (SELECT count(*) FROM chorus.bundles) AS bundles,
-                   (SELECT count(*) FROM chorus.rejected_inputs) AS rejected,
-                   (SELECT source || ': ' || reason FROM chorus.rejected_inputs ORDER BY id DESC LIMIT 1) AS last
-            """).first
-        queue = Queue(bundles: try counts?.decode("bundles") ?? 0, drafts: drafts,
-                      rejectedInputs: try counts?.decode("rejected") ?? 0, lastRejection: try counts?.decode("last"))
-        if applied.contains(where: { $0.name == Migrations.corroboration.name }) {
-            held = try CorroborationStore(connection: connection).summary()
-        }
+        sources = snapshot.cursors.map { Source(name: $0.source, updatedAt: $0.updatedAt.formatted(.iso8601), lagSeconds: $0.lagSeconds) }
+        queue = Queue(bundles: snapshot.bundles, drafts: snapshot.drafts, rejectedInputs: snapshot.rejectedInputs,
+                      lastRejection: snapshot.lastRejection)
+        held = snapshot.held
     }
 
-    func printText(to context: CommandContext) {
+    func printText(to context: CommandContext, now: Date = Date()) {
         var lines = ["Database:  \(database.location)"]
         if let running = database.embeddedRunning { lines.append("Embedded:  \(running ? "running" : "not running")") }
         if database.reachable {
-            lines.append("Server:    PostgreSQL \(database.serverVersion ?? "?")")
+            lines.append("Server:    PostgreSQL \(database.serverVersion ?? "?")"
+                         + (database.readOnly.map { " — READ-ONLY (\($0)): daemons can write neither events nor heartbeats" } ?? ""))
         } else {
             lines.append("Server:    unreachable — \(database.error ?? "unknown error")")
         }
@@ -182,16 +174,24 @@ struct StatusReport: Encodable {
         }
         if let daemons {
             let alive = daemons.filter(\.alive)
-            lines.append(alive.isEmpty ? "Daemons:   none running" : "Daemons:")
+            if alive.isEmpty {
+                // Not "none running" when they may simply be unable to say so.
+                if let last = daemons.first(where: { $0.phase != "stopped" }) {
+                    lines.append("Daemons:   none heard from in the last \(Int(Self.heartbeatTimeout)) s"
+                                 + (database.readOnly != nil ? " (the database is read-only: a running one cannot write its heartbeat)" : ""))
+                    lines.append("  last heard: \(last.instance), \(last.phase), \(Self.age(last.heartbeatAgeSeconds)) ago")
+                } else {
+                    lines.append("Daemons:   none running")
+                }
+            } else {
+                lines.append("Daemons:")
+            }
             for daemon in alive {
                 lines.append("  \(daemon.instance): \(daemon.phase), rules \(daemon.ruleSetVersion.prefix(12)), "
                              + "heard from \(Int(daemon.heartbeatAgeSeconds)) s ago")
                 lines.append("    \(daemon.status)")
                 for (name, source) in daemon.sources.sorted(by: { $0.key < $1.key }) {
-                    var line = "    \(name): \(source.role.rawValue), \(source.eventsQueued) events queued"
-                    if let backlog = source.backlog { line += ", backlog \(backlog) \(source.backlogUnit ?? "")" }
-                    if let error = source.lastError { line += "; last error: \(error)" }
-                    lines.append(line)
+                    lines.append("    \(name): " + Self.describe(source, now: now))
                 }
             }
         }
@@ -216,5 +216,33 @@ struct StatusReport: Encodable {
             lines.append(line)
         }
         context.print(lines.joined(separator: "\n"))
+    }
+
+    /// One source as a daemon sees it: `failing since 12:00:03 (40 s): HTTP 500; retries in 8 s; …`.
+    static func describe(_ source: SourceState, now: Date) -> String {
+        var parts: [String] = []
+        switch source.role {
+        case .failing:
+            let since = source.failingSince.map { " since \($0.formatted(.iso8601)) (\(age(now.timeIntervalSince($0))))" } ?? ""
+            parts.append("failing\(since): \(source.lastError ?? "unknown error")")
+            if let retry = source.retryAt { parts.append(retry > now ? "retries in \(age(retry.timeIntervalSince(now)))" : "retrying") }
+        case .paused:
+            parts.append("paused, waiting for the database" + (source.lastError.map { " (\($0))" } ?? ""))
+        case .active, .standby:
+            parts.append(source.role.rawValue)
+        }
+        parts.append("\(source.eventsQueued) events queued")
+        if let success = source.lastSuccessAt { parts.append("last success \(age(now.timeIntervalSince(success))) ago") }
+        if let backlog = source.backlog { parts.append("backlog \(backlog) \(source.backlogUnit ?? "")") }
+        if source.role != .failing, source.role != .paused, let error = source.lastError { parts.append("last error: \(error)") }
+        return parts.joined(separator: "; ")
+    }
+
+    /// `42 s`, `3 min`, `2 h`.
+    static func age(_ seconds: Double) -> String {
+        let value = max(0, seconds)
+        if value < 120 { return "\(Int(value)) s" }
+        if value < 7200 { return "\(Int(value / 60)) min" }
+        return "\(Int(value / 3600)) h"
     }
 }

@@ -84,8 +84,8 @@ public struct Draft: Sendable, Hashable, Codable {
     public var problem: String?
     /// Whether it is a drill draft.
     public var isDrill: Bool
-    /// The phase of the bundle the draft belongs to (a rule's name for it: the statement, the stricken
-    /// country's thanks, a post about a gesture, …); `nil` for the bundle's main statement.
+    /// The phase of the bundle the draft belongs to (the rule's name for it: `thanks`, `consular`,
+    /// `gesture`, …); `nil` for the bundle's main statement.
     public var phase: String?
     /// Not released before this instant, whatever the bundle allows; `nil` means the bundle's not-before.
     public var notBefore: Date?
@@ -165,18 +165,21 @@ public struct ReleasePlan: Sendable, Hashable, Codable {
     public var notBefore: Date
     /// Unreleased drafts expire at this time.
     public var expiresAt: Date
+    /// Whether a desk officer (the country desk) must approve the bundle before anything goes out.
+    public var deskOfficer: Bool
 
     /// Creates a release plan.
-    public init(policy: ReleasePolicy, notBefore: Date, expiresAt: Date) {
+    public init(policy: ReleasePolicy, notBefore: Date, expiresAt: Date, deskOfficer: Bool = false) {
         self.policy = policy
         self.notBefore = notBefore
         self.expiresAt = expiresAt
+        self.deskOfficer = deskOfficer
     }
 }
 
 /// A suppression key: while it holds, events with the same key fold into this bundle.
 public struct SuppressionKey: Sendable, Hashable, Codable {
-    /// The rule id and the key fields' values (`deadly-attack|countries=IL|incident=…`).
+    /// The rule id and the key fields' values (`attack|incident=jerusalem-2017-01-08`).
     public var key: String
     /// The window, in seconds.
     public var windowSeconds: Int

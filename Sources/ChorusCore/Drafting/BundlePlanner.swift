@@ -1,29 +1,47 @@
 import Foundation
 
-/// Turns an event and a rule it matched into a ``BundlePlan``: drafts for every participant × channel ×
-/// language, gestures as action items, the release plan, and the suppression and incident keys.
+/// Turns an event and a rule it matched into a ``BundlePlan``: for every phase of the rule, drafts for
+/// each sender who speaks in it × channel × language, in that sender's own words chosen by the facts;
+/// gestures as action items; the release plan; the suppression and incident keys.
 public enum BundlePlanner {
     /// Plans the bundle `rule` drafts for `event`, as of `now`.
     ///
     /// A cancel drafts nothing: its plan only carries the keys the store needs to withdraw the bundle.
     ///
     /// Never throws: a draft whose template cannot be rendered, or that is over its channel's limit, is
-    /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, language and channel).
+    /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, phase, language and
+    /// channel).
     public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> BundlePlan {
         plan(event: event, rule: rule, ruleSet: ruleSet, now: now, drafting: true)
     }
 
     /// The plan, without drafts and gestures when `drafting` is false (``BundlePlan/waitsForCorroboration``).
     static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date, drafting: Bool) -> BundlePlan {
-        var drafts: [Draft] = []
         let isCancel = event.msgType == .cancel
-        for sender in rule.senders where !isCancel && drafting {
-            guard let participant = ruleSet.participants[sender.participant] else { continue }
-            if rule.skipsAffectedSenders && event.countries.contains(participant.country) { continue }
-            if let host = participant.host, !event.countries.contains(host) { continue }
-            let timeZone = TimeZone(identifier: participant.timeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
-            for (account, language) in accountLanguages(participant, sender) {
-                drafts.append(draft(event: event, rule: rule, participant: participant, account: account, language: language, timeZone: timeZone))
+        let items = isCancel || !drafting ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now)
+        var drafts: [Draft] = []
+        if !isCancel && drafting {
+            let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer)
+            let speakers = Speakers(event: event, rule: rule, ruleSet: ruleSet)
+            let happened = event.occurredAt ?? event.sentAt ?? now
+            var locales: [String: Locale] = [:]
+            for phase in rule.phases {
+                if let conditions = phase.conditions, !conditions.matches(event) { continue }
+                for speaker in speakers.of(phase, actionItems: items) {
+                    guard let notBefore = timing(phase, happened: happened, gestureAt: speaker.gestureAt) else { continue }
+                    let landmark = speaker.landmark.flatMap { ruleSet.landmarks[$0] }
+                    let participant = speaker.participant
+                    let senderZone = TimeZone(identifier: participant.timeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
+                    for (account, language) in accountLanguages(participant, speaker.sender) {
+                        let localeID = participant.locale(for: language)
+                        let locale = locales[localeID] ?? Locale(identifier: localeID)
+                        locales[localeID] = locale
+                        let values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
+                                                    landmark: landmark, host: participant.host)
+                        drafts.append(draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
+                                            notBefore: notBefore))
+                    }
+                }
             }
         }
         let incident = incidentKey(of: event)
@@ -46,9 +64,8 @@ public enum BundlePlanner {
             references: event.references, isDrill: event.isDrill, incidentKey: incident,
             suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
             release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
-                                 expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval)),
-            drafts: drafts, actionItems: isCancel || !drafting ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now),
-            draftedAt: now, corroboration: rule.corroboration)
+                                 expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval), deskOfficer: rule.release.deskOfficer),
+            drafts: drafts, actionItems: items, draftedAt: now, corroboration: rule.corroboration)
     }
 
     /// The bundles of every rule `event` matches.
@@ -79,19 +96,40 @@ public enum BundlePlanner {
         return pairs
     }
 
-    static func draft(event: Event, rule: Rule, participant: Participant, account: Participant.Account, language: String, timeZone: TimeZone) -> Draft {
+    /// When a phase's drafts may go out: `.some(nil)` for the bundle's own time, `nil` when the phase
+    /// follows a gesture that is not planned and has no time of its own.
+    static func timing(_ phase: Phase, happened: Date, gestureAt: Date?) -> Date?? {
+        if let afterGesture = phase.afterGesture {
+            if let gestureAt { return .some(gestureAt.addingTimeInterval(afterGesture.timeInterval)) }
+            guard let after = phase.after else { return nil }
+            return .some(happened.addingTimeInterval(after.timeInterval))
+        }
+        if let after = phase.after { return .some(happened.addingTimeInterval(after.timeInterval)) }
+        return .some(nil)
+    }
+
+    static func draft(_ values: TemplateValues, rule: Rule, phase: Phase, participant: Participant, account: Participant.Account,
+                      ruleSet: RuleSet, notBefore: Date?) -> Draft {
         let channel = account.channel
+        let language = values.language
+        let event = values.facts.event
         var text = ""
         var problem: String?
-        if let template = rule.template(language: language, channel: channel) {
+        let choice: TextChoice?
+        switch phase.text {
+        case .templates(let byLanguage): choice = byLanguage[language]?.choice(for: channel)
+        case .message(let message): choice = ruleSet.voices[participant.voiceID]?.text(message, language: language, channel: channel)
+        }
+        let origin = "rule \(rule.id)" + (phase.id.map { ", phase \($0)" } ?? "") + ", language \(language), channel \(channel.rawValue)"
+        if let template = choice?.template(for: event) {
             do {
-                text = try template.render(TemplateValues(event: event, language: language, timeZone: timeZone))
+                text = try template.render(values)
                 if event.isDrill { text = LanguageSupport.drillMarker(for: language) + " " + text }
             } catch {
-                problem = "rule \(rule.id), language \(language), channel \(channel.rawValue): \(error.description)"
+                problem = "\(origin): \(error.description)"
             }
         } else {
-            problem = "rule \(rule.id), language \(language), channel \(channel.rawValue): no template"
+            problem = "\(origin): no template"
         }
         let length = channel.length(of: text)
         if problem == nil, length > channel.limit {
@@ -100,19 +138,20 @@ public enum BundlePlanner {
         return Draft(participant: participant.id, participantName: participant.name, country: participant.country,
                      handle: account.handle, channel: channel,
                      language: language, text: text, length: length, limit: channel.limit,
-                     state: problem == nil ? .pending : .needsEdit, problem: problem, isDrill: event.isDrill)
+                     state: problem == nil ? .pending : .needsEdit, problem: problem, isDrill: event.isDrill,
+                     phase: phase.id, notBefore: notBefore)
     }
 
     static func actionItems(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> [ActionItem] {
         var items: [ActionItem] = []
-        for gesture in rule.gestures {
+        for gesture in rule.gestures where gesture.conditions?.matches(event) ?? true {
             let affected = event.countries.first { gesture.countries?.contains($0) ?? true }
             guard let country = affected, let landmark = ruleSet.landmarks[gesture.landmark],
                   let timeZone = TimeZone(identifier: landmark.timeZone) else { continue }
             let earliest = (event.occurredAt ?? event.sentAt ?? now).addingTimeInterval(gesture.preparation.timeInterval)
             guard let at = moment(of: gesture.time, notBefore: earliest, landmark: landmark, timeZone: timeZone) else { continue }
-            let colours = CountryNames.flagColours[country] ?? []
-            let countryName = CountryNames.name(country, language: "en")
+            let colours = FlagColours.colours[country] ?? []
+            let countryName = CountryPhrases.phrase(country, language: "en", form: .name)
             let local = localTimestamp(at, timeZone: timeZone)
             let when = at.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: Locale(identifier: "en_GB"),
                                                       calendar: Calendar(identifier: .gregorian), timeZone: timeZone))

@@ -8,13 +8,17 @@ public struct Gesture: Sendable, Hashable {
     public var time: GestureTime
     /// The least time between the event and the gesture, so that the owner can arrange it.
     public var preparation: Duration
+    /// The gesture is planned only when these hold (a landmark is lit in mourning when people died).
+    public var conditions: RuleConditions?
 
     /// Creates a gesture.
-    public init(landmark: String, countries: Set<String>? = nil, time: GestureTime = .dusk, preparation: Duration = .seconds(3 * 3600)) {
+    public init(landmark: String, countries: Set<String>? = nil, time: GestureTime = .dusk, preparation: Duration = .seconds(3 * 3600),
+                conditions: RuleConditions? = nil) {
         self.landmark = landmark
         self.countries = countries
         self.time = time
         self.preparation = preparation
+        self.conditions = conditions
     }
 }
 

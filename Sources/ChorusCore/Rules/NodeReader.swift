@@ -22,6 +22,11 @@ public struct NodeReader {
         diagnostics.append(RuleDiagnostic(file: file, position: position, path: path, message: message))
     }
 
+    /// Records a warning at `node`: something the author should look at that does not stop the rules.
+    public mutating func warn(_ node: JSON5Node?, _ path: String, _ message: String) {
+        diagnostics.append(RuleDiagnostic(file: file, position: node?.position, path: path, message: message, severity: .warning))
+    }
+
     /// The message for a key that is not one of `allowed`, with the likeliest meant key: the one wording of
     /// an unknown field in every file chorus reads.
     public static func unknownField(_ key: String, allowed: [String]) -> String {

@@ -8,15 +8,22 @@ public struct Participant: Sendable, Hashable, Codable {
     public var country: String
     /// The languages it writes in.
     public var languages: [String]
-    /// Its IANA time zone; dates in its drafts are shown in it.
+    /// Its IANA time zone (used for dates only when where an event happened is not known).
     public var timeZone: String
     /// Its accounts, one a channel and set of languages.
     public var accounts: [Account]
-    /// For an embassy, the country it is accredited to: it speaks only about events there.
+    /// For an embassy, the country it is accredited to: it speaks to that country's public.
     public var host: String?
+    /// The voice (`Rules/voices/<voice>.json5`) whose texts it posts: its own id unless it shares a house
+    /// style with other senders of its government (embassies that never speak about the same event).
+    public var voice: String?
+    /// The locale of each language it writes (`en` → `en_US`): date order, list style, digits. A language
+    /// without one follows ``LanguageSupport/defaultLocale(for:)``.
+    public var locales: [String: String]
 
     /// Creates a participant.
-    public init(id: String, name: String, country: String, languages: [String], timeZone: String, accounts: [Account], host: String? = nil) {
+    public init(id: String, name: String, country: String, languages: [String], timeZone: String, accounts: [Account],
+                host: String? = nil, voice: String? = nil, locales: [String: String] = [:]) {
         self.id = id
         self.host = host
         self.name = name
@@ -24,6 +31,16 @@ public struct Participant: Sendable, Hashable, Codable {
         self.languages = languages
         self.timeZone = timeZone
         self.accounts = accounts
+        self.voice = voice
+        self.locales = locales
+    }
+
+    /// The voice whose texts it posts.
+    public var voiceID: String { voice ?? id }
+
+    /// The locale identifier of its drafts in `language`.
+    public func locale(for language: String) -> String {
+        locales[language] ?? LanguageSupport.defaultLocale(for: language)
     }
 
     /// An account on one channel: its handle and the languages it posts in.
@@ -34,12 +51,16 @@ public struct Participant: Sendable, Hashable, Codable {
         public var handle: String
         /// The languages posted from this account.
         public var languages: [String]
+        /// Whether the handle is still to be confirmed with the sender's digital team (never guessed: a
+        /// handle nobody could verify is marked, not invented).
+        public var unverified: Bool
 
         /// Creates an account.
-        public init(channel: Channel, handle: String, languages: [String]) {
+        public init(channel: Channel, handle: String, languages: [String], unverified: Bool = false) {
             self.channel = channel
             self.handle = handle
             self.languages = languages
+            self.unverified = unverified
         }
     }
 }

@@ -73,6 +73,7 @@ struct RuleIndex: Sendable {
 /// An event's facts in the form compiled conditions test: bit masks and numbers.
 struct EventFacts {
     let status: UInt8
+    let messageType: UInt8
     let severity: UInt8
     let certainty: UInt8
     let alertLevel: UInt8
@@ -81,6 +82,7 @@ struct EventFacts {
 
     init(_ event: Event) {
         status = 1 << CompiledConditions.bit(event.status)
+        messageType = 1 << CompiledConditions.bit(event.msgType)
         severity = 1 << CompiledConditions.bit(event.severity)
         certainty = 1 << CompiledConditions.bit(event.certainty)
         alertLevel = event.alertLevel.map { 1 << CompiledConditions.bit($0) } ?? 0
@@ -93,41 +95,70 @@ struct EventFacts {
 /// are not repeated here, the index's buckets decide them.
 struct CompiledConditions: Sendable {
     var statuses: UInt8
+    var messageTypes: UInt8
     var severities: UInt8
     var certainties: UInt8
     var alertLevels: UInt8
     var fatalities: NumericRange?
+    var unknownFatalities: Bool
     var injured: NumericRange?
+    var unknownInjured: Bool
     var magnitude: NumericRange?
     var tags: Set<String>?
     var places: [String]?
+    /// Actor conditions are rare: one optional box keeps the common entry small.
+    var actorConditions: RuleConditions?
 
     init(_ conditions: RuleConditions) {
         statuses = conditions.statuses.reduce(0) { $0 | 1 << Self.bit($1) }
+        messageTypes = conditions.messageTypes?.reduce(0) { $0 | 1 << Self.bit($1) } ?? 0
         severities = conditions.severities?.reduce(0) { $0 | 1 << Self.bit($1) } ?? 0
         certainties = conditions.certainties?.reduce(0) { $0 | 1 << Self.bit($1) } ?? 0
         alertLevels = conditions.alertLevels?.reduce(0) { $0 | 1 << Self.bit($1) } ?? 0
         fatalities = conditions.fatalities
+        unknownFatalities = conditions.unknownFatalities
         injured = conditions.injured
+        unknownInjured = conditions.unknownInjured
         magnitude = conditions.magnitude
         tags = conditions.tags
         places = conditions.places
+        let usesActors = conditions.actors != nil || conditions.requiresActor || conditions.excludedActors != nil
+        actorConditions = usesActors
+            ? RuleConditions(statuses: Set(Event.Status.allCases), actors: conditions.actors, requiresActor: conditions.requiresActor,
+                             excludedActors: conditions.excludedActors)
+            : nil
     }
 
     @inline(__always)
     func holds(_ facts: EventFacts, _ event: Event) -> Bool {
         if statuses & facts.status == 0 { return false }
+        if messageTypes != 0 && messageTypes & facts.messageType == 0 { return false }
         if severities != 0 && severities & facts.severity == 0 { return false }
         if certainties != 0 && certainties & facts.certainty == 0 { return false }
         if alertLevels != 0 && alertLevels & facts.alertLevel == 0 { return false }
-        if let fatalities, !fatalities.contains(facts.fatalities) { return false }
-        if let injured, !injured.contains(facts.injured) { return false }
+        if fatalities != nil || unknownFatalities, !Self.count(facts.fatalities, fatalities, unknown: unknownFatalities) { return false }
+        if injured != nil || unknownInjured, !Self.count(facts.injured, injured, unknown: unknownInjured) { return false }
         if let magnitude, !magnitude.contains(event.magnitude) { return false }
         if let tags, !event.tags.contains(where: tags.contains) { return false }
         if let places {
             guard let place = event.place?.lowercased(), places.contains(where: { place.contains($0) }) else { return false }
         }
+        if let actorConditions, !actorConditions.matches(event) { return false }
         return true
+    }
+
+    @inline(__always)
+    static func count(_ value: Double?, _ range: NumericRange?, unknown: Bool) -> Bool {
+        guard let value else { return unknown }
+        return range?.contains(value) ?? false
+    }
+
+    static func bit(_ type: Event.MessageType) -> UInt8 {
+        switch type {
+        case .alert: return 0
+        case .update: return 1
+        case .cancel: return 2
+        }
     }
 
     static func bit(_ status: Event.Status) -> UInt8 {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A checked, indexed set of rules with the participants and landmarks they refer to.
+/// A checked, indexed set of rules with the participants, voices, landmarks and places they refer to.
 ///
 /// Load it with ``load(from:)``; match events with ``match(_:)``; draft with ``BundlePlanner``.
 /// Its ``version`` is the SHA-256 of the files it was read from, recorded in every bundle.
@@ -19,30 +19,37 @@ public struct RuleSet: Sendable {
     public let kindMapping: KindMapping?
     /// The drill scenarios, sorted by id.
     public let drills: [DrillScenario]
+    /// The senders' voices by id: each government's own texts.
+    public let voices: [String: Voice]
+    /// The places drafts can name (`gazetteer.json5`); empty without one.
+    public let gazetteer: Gazetteer
     let index: RuleIndex
 
     /// Builds a set from values (tests, tools); ``load(from:)`` is the checked way from files.
     public init(rules: [Rule], participants: [String: Participant], landmarks: [String: Landmark],
-                kindMapping: KindMapping? = nil, drills: [DrillScenario] = [], version: String = "") {
+                kindMapping: KindMapping? = nil, drills: [DrillScenario] = [], voices: [String: Voice] = [:],
+                gazetteer: Gazetteer = .empty, version: String = "") {
         self.rules = rules.sorted { $0.id < $1.id }
         self.participants = participants
         self.landmarks = landmarks
         self.kinds = kindMapping?.kinds ?? RuleSetLoader.defaultKinds
         self.kindMapping = kindMapping
         self.drills = drills.sorted { $0.id < $1.id }
+        self.voices = voices
+        self.gazetteer = gazetteer
         self.version = version
         self.index = RuleIndex(self.rules)
     }
 
-    /// Loads and checks a rules directory.
-    /// - Throws: ``RuleSetError/invalid(_:)`` with every problem found.
+    /// Loads and checks a rules directory; warnings (files the loader skips) do not stop it.
+    /// - Throws: ``RuleSetError/invalid(_:)`` with every problem found when one is an error.
     public static func load(from directory: URL) throws(RuleSetError) -> RuleSet {
         let (set, diagnostics) = RuleSetLoader.load(directory: directory)
-        guard let set, diagnostics.isEmpty else { throw .invalid(diagnostics) }
+        guard let set else { throw .invalid(diagnostics) }
         return set
     }
 
-    /// Every problem of a rules directory, sorted by file and position; empty when it is fine.
+    /// Every problem of a rules directory, warnings included, sorted by file and position; empty when it is fine.
     public static func check(directory: URL) -> [RuleDiagnostic] {
         RuleSetLoader.load(directory: directory).diagnostics
     }
@@ -93,12 +100,12 @@ public struct RuleSet: Sendable {
     }
 
     /// The version of a set of files: SHA-256 over each file's relative path, a NUL, its size in decimal,
-    /// a NUL and the 32 bytes of the file's own SHA-256, in the order participants, landmarks, kinds, then
-    /// `rules/` by name.
+    /// a NUL and the 32 bytes of the file's own SHA-256, in the order participants, landmarks, kinds,
+    /// gazetteer, then `rules/` and `voices/` by path.
     static func version(of files: [HashedFile]) -> String {
-        let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2]
+        let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2, "gazetteer.json5": 3]
         let sorted = files.sorted { left, right in
-            let l = order[left.relative] ?? 3, r = order[right.relative] ?? 3
+            let l = order[left.relative] ?? 4, r = order[right.relative] ?? 4
             return l != r ? l < r : Array(left.relative.utf8).lexicographicallyPrecedes(Array(right.relative.utf8))
         }
         var hash = SHA256()

@@ -10,7 +10,8 @@ public enum RuleSetLoader {
         "drought", "storm", "epidemic", "diplomatic_expulsion", "other",
     ]
 
-    /// Loads and checks `directory`: the rule set and every problem found (the set is `nil` when any).
+    /// Loads and checks `directory`: the rule set and every problem found, warnings included (the set is
+    /// `nil` when any problem is an error).
     public static func load(directory: URL) -> (ruleSet: RuleSet?, diagnostics: [RuleDiagnostic]) {
         var state = LoaderState()
         let fileManager = FileManager.default
@@ -80,10 +81,35 @@ public enum RuleSetLoader {
             }
         }
 
+        var gazetteer = Gazetteer.empty
+        if fileManager.fileExists(atPath: directory.appendingPathComponent("gazetteer.json5").path), let data = read("gazetteer.json5") {
+            hashed.append(RuleSet.HashedFile(relative: "gazetteer.json5", data))
+            if let node = parse("gazetteer.json5", data) {
+                var reader = NodeReader(file: "gazetteer.json5")
+                gazetteer = GazetteerDecoder.decode(node, &reader)
+                state.diagnostics += reader.diagnostics
+            }
+        }
+
+        // Voices before rules: a rule's phases name their messages.
+        var voices: [String: Voice] = [:]
+        var voicesReadable = true
+        var voiceNodes: [(relative: String, node: JSON5Node)] = []
+        for relative in listing("voices") {
+            guard let data = read(relative) else { voicesReadable = false; continue }
+            hashed.append(RuleSet.HashedFile(relative: relative, data))
+            if let node = parse(relative, data) { voiceNodes.append((relative, node)) } else { voicesReadable = false }
+        }
+        var brokenVoices: Set<String> = []
+        state.diagnostics += VoiceDecoder(kinds: kinds, participants: participants, participantsReadable: participantsReadable)
+            .decode(voiceNodes, into: &voices, broken: &brokenVoices)
+
         var rules: [Rule] = []
         var firstFileOfRule: [String: String] = [:]
-        let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks,
-                                    reportsUnknownParticipants: participantsReadable, reportsUnknownLandmarks: landmarksReadable)
+        let messages = voices.values.reduce(into: Set<String>()) { $0.formUnion($1.messages.keys) }
+        let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks, voices: voices, messages: messages,
+                                    brokenVoices: brokenVoices, reportsUnknownParticipants: participantsReadable,
+                                    reportsUnknownLandmarks: landmarksReadable, reportsUnknownMessages: voicesReadable && brokenVoices.isEmpty)
         // Rule files are independent until duplicates are checked: read, hash, parse and decode them on every
         // core (start-up with 1,000 rules is mostly this), keeping only what the merge needs, then merge in
         // file order so the result is the same.
@@ -123,12 +149,13 @@ public enum RuleSetLoader {
             }
         }
 
+        state.diagnostics += SkippedFiles.warnings(in: directory)
         let diagnostics = state.diagnostics.sorted()
-        guard diagnostics.isEmpty else { return (nil, diagnostics) }
+        guard !diagnostics.contains(where: \.isError) else { return (nil, diagnostics) }
         let version = RuleSet.version(of: hashed)
         let set = RuleSet(rules: rules, participants: participants, landmarks: landmarks, kindMapping: kindMapping,
-                          drills: drills, version: version)
-        return (set, [])
+                          drills: drills, voices: voices, gazetteer: gazetteer, version: version)
+        return (set, diagnostics)
     }
 }
 
@@ -169,19 +196,29 @@ struct LoaderContext: Sendable {
     var kinds: Set<String>
     var participants: [String: Participant]
     var landmarks: [String: Landmark]
+    var voices: [String: Voice] = [:]
+    /// Every message some voice has.
+    var messages: Set<String> = []
+    /// Voices whose files have errors (already reported there).
+    var brokenVoices: Set<String> = []
     /// False when participants.json5 has a syntax error: that one problem is reported, not every reference.
     var reportsUnknownParticipants = true
     /// False when landmarks.json5 has a syntax error.
     var reportsUnknownLandmarks = true
+    /// False when a voice file has a syntax error.
+    var reportsUnknownMessages = true
+    /// The phase checks of this load, done once for rules that share them.
+    var phaseChecks = PhaseChecker.Cache()
 }
 
-private struct LoaderState {
+struct LoaderState {
     var diagnostics: [RuleDiagnostic] = []
 
-    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels"]
+    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels", "voice", "locales"]
     static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
-    static let accountFields = ["channel", "handle", "languages"]
-    static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
+    static let accountFields = ["channel", "handle", "languages", "unverified"]
+    static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location", "names", "hashtag"]
+    static let requiredLandmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
 
     mutating func participants(_ root: JSON5Node) -> [String: Participant] {
         var reader = NodeReader(file: "participants.json5")
@@ -240,6 +277,8 @@ private struct LoaderState {
                             }
                         }
                     }
+                    var unverified = false
+                    if let flagNode = accountFields["unverified"], let flag = reader.bool(flagNode, "\(accountPath).unverified") { unverified = flag }
                     guard let channel, let handle else {
                         ok = false
                         continue
@@ -248,11 +287,42 @@ private struct LoaderState {
                         reader.report(accountNode, accountPath, "a second \(channel.rawValue) account in '\(language)': a draft is kept per participant, channel and language")
                         ok = false
                     }
-                    accounts.append(Participant.Account(channel: channel, handle: handle, languages: accountLanguages))
+                    accounts.append(Participant.Account(channel: channel, handle: handle, languages: accountLanguages, unverified: unverified))
+                }
+            }
+            var voice: String?
+            if let node = fields["voice"], let text = reader.string(node, "\(path).voice") {
+                if RuleDecoder.isIdentifier(text) { voice = text } else {
+                    reader.report(node, "\(path).voice", "'\(text)' is not a voice id (lower-case letters, digits, '-' and '_')")
+                    ok = false
+                }
+            }
+            var locales: [String: String] = [:]
+            if let node = fields["locales"] {
+                if case .object(let members) = node.value {
+                    for member in members {
+                        let localePath = "\(path).locales.\(member.key)"
+                        guard languages.contains(member.key) else {
+                            reader.report(at: member.keyPosition, localePath, "'\(member.key)' is not one of the participant's languages (\(languages.joined(separator: ", ")))")
+                            ok = false
+                            continue
+                        }
+                        guard let identifier = reader.string(member.node, localePath) else { ok = false; continue }
+                        guard LanguageSupport.isLocale(identifier, of: member.key) else {
+                            reader.report(member.node, localePath, "'\(identifier)' is not a locale of '\(member.key)' (e.g. \(member.key)_\(country ?? "US"))")
+                            ok = false
+                            continue
+                        }
+                        locales[member.key] = identifier.replacingOccurrences(of: "-", with: "_")
+                    }
+                } else {
+                    reader.report(node, "\(path).locales", "expected an object of languages to locales ({ en: \"en_GB\" }), found \(node.value.typeName)")
+                    ok = false
                 }
             }
             guard ok, let id, let name, let country, let timeZone, !languages.isEmpty else { continue }
-            result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts, host: host)
+            result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts, host: host,
+                                     voice: voice, locales: locales)
         }
         return result
     }
@@ -265,7 +335,7 @@ private struct LoaderState {
         var result: [String: Landmark] = [:]
         for (index, item) in items.enumerated() {
             let path = "landmarks[\(index)]"
-            guard let fields = reader.object(item, path, allowed: Self.landmarkFields, required: Self.landmarkFields) else { continue }
+            guard let fields = reader.object(item, path, allowed: Self.landmarkFields, required: Self.requiredLandmarkFields) else { continue }
             let id = fields["id"].flatMap { reader.string($0, "\(path).id") }
             if let id, let idNode = fields["id"], result[id] != nil {
                 reader.report(idNode, "\(path).id", "duplicate landmark id '\(id)'")
@@ -288,10 +358,35 @@ private struct LoaderState {
                     }
                 }
             }
+            let names = fields["names"].flatMap { Self.names($0, "\(path).names", &reader) } ?? [:]
+            var hashtag: String?
+            if let node = fields["hashtag"], let text = reader.string(node, "\(path).hashtag") {
+                if text.hasPrefix("#") && !text.contains(" ") { hashtag = text } else {
+                    reader.report(node, "\(path).hashtag", "'\(text)' is not a hashtag (# and a word)")
+                }
+            }
             guard let id, let name, let city, let owner, let country, let timeZone, let location else { continue }
-            result[id] = Landmark(id: id, name: name, city: city, country: country, timeZone: timeZone, owner: owner, location: location)
+            result[id] = Landmark(id: id, name: name, city: city, country: country, timeZone: timeZone, owner: owner, location: location,
+                                  names: names, hashtag: hashtag)
         }
         return result
+    }
+
+    /// An object of supported languages to non-empty texts.
+    static func names(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> [String: String]? {
+        guard case .object(let members) = node.value else {
+            reader.report(node, path, "expected an object of languages to names, found \(node.value.typeName)")
+            return nil
+        }
+        var names: [String: String] = [:]
+        for member in members {
+            guard LanguageSupport.isSupported(member.key) else {
+                reader.report(at: member.keyPosition, "\(path).\(member.key)", "unknown language '\(member.key)' (supported: \(LanguageSupport.languages.sorted().joined(separator: ", ")))")
+                continue
+            }
+            if let text = reader.string(member.node, "\(path).\(member.key)") { names[member.key] = text }
+        }
+        return names
     }
 
     static func country(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> String? {

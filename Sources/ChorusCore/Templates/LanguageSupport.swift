@@ -13,13 +13,41 @@ public enum LanguageSupport {
 
     /// The marker that opens every drill draft in `language`.
     public static func drillMarker(for language: String) -> String {
-        drillMarkers[language] ?? drillMarkers["en"] ?? "[DRILL]"
+        drillMarkers[primary(language)] ?? drillMarkers["en"] ?? "[DRILL]"
+    }
+
+    /// The locale whose conventions (date order, list style, digits) a draft in `language` follows when its
+    /// sender names none: the tag's own region when it has one (`ar-EG`), else British English for `en`
+    /// (day before month, as most governments writing English do) and each other language's own.
+    public static func defaultLocale(for language: String) -> String {
+        if let region = region(language) { return primary(language) + "_" + region }
+        return primary(language) == "en" ? "en_GB" : primary(language)
+    }
+
+    /// Whether a locale identifier (`en_GB`, `en-US`, `fr`) is one Foundation has data for and whose
+    /// language is `language`.
+    public static func isLocale(_ identifier: String, of language: String) -> Bool {
+        guard primary(identifier) == primary(language) else { return false }
+        guard let region = region(identifier) else { return true }
+        return ISO3166.isAlpha2(region)
+    }
+
+    /// The primary language subtag: `en` for `en-US`, `he` for `he_IL`.
+    public static func primary(_ tag: String) -> String {
+        // Drafting asks for every value of every draft: the common case (`de`) costs no allocation.
+        let utf8 = tag.utf8
+        if utf8.count <= 3, utf8.allSatisfy({ $0 >= 97 && $0 <= 122 }) { return tag }
+        return String(tag.split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? Substring(tag)).lowercased()
+    }
+
+    /// The region subtag, when the tag has one (`US` for `en-US`).
+    public static func region(_ tag: String) -> String? {
+        tag.split(whereSeparator: { $0 == "-" || $0 == "_" }).dropFirst().first { $0.count == 2 }.map { $0.uppercased() }
     }
 
     /// Whether `language` is written right to left.
     public static func isRightToLeft(_ language: String) -> Bool {
-        let primary = language.split(separator: "-").first.map(String.init) ?? language
-        return ["he", "ar", "fa", "ur", "yi"].contains(primary)
+        ["he", "ar", "fa", "ur", "yi"].contains(primary(language))
     }
 
     static func isRightToLeftScalar(_ scalar: Unicode.Scalar) -> Bool {

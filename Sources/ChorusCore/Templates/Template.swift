@@ -3,7 +3,10 @@
 /// The language, and nothing more:
 /// - `{{field}}` and `{{field | filter}}` insert a fact of the event, localized for the draft;
 /// - `{{#field}} … {{/field}}` keeps its content only when the fact is known (and, for counts, not zero);
-/// - `{{^field}} … {{/field}}` keeps its content only when it is not.
+/// - `{{^field}} … {{/field}}` keeps its content only when it is not;
+/// - `{{#fatalities:one}} … {{/fatalities:one}}` (and `:zero`, `:two`, `:few`, `:many`, `:other`) keeps its
+///   content when the count is known and has that plural category in the draft's language (CLDR's rules:
+///   *1 person*, *4 people*; Arabic's six forms), so that every sentence agrees with its number.
 ///
 /// Rendering is a single pass over the parsed nodes: values are appended as text and never parsed again,
 /// so `{{` in an event's headline comes out literally.
@@ -13,6 +16,8 @@ public struct Template: Sendable, Hashable {
     let nodes: [TemplateNode]
     /// The template with optional sections left out and every value one character long.
     let shortestText: String
+    /// Every field the template uses, in sections or not.
+    public let usedFields: Set<TemplateField>
 
     /// Parses `source`.
     /// - Throws: ``TemplateSyntaxError`` for an unknown field or filter, a filter that does not apply
@@ -30,6 +35,20 @@ public struct Template: Sendable, Hashable {
             }
         }
         shortestText = shortest
+        var fields: Set<TemplateField> = []
+        func collect(_ nodes: [TemplateNode]) {
+            for node in nodes {
+                switch node {
+                case .text: break
+                case .value(let field, _): fields.insert(field)
+                case .section(let condition, _, let children):
+                    fields.insert(condition.field)
+                    collect(children)
+                }
+            }
+        }
+        collect(nodes)
+        usedFields = fields
     }
 
     /// The fields the template uses outside optional sections: the event must provide them.
@@ -57,8 +76,8 @@ public struct Template: Sendable, Hashable {
             case .value(let field, let filter):
                 guard let value = values.string(for: field, filter: filter) else { throw .missingValue(field) }
                 out += value
-            case .section(let field, let inverted, let children):
-                if values.isPresent(field) != inverted { try render(children, values, into: &out) }
+            case .section(let condition, let inverted, let children):
+                if values.holds(condition) != inverted { try render(children, values, into: &out) }
             }
         }
     }
@@ -80,57 +99,112 @@ public struct Template: Sendable, Hashable {
 indirect enum TemplateNode: Sendable, Hashable {
     case text(String)
     case value(TemplateField, TemplateFilter?)
-    case section(TemplateField, inverted: Bool, [TemplateNode])
+    case section(SectionCondition, inverted: Bool, [TemplateNode])
+}
+
+/// What decides whether a section is kept: a fact being known, or a count having a plural category.
+struct SectionCondition: Sendable, Hashable {
+    var field: TemplateField
+    var plural: PluralCategory?
 }
 
 /// A fact of the event a template can use.
 public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
-    /// The first affected country's name in the draft's language.
+    /// Every affected country, in the draft's language, joined as the language joins a list.
     case country
-    /// Every affected country, as a list in the draft's language (`Israel and Germany`).
-    case countries
-    /// The event's place, as the feed wrote it.
+    /// The states that acted (`actors`: the state that expelled diplomats), as `country` shows countries.
+    case actor
+    /// The event's place in the draft's language, from the gazetteer; a place the gazetteer does not know
+    /// only in the language the feed wrote it in.
     case place
+    /// Where it happened: the place with its preposition (*in Jerusalem*, *à Jérusalem*, *בירושלים*) when it
+    /// can be named, else the affected countries (*in der Türkei und in Syrien*).
+    case `where`
     /// The number of people killed, in the language's digits.
     case fatalities
     /// The number of people injured, in the language's digits.
     case injured
     /// The magnitude, one decimal, in the language's digits.
     case magnitude
-    /// When the event happened, in the sender's time zone (default: the date, `8 January`).
+    /// When the event happened, where it happened (the place's time zone, else the country's), in the
+    /// sender's locale (default: the date, *8 January*, *January 8*, *8. Januar*, *1er janvier*).
     case occurred
     /// The event's headline in the draft's language.
     case headline
     /// The event's link.
     case link
+    /// In a phase about a gesture: the landmark, in the draft's language (*the Brandenburg Gate*,
+    /// *das Brandenburger Tor*, *שער ברנדנבורג*).
+    case landmark
+    /// For an embassy, the country it is accredited to, as `country` shows countries: a house style
+    /// shared by several embassies names each one's host (*Thank you, Germany*).
+    case host
 
     /// The filters that apply to the field.
     public var filters: Set<TemplateFilter> {
         switch self {
-        case .country, .countries: return [.in, .with, .hashtag]
-        case .place: return [.hashtag]
+        case .country, .actor, .host: return [.in, .with, .of, .hashtag]
+        case .place: return [.in, .hashtag]
+        case .landmark: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
-        case .fatalities, .injured, .magnitude, .headline, .link: return []
+        case .fatalities, .injured: return [.words]
+        case .where, .magnitude, .headline, .link: return []
         }
     }
+
+    /// Whether the field is a count, which plural sections (`{{#fatalities:one}}`) can test.
+    public var isCount: Bool { self == .fatalities || self == .injured }
 }
 
 /// A filter: how a value is shown.
 public enum TemplateFilter: String, Sendable, Hashable, CaseIterable, Codable {
-    /// The country with the locative its language needs: `in the United States`, `au Royaume-Uni`, `בישראל`.
+    /// Where: *in the United States*, *au Royaume-Uni*, *in der Türkei*, *בישראל*; for a place, *à Jérusalem*.
     case `in`
-    /// The country after "with": `with the United Kingdom`, `mit den Vereinigten Staaten`, `avec l'Allemagne`.
+    /// Together with: *with the United Kingdom*, *mit den Vereinigten Staaten*, *avec l’Allemagne*.
     case with
-    /// A hashtag: `#` and the words run together (`#TelAviv`).
+    /// Whose: *of Israel*, *Israels*, *d’Israël*, *del Reino Unido*; in Hebrew and Arabic the name that
+    /// follows its noun.
+    case of
+    /// A hashtag: `#` and the words run together (`#TelAviv`; `#תל_אביב` in Hebrew and Arabic).
     case hashtag
-    /// A date: `8 January`, `8. Januar`, `8 בינואר`.
+    /// A count in words up to twelve in English, German, French and Spanish (*four*, *vier*); digits above,
+    /// and always in Hebrew and Arabic, whose number words agree with their noun.
+    case words
+    /// A date: *8 January*, *January 8*, *8. Januar*, *1er janvier*, *8 בינואר*.
     case date
-    /// A time of day in the sender's time zone: `13:30`, `1:30 PM`.
+    /// A time of day where it happened: *13:30*, *1:30 PM*.
     case time
-    /// The day of the week: `Sunday`, `Sonntag`.
+    /// The day of the week: *Sunday*, *Sonntag*.
     case weekday
     /// Date and time.
     case datetime
+}
+
+/// A CLDR plural category.
+public enum PluralCategory: String, Sendable, Hashable, CaseIterable, Codable {
+    case zero, one, two, few, many, other
+
+    /// The category of the whole number `count` in `language` (CLDR's cardinal rules for the supported
+    /// languages: English and German *one*/*other*; French *one* for 0 and 1; Spanish; Hebrew *one*,
+    /// *two*, *other*; Arabic *zero*, *one*, *two*, *few* (3–10), *many* (11–99), *other*).
+    public static func of(_ count: Int, language: String) -> PluralCategory {
+        let millions = count != 0 && count % 1_000_000 == 0
+        switch LanguageSupport.primary(language) {
+        case "fr": return count == 0 || count == 1 ? .one : millions ? .many : .other
+        case "es": return count == 1 ? .one : millions ? .many : .other
+        case "he": return count == 1 ? .one : count == 2 ? .two : .other
+        case "ar":
+            switch count {
+            case 0: return .zero
+            case 1: return .one
+            case 2: return .two
+            default:
+                let rest = count % 100
+                return (3...10).contains(rest) ? .few : (11...99).contains(rest) ? .many : .other
+            }
+        default: return count == 1 ? .one : .other
+        }
+    }
 }
 
 /// A template that cannot be parsed.
@@ -147,12 +221,17 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
     case unbalancedSection(String, offset: Int)
     /// `{{}}` or a tag that is not a field, filter or section.
     case malformedTag(String, offset: Int)
+    /// `{{#place:one}}`: plural sections are for counts.
+    case pluralNotApplicable(TemplateField, offset: Int)
+    /// `{{#fatalities:several}}`: not a CLDR plural category.
+    case unknownPluralCategory(String, offset: Int)
 
     /// Where in the template (in Unicode scalars from its start) the problem is.
     public var offset: Int {
         switch self {
         case .unknownField(_, let offset), .unknownFilter(_, let offset), .filterNotApplicable(_, _, let offset),
-             .unterminatedTag(let offset), .unbalancedSection(_, let offset), .malformedTag(_, let offset):
+             .unterminatedTag(let offset), .unbalancedSection(_, let offset), .malformedTag(_, let offset),
+             .pluralNotApplicable(_, let offset), .unknownPluralCategory(_, let offset):
             return offset
         }
     }
@@ -170,6 +249,10 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
         case .unterminatedTag: return "'{{' without a closing '}}'"
         case .unbalancedSection(let name, _): return "section '\(name)' is not closed properly"
         case .malformedTag(let tag, _): return "malformed tag '{{\(tag)}}'"
+        case .pluralNotApplicable(let field, _):
+            return "'\(field.rawValue)' is not a count: plural sections are for fatalities and injured"
+        case .unknownPluralCategory(let name, _):
+            return "unknown plural category '\(name)' (categories: \(PluralCategory.allCases.map(\.rawValue).joined(separator: ", ")))"
         }
     }
 }
@@ -249,10 +332,10 @@ struct TemplateParser {
             guard let sigil = body.first.map({ bytes[$0] }) else { throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart)) }
             if sigil == UInt8(ascii: "#") || sigil == UInt8(ascii: "^") {
                 let name = text(trimmed(body.dropFirst()))
-                let field = try field(name, tagStart: tagStart)
+                let condition = try sectionCondition(name, tagStart: tagStart)
                 let (children, closing) = try parseNodes(until: name)
                 guard let closing, closing.name == name else { throw .unbalancedSection(name, offset: scalarOffset(tagStart)) }
-                nodes.append(.section(field, inverted: sigil == UInt8(ascii: "^"), children))
+                nodes.append(.section(condition, inverted: sigil == UInt8(ascii: "^"), children))
             } else if sigil == UInt8(ascii: "/") {
                 let name = text(trimmed(body.dropFirst()))
                 guard section == name else { throw .unbalancedSection(name, offset: scalarOffset(tagStart)) }
@@ -280,6 +363,16 @@ struct TemplateParser {
         if bytes.count > textStart { nodes.append(.text(text(textStart..<bytes.count))) }
         if let section { throw .unbalancedSection(section, offset: scalarOffset(bytes.count)) }
         return (nodes, nil)
+    }
+
+    /// `field` or `count:category`.
+    private func sectionCondition(_ name: String, tagStart: Int) throws(TemplateSyntaxError) -> SectionCondition {
+        let parts = name.split(separator: ":", maxSplits: 1).map { String($0).trimmingSpaces() }
+        let field = try field(parts[0], tagStart: tagStart)
+        guard parts.count == 2 else { return SectionCondition(field: field, plural: nil) }
+        guard field.isCount else { throw .pluralNotApplicable(field, offset: scalarOffset(tagStart)) }
+        guard let category = PluralCategory(rawValue: parts[1]) else { throw .unknownPluralCategory(parts[1], offset: scalarOffset(tagStart)) }
+        return SectionCondition(field: field, plural: category)
     }
 
     private func field(_ name: String, tagStart: Int) throws(TemplateSyntaxError) -> TemplateField {

@@ -1,34 +1,66 @@
 import Foundation
 
-/// The facts of one event as one draft shows them: in the draft's language, in the sender's time zone.
+/// The facts of one event as one draft shows them: in the draft's language and its sender's locale
+/// (date order, list style, digits), with dates and times as they were where it happened.
 public struct TemplateValues: Sendable {
-    /// The event.
-    public var event: Event
+    /// The event's facts, worked out once for its bundle.
+    public var facts: DraftFacts
     /// The draft's language (`de`, `he`).
     public var language: String
-    /// The sender's time zone.
-    public var timeZone: TimeZone
+    /// The sender's locale for this language (`en_GB`, `en_US`, `fr`).
+    public var locale: Locale
+    /// The sender's time zone: used only when the event's own is unknown (no place, no country).
+    public var senderTimeZone: TimeZone
+    /// The landmark of a phase about a gesture.
+    public var landmark: Landmark?
+    /// For an embassy, its host country.
+    public var host: String?
+    /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
+    private let styleTag: String
 
-    /// Creates the values of `event` for a draft in `language` by a sender in `timeZone`.
-    public init(event: Event, language: String, timeZone: TimeZone) {
-        self.event = event
+    /// Creates the values of one draft.
+    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil) {
+        self.facts = facts
         self.language = language
-        self.timeZone = timeZone
+        self.locale = locale
+        self.senderTimeZone = senderTimeZone
+        self.landmark = landmark
+        self.host = host
+        styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
-    var locale: Locale { Locale(identifier: language) }
+    /// The values of `event` for a draft in `language` without a gazetteer, in the language's default
+    /// locale; `timeZone` is the sender's.
+    public init(event: Event, language: String, timeZone: TimeZone) {
+        self.init(facts: DraftFacts(event: event, gazetteer: .empty), language: language,
+                  locale: Locale(identifier: LanguageSupport.defaultLocale(for: language)), senderTimeZone: timeZone)
+    }
+
+    var event: Event { facts.event }
+
+    /// Whether a section's condition holds: the fact is known (counts: known and not zero), or the count
+    /// is known and has the section's plural category in the draft's language.
+    func holds(_ condition: SectionCondition) -> Bool {
+        guard let category = condition.plural else { return isPresent(condition.field) }
+        guard let count = condition.field == .fatalities ? event.fatalities : event.injured else { return false }
+        return PluralCategory.of(count, language: language) == category
+    }
 
     /// Whether the fact is known (counts: known and not zero), for optional sections.
     public func isPresent(_ field: TemplateField) -> Bool {
         switch field {
-        case .country, .countries: return !event.countries.isEmpty
-        case .place: return !(event.place ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        case .country: return !event.countries.isEmpty
+        case .actor: return !event.actors.isEmpty
+        case .place: return placeName != nil
+        case .where: return placeName != nil || !event.countries.isEmpty
         case .fatalities: return (event.fatalities ?? 0) > 0
         case .injured: return (event.injured ?? 0) > 0
         case .magnitude: return event.magnitude != nil
         case .occurred: return event.occurredAt != nil
         case .headline: return headline != nil
         case .link: return event.link != nil
+        case .landmark: return landmarkName != nil
+        case .host: return host != nil
         }
     }
 
@@ -36,53 +68,83 @@ public struct TemplateValues: Sendable {
     public func string(for field: TemplateField, filter: TemplateFilter?) -> String? {
         switch field {
         case .country:
-            guard let code = event.countries.first else { return nil }
-            return CountryNames.phrase(code, language: language, filter: filter)
-        case .countries:
             guard !event.countries.isEmpty else { return nil }
-            if filter == .hashtag { return event.countries.map { CountryNames.phrase($0, language: language, filter: .hashtag) }.joined(separator: " ") }
-            let names = event.countries.map { CountryNames.name($0, language: language) }
-            let list = names.formatted(.list(type: .and).locale(locale))
-            return CountryNames.withPreposition(list, language: language, filter: filter)
+            return CountryPhrases.phrase(event.countries, language: styleTag, form: countryForm(filter))
+        case .actor:
+            guard !event.actors.isEmpty else { return nil }
+            return CountryPhrases.phrase(event.actors, language: styleTag, form: countryForm(filter))
         case .place:
-            guard isPresent(.place), let place = event.place else { return nil }
-            return filter == .hashtag ? CountryNames.hashtag(place) : isolate(place)
+            guard let name = placeName else { return nil }
+            switch filter {
+            case .hashtag?: return CountryPhrases.hashtag(name, language: language)
+            case .in?: return placeLocative
+            default: return name
+            }
+        case .where:
+            if placeName != nil { return placeLocative }
+            guard !event.countries.isEmpty else { return nil }
+            return CountryPhrases.phrase(event.countries, language: styleTag, form: .in)
         case .fatalities:
-            return event.fatalities.map { $0.formatted(IntegerFormatStyle<Int>(locale: locale)) }
+            return event.fatalities.map { count($0, filter) }
         case .injured:
-            return event.injured.map { $0.formatted(IntegerFormatStyle<Int>(locale: locale)) }
+            return event.injured.map { count($0, filter) }
         case .magnitude:
             return event.magnitude.map { $0.formatted(FloatingPointFormatStyle<Double>(locale: locale).precision(.fractionLength(1))) }
         case .occurred:
             guard let date = event.occurredAt else { return nil }
-            return format(date, filter ?? .date)
+            return LocalDate.format(date, filter ?? .date, locale: locale, timeZone: facts.timeZone ?? senderTimeZone)
         case .headline:
             return headline.map(isolate)
         case .link:
             return event.link
+        case .landmark:
+            guard let name = landmarkName else { return nil }
+            return filter == .hashtag ? landmark?.hashtag ?? CountryPhrases.hashtag(name, language: language) : name
+        case .host:
+            guard let host else { return nil }
+            return CountryPhrases.phrase(host, language: styleTag, form: countryForm(filter))
         }
+    }
+
+    private func countryForm(_ filter: TemplateFilter?) -> CountryForm {
+        switch filter {
+        case .in?: return .in
+        case .with?: return .with
+        case .of?: return .of
+        case .hashtag?: return .hashtag
+        default: return .name
+        }
+    }
+
+    /// The place as this draft can name it: the gazetteer's name in the draft's language, else the feed's
+    /// own text when the draft is in the feed's language.
+    var placeName: String? {
+        if let place = facts.place { return place.name(in: language) }
+        guard let text = event.place?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty,
+              facts.placeLanguage == LanguageSupport.primary(language) else { return nil }
+        return isolate(text)
+    }
+
+    private var placeLocative: String? {
+        if let place = facts.place { return place.locative(in: language) }
+        return placeName.map { Place.defaultLocative($0, language: language) }
+    }
+
+    private var landmarkName: String? {
+        guard let landmark else { return nil }
+        return landmark.names[language] ?? landmark.names[LanguageSupport.primary(language)]
+    }
+
+    private func count(_ value: Int, _ filter: TemplateFilter?) -> String {
+        if filter == .words, let word = NumberWords.word(value, language: language) { return word }
+        return value.formatted(IntegerFormatStyle<Int>(locale: locale))
     }
 
     /// The headline in the draft's language: an exact tag, else one with the same primary language.
     var headline: String? {
         if let exact = event.headline[language] { return exact }
-        let primary = language.split(separator: "-").first.map(String.init) ?? language
-        return event.headline.keys.sorted().first { $0.split(separator: "-").first.map(String.init)?.lowercased() == primary }
-            .flatMap { event.headline[$0] }
-    }
-
-    private func format(_ date: Date, _ filter: TemplateFilter) -> String {
-        var style = Date.FormatStyle(date: .omitted, time: .omitted, locale: locale,
-                                     calendar: Calendar(identifier: .gregorian), timeZone: timeZone)
-        switch filter {
-        case .time: style = Date.FormatStyle(date: .omitted, time: .shortened, locale: locale,
-                                              calendar: Calendar(identifier: .gregorian), timeZone: timeZone)
-        case .weekday: style = style.weekday(.wide)
-        case .datetime: style = Date.FormatStyle(date: .omitted, time: .shortened, locale: locale,
-                                                  calendar: Calendar(identifier: .gregorian), timeZone: timeZone).day().month(.wide)
-        default: style = style.day().month(.wide)
-        }
-        return date.formatted(style)
+        let primary = LanguageSupport.primary(language)
+        return event.headline.keys.sorted().first { LanguageSupport.primary($0) == primary }.flatMap { event.headline[$0] }
     }
 
     /// Text from a feed written left to right, inside a right-to-left draft, is wrapped in first-strong
@@ -92,5 +154,53 @@ public struct TemplateValues: Sendable {
               text.unicodeScalars.contains(where: { $0.properties.isAlphabetic && !LanguageSupport.isRightToLeftScalar($0) })
         else { return text }
         return "\u{2068}" + text + "\u{2069}"
+    }
+}
+
+/// Counts in words, as a ministry writes small numbers (*four people*, *vier Menschen*).
+enum NumberWords {
+    /// `value` in words in `language`, for 2 to 12 in English, German, French and Spanish; `nil` otherwise
+    /// (digits: larger numbers; 0 and 1, which a sentence words itself; Hebrew and Arabic, whose number
+    /// words agree in gender with their noun).
+    static func word(_ value: Int, language: String) -> String? {
+        guard (2...12).contains(value) else { return nil }
+        return words[LanguageSupport.primary(language)]?[value - 2]
+    }
+
+    private static let words: [String: [String]] = [
+        "en": ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+        "de": ["zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf"],
+        "fr": ["deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"],
+        "es": ["dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce"],
+    ]
+}
+
+/// Dates and times for drafts: ICU's patterns for the sender's locale, in the zone where it happened,
+/// with the first of the month as French writes it (*1er janvier*).
+public enum LocalDate {
+    /// `date` shown as `filter` asks (`date`, `time`, `weekday`, `datetime`).
+    public static func format(_ date: Date, _ filter: TemplateFilter, locale: Locale, timeZone: TimeZone) -> String {
+        let calendar = Calendar(identifier: .gregorian)
+        let base = Date.FormatStyle(date: .omitted, time: .omitted, locale: locale, calendar: calendar, timeZone: timeZone)
+        let clock = Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, calendar: calendar, timeZone: timeZone)
+        let text: String
+        switch filter {
+        case .time: return date.formatted(clock)
+        case .weekday: return date.formatted(base.weekday(.wide))
+        case .datetime: text = date.formatted(clock.day().month(.wide))
+        default: text = date.formatted(base.day().month(.wide))
+        }
+        return firstOfMonth(text, date: date, locale: locale, timeZone: timeZone)
+    }
+
+    /// French writes the first of the month as an ordinal: *1er janvier*, not *1 janvier*.
+    static func firstOfMonth(_ text: String, date: Date, locale: Locale, timeZone: TimeZone) -> String {
+        guard LanguageSupport.primary(locale.identifier) == "fr" else { return text }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        calendar.locale = locale
+        guard calendar.component(.day, from: date) == 1 else { return text }
+        let month = calendar.monthSymbols[calendar.component(.month, from: date) - 1]
+        return text.replacingOccurrences(of: "1 \(month)", with: "1er \(month)")
     }
 }

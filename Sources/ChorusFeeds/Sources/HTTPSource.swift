@@ -7,7 +7,11 @@ import FoundationNetworking
 /// Polls a URL and forwards only the items it has not seen before.
 ///
 /// Each poll is a conditional GET (`If-None-Match` with the last ETag, `If-Modified-Since` with the last
-/// `Last-Modified`); a 304 costs nothing. A 200 is parsed, and only events whose id and sent time were not
+/// `Last-Modified`); a 304 costs nothing. A poll has a total deadline (``Configuration/timeout``), enforced
+/// by a timer of its own — URLSession's timeouts only see a connection that is silent, so a server that
+/// sends a byte a second held a poll forever — and a body larger than the document limit is cancelled
+/// the moment it crosses it, the bytes received dropped. One URLSession serves all of a source's polls
+/// (a session per poll left megabytes behind each time). A 200 is parsed, and only events whose id and sent time were not
 /// seen before (an update sent later counts as new) and rejections not reported before are delivered. The
 /// seen keys — bounded, oldest dropped first, the ones still in the feed kept — are part of the cursor, so
 /// they survive restarts. Failures (a timeout, a connection refused, any status other than 200 and 304)
@@ -20,7 +24,7 @@ public actor HTTPSource: Source {
         public var url: URL
         /// Time between successful polls.
         public var interval: Duration
-        /// How long one request may take.
+        /// How long one request may take, all of it: connecting, waiting and reading the body.
         public var timeout: Duration
         /// The first retry delay after a failure; doubled each time up to ``maximumBackoff``.
         public var initialBackoff: Duration
@@ -58,7 +62,8 @@ public actor HTTPSource: Source {
     let configuration: Configuration
     let parser: FeedParser
     let format: FeedFormat
-    private let sessionConfiguration: URLSessionConfiguration
+    private let session: URLSession
+    private let router: FetchRouter
     private var state: State
     private var failures = 0
     private var nextPoll: ContinuousClock.Instant?
@@ -67,6 +72,8 @@ public actor HTTPSource: Source {
     private var lastSuccess: Date?
     private var failingSince: Date?
     private var retryAt: Date?
+    private var failuresSinceStart = 0
+    private var lastFailure: String?
     /// The last failure, `nil` once a poll succeeds.
     public private(set) var lastError: String?
     /// How many polls failed in a row.
@@ -94,7 +101,9 @@ public actor HTTPSource: Source {
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
         sessionConfiguration.urlCache = nil
         sessionConfiguration.httpCookieStorage = nil
-        self.sessionConfiguration = sessionConfiguration
+        let router = FetchRouter()
+        self.router = router
+        self.session = URLSession(configuration: sessionConfiguration, delegate: router, delegateQueue: nil)
         if let seed = configuration.jitterSeed {
             jitter = SeededGenerator(seed: seed)
         } else {
@@ -128,14 +137,17 @@ public actor HTTPSource: Source {
 
     /// The last failure and the last successful poll; an HTTP feed has no backlog to measure.
     public func status() async -> SourceStatus {
-        SourceStatus(lastError: lastError, lastSuccess: lastSuccess, failingSince: failingSince, retryAt: retryAt)
+        SourceStatus(lastError: lastError, lastSuccess: lastSuccess, failingSince: failingSince, retryAt: retryAt,
+                     failures: failuresSinceStart, lastFailure: lastFailure)
     }
 
     /// Nothing to do: the seen items travel in the cursor.
     public func acknowledge(_ delivery: SourceDelivery) async throws {}
 
-    /// Nothing to release: each poll has its own session.
-    public func close() {}
+    /// Cancels a poll in flight and lets the session go.
+    public func close() {
+        session.invalidateAndCancel()
+    }
 
     // MARK: Polling
 
@@ -152,26 +164,30 @@ public actor HTTPSource: Source {
         if let etag = state.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
         if let lastModified = state.lastModified { request.setValue(lastModified, forHTTPHeaderField: "If-Modified-Since") }
         let limit = parser.options.maximumDocumentBytes
-        // A session per poll, so its delegate (which enforces the size limit while the body streams in)
-        // serves exactly one request.
         let fetch = Fetch(limit: limit)
-        let session = URLSession(configuration: sessionConfiguration, delegate: fetch, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let running = RunningTask()
+        let session = self.session
+        let router = self.router
+        let deadline = Self.seconds(configuration.timeout)
         let result: Result<(Data, URLResponse), any Error> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 fetch.start(continuation)
-                running.start(session.dataTask(with: request))
+                let task = session.dataTask(with: request)
+                router.register(fetch, for: task)
+                fetch.begin(task, deadline: deadline)
             }
         } onCancel: {
-            running.cancel()
+            fetch.cancel()
         }
+        router.unregister(fetch)
         if fetch.exceededLimit {
             return .failed("the response is larger than the limit of \(limit) bytes", retryAfter: nil)
         }
+        if fetch.deadlinePassed {
+            return .failed("no complete answer within \(Self.shown(configuration.timeout))", retryAfter: nil)
+        }
         switch result {
         case .failure(let error as URLError) where error.code == .timedOut:
-            return .failed("timed out after \(Self.requestTimeout(configuration.timeout)) s", retryAfter: nil)
+            return .failed("timed out after \(Self.shown(configuration.timeout))", retryAfter: nil)
         case .failure(let error):
             return .failed(error.localizedDescription, retryAfter: nil)
         case .success(let (data, response)):
@@ -200,6 +216,8 @@ public actor HTTPSource: Source {
 
     private func failed(_ reason: String, retryAfter: Duration?) {
         failures += 1
+        failuresSinceStart += 1
+        lastFailure = reason
         lastError = reason
         failingSince = failingSince ?? Date()
         let delay = backoff(afterFailures: failures, retryAfter: retryAfter)
@@ -270,39 +288,40 @@ public actor HTTPSource: Source {
         max(1, seconds(duration).rounded(.up))
     }
 
+    /// `2 s`, `1.5 s`.
+    static func shown(_ duration: Duration) -> String {
+        let value = seconds(duration)
+        return value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
-/// Collects one response, cancelling it as soon as it is known to exceed the size limit.
-private final class Fetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    // @unchecked: every mutable property is only touched under `lock`.
+/// The session's one delegate: hands each task's events to the ``Fetch`` that started it.
+private final class FetchRouter: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    // @unchecked: `fetches` is only touched under `lock`.
     private let lock = NSLock()
-    private let limit: Int
-    private var continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?
-    private var body = Data()
-    private var response: URLResponse?
-    private var tooLarge = false
+    private var fetches: [Int: Fetch] = [:]
 
-    init(limit: Int) { self.limit = limit }
+    func register(_ fetch: Fetch, for task: URLSessionDataTask) {
+        lock.withLock { fetches[task.taskIdentifier] = fetch }
+    }
 
-    var exceededLimit: Bool { lock.withLock { tooLarge } }
+    func unregister(_ fetch: Fetch) {
+        lock.withLock { fetches = fetches.filter { $0.value !== fetch } }
+    }
 
-    func start(_ continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>) {
-        lock.withLock { self.continuation = continuation }
+    private func fetch(_ task: URLSessionTask) -> Fetch? {
+        lock.withLock { fetches[task.taskIdentifier] }
     }
 
     func urlSession(
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
     ) {
-        let allowed = lock.withLock {
-            self.response = response
-            if response.expectedContentLength > Int64(limit) { tooLarge = true }
-            return !tooLarge
-        }
-        completionHandler(allowed ? .allow : .cancel)
+        completionHandler(fetch(dataTask)?.received(response) ?? false ? .allow : .cancel)
     }
 
     /// Redirects are followed only to http and https: a feed must not send Chorus to a file or FTP URL.
@@ -315,50 +334,99 @@ private final class Fetch: NSObject, URLSessionDataDelegate, @unchecked Sendable
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let cancel = lock.withLock {
-            if body.count + data.count > limit {
-                tooLarge = true
-                body = Data()
-            } else {
-                body.append(data)
-            }
-            return tooLarge
-        }
-        if cancel { dataTask.cancel() }
+        if fetch(dataTask)?.received(data) == false { dataTask.cancel() }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let (continuation, outcome): (CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?, Result<(Data, URLResponse), any Error>) = lock.withLock {
-            defer { self.continuation = nil }
-            if let error { return (self.continuation, .failure(error)) }
-            guard let response = response ?? task.response else { return (self.continuation, .failure(URLError(.badServerResponse))) }
-            return (self.continuation, .success((body, response)))
-        }
-        continuation?.resume(returning: outcome)
+        fetch(task)?.completed(error: error, response: task.response)
     }
 }
 
-/// The request in flight, so that cancelling the polling task cancels it too.
-private final class RunningTask: @unchecked Sendable {
-    // @unchecked: `task` and `cancelled` are only touched under `lock`.
+/// One poll's response: collected up to the size limit, cancelled the moment it crosses it or its
+/// deadline passes.
+private final class Fetch: @unchecked Sendable {
+    // @unchecked: every mutable property is only touched under `lock`.
     private let lock = NSLock()
+    private let limit: Int
+    private var continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?
     private var task: URLSessionDataTask?
+    private var body = Data()
+    private var response: URLResponse?
+    private var tooLarge = false
+    private var late = false
     private var cancelled = false
 
-    func start(_ task: URLSessionDataTask) {
+    init(limit: Int) { self.limit = limit }
+
+    var exceededLimit: Bool { lock.withLock { tooLarge } }
+    var deadlinePassed: Bool { lock.withLock { late } }
+
+    func start(_ continuation: CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>) {
+        lock.withLock { self.continuation = continuation }
+    }
+
+    /// Starts `task`, and a timer that cancels it `deadline` seconds from now whatever it is doing.
+    func begin(_ task: URLSessionDataTask, deadline: Double) {
         let cancelNow = lock.withLock {
             self.task = task
             return cancelled
         }
         task.resume()
         if cancelNow { task.cancel() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + deadline) { [weak self] in self?.expire() }
     }
 
+    private func expire() {
+        let task: URLSessionDataTask? = lock.withLock {
+            guard continuation != nil else { return nil }
+            late = true
+            return self.task
+        }
+        task?.cancel()
+    }
+
+    /// The polling task was cancelled.
     func cancel() {
         let task: URLSessionDataTask? = lock.withLock {
             cancelled = true
             return self.task
         }
         task?.cancel()
+    }
+
+    /// Whether to go on with this response (its announced length fits).
+    func received(_ response: URLResponse) -> Bool {
+        lock.withLock {
+            self.response = response
+            if response.expectedContentLength > Int64(limit) { tooLarge = true }
+            return !tooLarge
+        }
+    }
+
+    /// Keeps `data`; false (cancel) once the body is larger than the limit, whose bytes are dropped.
+    func received(_ data: Data) -> Bool {
+        lock.withLock {
+            guard !tooLarge else { return false }
+            if body.count + data.count > limit {
+                tooLarge = true
+                body = Data()
+                return false
+            }
+            body.append(data)
+            return true
+        }
+    }
+
+    func completed(error: (any Error)?, response fallback: URLResponse?) {
+        let (continuation, outcome): (CheckedContinuation<Result<(Data, URLResponse), any Error>, Never>?, Result<(Data, URLResponse), any Error>) = lock.withLock {
+            defer {
+                self.continuation = nil
+                body = Data()
+            }
+            if let error { return (self.continuation, .failure(error)) }
+            guard let response = response ?? fallback else { return (self.continuation, .failure(URLError(.badServerResponse))) }
+            return (self.continuation, .success((body, response)))
+        }
+        continuation?.resume(returning: outcome)
     }
 }

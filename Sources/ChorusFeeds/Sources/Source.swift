@@ -51,15 +51,21 @@ public struct SourceStatus: Sendable, Hashable {
     public var failingSince: Date?
     /// When a failing source tries again (its backoff), when it retries by itself.
     public var retryAt: Date?
+    /// How many times the source has failed since it was made, and what the last failure was (kept after
+    /// it recovered): so that a failure that came and went between two looks is still seen.
+    public var failures: Int
+    public var lastFailure: String?
 
     public init(backlog: Int? = nil, backlogUnit: String? = nil, lastError: String? = nil, lastSuccess: Date? = nil,
-                failingSince: Date? = nil, retryAt: Date? = nil) {
+                failingSince: Date? = nil, retryAt: Date? = nil, failures: Int = 0, lastFailure: String? = nil) {
         self.backlog = backlog
         self.backlogUnit = backlogUnit
         self.lastError = lastError
         self.lastSuccess = lastSuccess
         self.failingSince = failingSince
         self.retryAt = retryAt
+        self.failures = failures
+        self.lastFailure = lastFailure
     }
 }
 

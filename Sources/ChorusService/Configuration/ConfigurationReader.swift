@@ -7,7 +7,7 @@ import Foundation
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
     static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery"]
-    static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines"]
+    static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines", "timeout"]
     static let batchFields = ["maxEvents", "maxDelay"]
     static let deliveryFields = ["maxAttempts", "retryDelay", "maxDelay", "timeout"]
     /// `sources[].format`: what `chorus ingest --format` takes.
@@ -136,9 +136,21 @@ struct ConfigurationReader {
                 maximumLines = wholeNumber(node, NodeReader.join(path, "maxLines"), in: 1...1_000_000)
             }
         }
+        var timeout: Duration?
+        if let node = fields["timeout"] {
+            if let kind, kind != .http {
+                reader.report(node, NodeReader.join(path, "timeout"), "timeout applies to http sources only (this one is \(kind.rawValue))")
+            } else if let value = duration(node, NodeReader.join(path, "timeout")) {
+                if value < .seconds(1) || value > .seconds(3600) {
+                    reader.report(node, NodeReader.join(path, "timeout"), "must be from 1s to 1h")
+                } else {
+                    timeout = value
+                }
+            }
+        }
         guard let name, let kind else { return nil }
         return SourceConfiguration(name: name, kind: kind, format: format, location: location, pollInterval: pollInterval,
-                                   defaultCountries: countries, maximumLines: maximumLines)
+                                   defaultCountries: countries, maximumLines: maximumLines, timeout: timeout)
     }
 
     private mutating func batch(_ node: JSON5Node) -> BatchConfiguration {

@@ -17,14 +17,24 @@ public enum DatabaseLocation: Sendable {
     public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
 
     /// Decides where the database is; creates and starts nothing.
+    /// - Throws: ``ConfigurationError`` with libpq's own (redacted) reason when a connection string is one
+    ///   libpq cannot read — a mistake to fix, not a server that "cannot be reached".
     public static func resolve(
         option: String?, configuration: ChorusConfiguration, environment: [String: String]
     ) throws -> DatabaseLocation {
+        func checked(_ conninfo: String, origin: String, file: String?) throws -> DatabaseLocation {
+            do {
+                _ = try ConnectionString.parse(conninfo)
+            } catch let error as ConnectionString.ParseError {
+                throw ConfigurationError(file: file, "\(file == nil ? origin + ": " : "database: ")\(error)")
+            }
+            return .server(conninfo: conninfo, origin: origin)
+        }
         if let option {
-            return .server(conninfo: option, origin: "--database")
+            return try checked(option, origin: "--database", file: nil)
         }
         if let configured = configuration.database {
-            return .server(conninfo: configured, origin: configuration.file?.path ?? "the configuration")
+            return try checked(configured, origin: configuration.file?.path ?? "the configuration", file: configuration.file?.path)
         }
         if let variable = libpqVariables.first(where: { !(environment[$0] ?? "").isEmpty }) {
             return .server(conninfo: "", origin: "$\(variable) and libpq's other environment variables")

@@ -32,9 +32,11 @@ public struct SourceConfiguration: Sendable, Equatable {
     public var defaultCountries: [String]
     /// File sources: the most lines one delivery (and so, alone, one transaction) takes; default 1000.
     public var maximumLines: Int?
+    /// HTTP sources: how long one poll may take in all (connect, wait, read the body); default 30 s.
+    public var timeout: Duration?
 
     public init(name: String, kind: Kind, format: String? = nil, location: String? = nil, pollInterval: Duration? = nil,
-                defaultCountries: [String] = [], maximumLines: Int? = nil) {
+                defaultCountries: [String] = [], maximumLines: Int? = nil, timeout: Duration? = nil) {
         self.name = name
         self.kind = kind
         self.format = format
@@ -42,6 +44,7 @@ public struct SourceConfiguration: Sendable, Equatable {
         self.pollInterval = pollInterval
         self.defaultCountries = defaultCountries
         self.maximumLines = maximumLines
+        self.timeout = timeout
     }
 }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// field.
 ///
 /// ```
-/// level=info msg="event queued" source=ops event.id=ev-42 rule.id=deadly-attack drafts=6
+/// level=info msg="event queued" source=ops event.id=ev-42 rule.id=attack drafts=6
 /// ```
 public struct Logger: Sendable {
     /// A line's severity, with its syslog priority.

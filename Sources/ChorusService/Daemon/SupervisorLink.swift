@@ -54,9 +54,17 @@ struct Heartbeat: Service {
         while !Task.isCancelled {
             do {
                 try await beat()
+                if daemonState.databaseError != nil {
+                    // The row just written says "reconnecting", yet it was written: the database is back.
+                    daemonState.setDatabaseError(nil)
+                    try await beat()
+                }
+                if warned { logger.notice("heartbeat written again") }
                 warned = false
             } catch {
-                if !warned { logger.debug("heartbeat not written", ["error": Logger.describe(error)]) }
+                // Once per outage: `chorus status` cannot see this instance until it can write again (the
+                // database gone, or read-only).
+                if !warned { logger.warning("heartbeat not written; chorus status will not see this instance", ["error": Logger.describe(error)]) }
                 warned = true
             }
             if !(await pause(interval)) { break }

@@ -112,18 +112,22 @@ final class GroupCommitter: Service, Sendable {
         state.withLock { $0.queue.reduce(0) { $0 + max(1, $1.batch.events.count) } }
     }
 
-    /// The oldest batches up to `maximumEvents` events and the writer's plan bound (at least one batch).
+    /// The oldest batches up to `maximumEvents` events and the writer's plan and draft bounds (at least one batch).
     private func take(maximumEvents: Int) -> [Pending] {
         state.withLock { state in
             var count = 0
             var plans = 0
+            var drafts = 0
             var taken = 0
             for pending in state.queue {
                 let size = max(1, pending.batch.events.count)
                 let batchPlans = pending.batch.planCount
-                if taken > 0, count + size > maximumEvents || plans + batchPlans > PipelineWriter.maximumPlansPerTransaction { break }
+                let batchDrafts = pending.batch.draftCount
+                if taken > 0, count + size > maximumEvents || plans + batchPlans > PipelineWriter.maximumPlansPerTransaction
+                    || drafts + batchDrafts > PipelineWriter.maximumDraftsPerTransaction { break }
                 count += size
                 plans += batchPlans
+                drafts += batchDrafts
                 taken += 1
             }
             defer { state.queue.removeFirst(taken) }

@@ -43,16 +43,19 @@ public struct OneShotIngest: Sendable {
         let stage = DraftingStage(ruleSet: ruleSet)
         var report = PipelineWriter.Report()
         for document in documents {
-            let batch = stage.batch(source: source, origin: document.origin, result: document.result, raw: document.data,
-                                    cursor: nil, now: now)
-            var attempt = 0
-            while true {
-                do {
-                    report.add(try PipelineWriter().write(batch, origin: document.origin, on: connection))
-                    break
-                } catch let error as PostgresError where error.isTransient && !error.isConnectionFailure && attempt < 5 {
-                    attempt += 1
-                    Thread.sleep(forTimeInterval: 0.1 * Double(1 << attempt))
+            // Drafted piece by piece, as the daemon does, so that a document's drafts are never all in memory.
+            let pieces = stage.batches(source: source, origin: document.origin, result: document.result, raw: document.data,
+                                       cursor: nil, now: now, maximumDrafts: PipelineWriter.maximumDraftsPerTransaction)
+            while let batch = pieces.next() {
+                var attempt = 0
+                while true {
+                    do {
+                        report.add(try PipelineWriter().write(batch, origin: document.origin, on: connection))
+                        break
+                    } catch let error as PostgresError where error.isTransient && !error.isConnectionFailure && attempt < 5 {
+                        attempt += 1
+                        Thread.sleep(forTimeInterval: 0.1 * Double(1 << attempt))
+                    }
                 }
             }
         }

@@ -8,8 +8,9 @@ import Postgres
 ///
 /// - **Bounded transactions.** Each bundle plan takes two transaction-level advisory locks, and the
 ///   server's lock table is shared and small (`max_locks_per_transaction` × connections, 6,400 by
-///   default): a batch with more than ``maximumPlansPerTransaction`` plans is written in several
-///   transactions, in order, the cursor with the last one (``QueueBatch/chunked(maximumPlans:)``).
+///   default); each draft is a row of every statement's arrays: a batch with more than
+///   ``maximumPlansPerTransaction`` plans or ``maximumDraftsPerTransaction`` drafts is written in several
+///   transactions, in order, the cursor with the last one (``QueueBatch/chunked(maximumPlans:maximumDrafts:)``).
 /// - **Poison items alone.** When the store refuses a transaction for what the values are (a data
 ///   exception, a constraint, an index row too large: ``PostgresError/isDataError``), the batch is halved
 ///   and each half written on its own, down to the one item at fault, which is kept as a rejected input
@@ -25,6 +26,9 @@ public struct PipelineWriter: Sendable {
     /// The most bundle plans one transaction writes: at most twice as many advisory locks, a third of the
     /// default lock table.
     public static let maximumPlansPerTransaction = 1000
+    /// The most drafts one transaction writes: its statements' arrays (and libpq's copies of them) stay a
+    /// few megabytes, however many drafts each event's rules make (the shipped rules make twenty).
+    public static let maximumDraftsPerTransaction = 2000
 
     /// What a write did.
     public struct Report: Sendable {
@@ -52,9 +56,12 @@ public struct PipelineWriter: Sendable {
     }
 
     let maximumPlans: Int
+    let maximumDrafts: Int
 
-    public init(maximumPlansPerTransaction: Int = PipelineWriter.maximumPlansPerTransaction) {
+    public init(maximumPlansPerTransaction: Int = PipelineWriter.maximumPlansPerTransaction,
+                maximumDraftsPerTransaction: Int = PipelineWriter.maximumDraftsPerTransaction) {
         maximumPlans = max(1, maximumPlansPerTransaction)
+        maximumDrafts = max(1, maximumDraftsPerTransaction)
     }
 
     /// Writes `batch`, whose items came from `origin` (a file, a URL: what refused items are named after).
@@ -62,7 +69,7 @@ public struct PipelineWriter: Sendable {
     ///   failure that is not about the data (a missing grant, a missing table).
     public func write(_ batch: QueueBatch, origin: String, on connection: Connection) throws -> Report {
         var report = Report()
-        for piece in batch.chunked(maximumPlans: maximumPlans) {
+        for piece in batch.chunked(maximumPlans: maximumPlans, maximumDrafts: maximumDrafts) {
             report.add(try writeSplitting(piece, origin: origin, on: connection))
         }
         return report
@@ -128,8 +135,7 @@ public struct PipelineWriter: Sendable {
         for candidate in candidates {
             do {
                 var report = Report()
-                report.summary = try QueueWriter().write(
-                    [QueueBatch(source: batch.source, rejections: [candidate], cursor: batch.cursor)], on: connection)
+                report.summary = try QueueWriter().write([batch.piece(rejections: [candidate], cursor: batch.cursor)], on: connection)
                 report.transactions = 1
                 report.refused = [candidate]
                 report.refusedEvents = batch.events.count

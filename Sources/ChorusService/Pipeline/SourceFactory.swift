@@ -48,7 +48,8 @@ enum SourceFactory {
             guard let text = location, let url = URL(string: text) else {
                 throw SourceError.configuration(source: source.name, detail: "'\(location ?? "")' is not a URL")
             }
-            return try HTTPSource(name: source.name, configuration: .init(url: url, interval: interval ?? .seconds(60)),
+            return try HTTPSource(name: source.name,
+                                  configuration: .init(url: url, interval: interval ?? .seconds(60), timeout: source.timeout ?? .seconds(30)),
                                   parser: parser, format: format ?? .auto, cursor: cursor)
         case .inbox:
             // Progress lives in the inbox table itself (processed_at); the cursor is informational.

@@ -88,7 +88,9 @@ final class SourceLocks: Service, Sendable {
     /// The keeper thread's loop; returns when stopped. The connection closes with it, releasing every lock.
     private func keep() {
         var connection: Connection?
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        // Capped at a second: the locks are retried every second anyway, and a database that is back should
+        // be used (and said to be back) at once, not after a long backoff.
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
         var nextAttempt = ContinuousClock.now
         var reportedDown = false
         while !state.withLock({ $0.stopped }) {

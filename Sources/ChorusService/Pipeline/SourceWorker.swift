@@ -120,10 +120,12 @@ struct SourceWorker: Sendable {
     }
 
     /// Every second, what the source says about itself: its backlog for `chorus status`, and whether it
-    /// fails. A failure is logged once (again only when what is wrong changes), with when it is retried;
-    /// the recovery is logged too.
+    /// fails. A failure is logged once (again only when what is wrong changes), with when it is retried —
+    /// also one that came and went between two looks (the source counts its failures) —, and so is the
+    /// recovery.
     private func watch(_ feed: any Source) async {
         var reported: String?
+        var failuresSeen = 0
         while !Task.isCancelled {
             let status = await feed.status()
             let now = Date()
@@ -143,14 +145,18 @@ struct SourceWorker: Sendable {
                     state.retryAt = nil
                 }
             }
-            if let error = status.lastError, error != reported {
+            let failure = status.lastError ?? (status.failures > failuresSeen ? status.lastFailure : nil)
+            if let failure, failure != reported {
                 let retry = status.retryAt.map { max(0, Int(($0.timeIntervalSince(now) * 1000).rounded())) }
-                logger.warning("source failing", ["error": error, "retry.ms": retry.map(String.init) ?? "-",
+                logger.warning("source failing", ["error": failure, "retry.ms": retry.map(String.init) ?? "-",
                                                   "failing.since": (status.failingSince ?? now).formatted(.iso8601)])
-            } else if status.lastError == nil, reported != nil {
-                logger.notice("source recovered")
+                reported = failure
             }
-            reported = status.lastError
+            if status.lastError == nil, reported != nil {
+                logger.notice("source recovered")
+                reported = nil
+            }
+            failuresSeen = status.failures
             if !(await pause(.seconds(1))) { return }
         }
     }
@@ -178,39 +184,17 @@ struct SourceWorker: Sendable {
                 return Task.isCancelled ? .cancelled : .failed(error)
             }
             let settings = environment.settings.current
-            let batch = DraftingStage(ruleSet: settings.ruleSet).batch(
+            // Drafted piece by piece, each committed before the next is planned: a delivery's drafts are never
+            // all in memory at once. The cursor goes with the last piece.
+            let pieces = DraftingStage(ruleSet: settings.ruleSet).batches(
                 source: source.name, origin: delivery.origin, result: delivery.result, raw: delivery.document,
-                cursor: delivery.cursor.json, now: Date())
+                cursor: delivery.cursor.json, now: Date(), maximumDrafts: PipelineWriter.maximumDraftsPerTransaction)
             if readsAhead {
                 // Owned: awaited at the top of the next round, or cancelled and awaited when the work ends.
                 prefetch = Task { try await feed.next() }
             }
-            while true {
-                // Another instance may have taken over: its cursor wins, ours is dropped.
-                guard environment.locks.holds(source.name, epoch: epoch) else { return .lockLost }
-                do {
-                    let report = try await environment.committer.commit(batch, origin: delivery.origin)
-                    backoff.reset()
-                    record(batch, origin: delivery.origin, report: report)
-                    break
-                } catch is CancellationError {
-                    return .cancelled
-                } catch let error as PostgresError where error.isTransient {
-                    if error.isConnectionFailure {
-                        environment.daemonState.setDatabaseError(Logger.describe(error))
-                        environment.daemonState.updateSource(source.name) { $0.role = .paused }
-                    }
-                    let delay = backoff.next()
-                    logger.warning("cannot queue the delivery; retrying",
-                                   ["origin": delivery.origin, "error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
-                    if !(await pause(delay)) { return .cancelled }
-                } catch {
-                    // Not about one item's data (those are kept as rejected inputs by the writer) and not
-                    // passing by itself (a missing grant, a missing table): nothing is given up; the source
-                    // starts again from its committed cursor after a backoff.
-                    logger.error("cannot queue the delivery", ["origin": delivery.origin, "error": Logger.describe(error)])
-                    return .failed(error)
-                }
+            while let batch = pieces.next() {
+                if let stop = await commit(batch, delivery: delivery, epoch: epoch, backoff: &backoff) { return stop }
             }
             do {
                 try await feed.acknowledge(delivery)
@@ -221,6 +205,38 @@ struct SourceWorker: Sendable {
             }
         }
         return .cancelled
+    }
+
+    /// Commits one piece of a delivery, retrying transient failures while the lock is held; `nil` once it
+    /// is committed, else how the work ends.
+    private func commit(_ batch: QueueBatch, delivery: SourceDelivery, epoch: UInt64, backoff: inout Backoff) async -> Outcome? {
+        while true {
+            // Another instance may have taken over: its cursor wins, ours is dropped.
+            guard environment.locks.holds(source.name, epoch: epoch) else { return .lockLost }
+            do {
+                let report = try await environment.committer.commit(batch, origin: delivery.origin)
+                backoff.reset()
+                record(batch, origin: delivery.origin, report: report)
+                return nil
+            } catch is CancellationError {
+                return .cancelled
+            } catch let error as PostgresError where error.isTransient {
+                if error.isConnectionFailure {
+                    environment.daemonState.setDatabaseError(Logger.describe(error))
+                    environment.daemonState.updateSource(source.name) { $0.role = .paused }
+                }
+                let delay = backoff.next()
+                logger.warning("cannot queue the delivery; retrying",
+                               ["origin": delivery.origin, "error": Logger.describe(error), "retry.ms": "\(delay.milliseconds)"])
+                if !(await pause(delay)) { return .cancelled }
+            } catch {
+                // Not about one item's data (those are kept as rejected inputs by the writer) and not
+                // passing by itself (a missing grant, a missing table): nothing is given up; the source
+                // starts again from its committed cursor after a backoff.
+                logger.error("cannot queue the delivery", ["origin": delivery.origin, "error": Logger.describe(error)])
+                return .failed(error)
+            }
+        }
     }
 
     /// One log line an event, and the counters for `STATUS=` and `chorus status`.

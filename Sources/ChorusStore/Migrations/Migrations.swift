@@ -8,6 +8,7 @@ public enum Migrations {
         rejectedInputsFingerprint,
         lifecycle,
         guarantees,
+        draftPhases,
         corroboration,
     ]
 }

@@ -11,23 +11,30 @@ extension QueueBatch {
     /// How many bundle plans the batch holds; writing each takes two transaction-level advisory locks.
     public var planCount: Int { events.reduce(0) { $0 + $1.plans.count } }
 
-    /// Consecutive pieces whose events hold at most `maximumPlans` plans together (an event with more goes
-    /// alone); the rejected inputs and the cursor go with the last piece.
-    public func chunked(maximumPlans: Int) -> [QueueBatch] {
-        guard planCount > maximumPlans else { return [self] }
+    /// How many drafts its plans hold: what a transaction's statements carry, and so its memory.
+    public var draftCount: Int { events.reduce(0) { $0 + $1.plans.reduce(0) { $0 + $1.drafts.count } } }
+
+    /// Consecutive pieces whose events hold at most `maximumPlans` plans and `maximumDrafts` drafts
+    /// together (an event with more goes alone); the rejected inputs and the cursor go with the last piece.
+    public func chunked(maximumPlans: Int, maximumDrafts: Int = .max) -> [QueueBatch] {
+        guard planCount > maximumPlans || draftCount > maximumDrafts else { return [self] }
         var pieces: [QueueBatch] = []
         var current: [PlannedEvent] = []
         var plans = 0
+        var drafts = 0
         for event in events {
-            if !current.isEmpty, plans + event.plans.count > maximumPlans {
-                pieces.append(QueueBatch(source: source, events: current))
+            let eventDrafts = event.plans.reduce(0) { $0 + $1.drafts.count }
+            if !current.isEmpty, plans + event.plans.count > maximumPlans || drafts + eventDrafts > maximumDrafts {
+                pieces.append(piece(events: current))
                 current = []
                 plans = 0
+                drafts = 0
             }
             current.append(event)
             plans += event.plans.count
+            drafts += eventDrafts
         }
-        pieces.append(QueueBatch(source: source, events: current, rejections: rejections, cursor: cursor))
+        pieces.append(piece(events: current, rejections: rejections, cursor: cursor))
         return pieces
     }
 
@@ -36,12 +43,21 @@ extension QueueBatch {
         guard itemCount > 1 else { return nil }
         let middle = itemCount / 2
         if middle <= events.count {
-            return (QueueBatch(source: source, events: Array(events[..<middle])),
-                    QueueBatch(source: source, events: Array(events[middle...]), rejections: rejections, cursor: cursor))
+            return (piece(events: Array(events[..<middle])),
+                    piece(events: Array(events[middle...]), rejections: rejections, cursor: cursor))
         }
         let split = middle - events.count
-        return (QueueBatch(source: source, events: events, rejections: Array(rejections[..<split])),
-                QueueBatch(source: source, rejections: Array(rejections[split...]), cursor: cursor))
+        return (piece(events: events, rejections: Array(rejections[..<split])),
+                piece(rejections: Array(rejections[split...]), cursor: cursor))
+    }
+
+    /// This batch with other items: the same source and everything else it carries (its planner).
+    public func piece(events: [PlannedEvent] = [], rejections: [RejectedInput] = [], cursor: String? = nil) -> QueueBatch {
+        var piece = self
+        piece.events = events
+        piece.rejections = rejections
+        piece.cursor = cursor
+        return piece
     }
 }
 

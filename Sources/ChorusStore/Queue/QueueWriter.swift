@@ -255,15 +255,15 @@ private struct WriteRun {
         let plans = pending.map(\.plan)
         let inserted = try connection.query("""
             INSERT INTO chorus.bundles (rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill,
-                                        release_policy, not_before, expires_at)
+                                        release_policy, not_before, expires_at, flag)
             SELECT rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill, release_policy,
-                   not_before, expires_at
+                   not_before, expires_at, flag
             FROM unnest(\(plans.map(\.ruleID)), \(plans.map(\.ruleSetVersion)), \(pending.map(\.eventRow)),
                         \(plans.map(\.incidentKey)), \(plans.map(\.suppression.key)), \(plans.map(\.isDrill)),
                         \(plans.map(\.release.policy.rawValue)), \(plans.map(\.release.notBefore)),
-                        \(plans.map(\.release.expiresAt)))
+                        \(plans.map(\.release.expiresAt)), \(PostgresNullableArray(plans.map(Self.openingFlag))))
                  WITH ORDINALITY AS p(rule_id, ruleset_version, event_id, incident_key, suppression_key, is_drill,
-                                      release_policy, not_before, expires_at, position)
+                                      release_policy, not_before, expires_at, flag, position)
             ORDER BY p.position
             RETURNING id, event_id, rule_id
             """)
@@ -287,11 +287,16 @@ private struct WriteRun {
         var slots: Set<String> = []
         let drafts = opened.flatMap { item in
             item.plan.drafts.map { (item.bundle, item.eventRow, item.eventRow, item.plan.ruleSetVersion, $0, String?.none) }
-        }.filter { slots.insert("\($0.0)|\($0.4.participant)|\($0.4.channel.rawValue)|\($0.4.language)").inserted }
+        }.filter { slots.insert("\($0.0)|\($0.4.slot)").inserted }
         try insertDrafts(drafts, mayMeetExistingRows: false)
         try insertActionItems(opened.flatMap { item in item.plan.actionItems.map { (item.bundle, item.plan.isDrill, $0) } })
         summary.bundlesOpened += opened.map(\.bundle)
         summary.bundlesTouched.formUnion(opened.map(\.bundle))
+    }
+
+    /// What reviewers must know about a bundle from the start: a desk officer must approve it (expulsions).
+    static func openingFlag(_ plan: BundlePlan) -> String? {
+        plan.release.deskOfficer ? "a desk officer must approve this bundle before anything goes out" : nil
     }
 
     /// Inserts drafts with their 'drafted' audit rows. `ON CONFLICT DO NOTHING` (a speculative insertion,
@@ -454,7 +459,7 @@ private struct WriteRun {
             FROM chorus.bundles b JOIN chorus.events e ON e.id = b.facts_event_id WHERE b.id = \(bundle)
             """).first else { return nil }
         let drafts = try connection.query("""
-            SELECT id, participant, channel, language, state, text, revision FROM chorus.drafts
+            SELECT id, participant, channel, language, phase, state, text, revision FROM chorus.drafts
             WHERE bundle_id = \(bundle) ORDER BY id FOR UPDATE
             """).rows.compactMap { row -> DraftSnapshot? in
             // A draft of a channel or state this build does not know is left alone.
@@ -462,7 +467,7 @@ private struct WriteRun {
                   let state = DraftState(rawValue: try row.decode("state")) else { return nil }
             return DraftSnapshot(id: try row.decode("id"),
                                  slot: DraftSlot(participant: try row.decode("participant"), channel: channel,
-                                                 language: try row.decode("language")),
+                                                 language: try row.decode("language"), phase: try row.decode("phase")),
                                  state: state, text: try row.decode("text"), revision: try row.decode("revision"))
         }
         let current = try JSONDecoder().decode(Event.self, from: Data(try row.decode("payload", as: String.self).utf8))

@@ -1,0 +1,27 @@
+import Foundation
+
+/// An event's facts as every draft of its bundle names them, worked out once: the place the gazetteer
+/// knows it by, the clock where it happened, and the language the feed wrote its place in.
+public struct DraftFacts: Sendable {
+    /// The event.
+    public var event: Event
+    /// The gazetteer's place for the event's `place` text, in one of its countries.
+    public var place: Place?
+    /// The time zone where it happened: the place's, else the affected country's (the zone nearest the
+    /// event's location in a country with several); `nil` when neither is known.
+    public var timeZone: TimeZone?
+    /// The language of the feed's own `place` text: the one language its headlines are in, if they are
+    /// in exactly one. A place the gazetteer does not know is shown only in drafts in that language.
+    public var placeLanguage: String?
+
+    /// Works out the facts of `event` with `gazetteer`.
+    public init(event: Event, gazetteer: Gazetteer) {
+        self.event = event
+        let text = event.place?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        place = text.isEmpty ? nil : gazetteer.resolve(text, countries: event.countries)
+        let zoneName = place?.timeZone ?? event.countries.first.flatMap { CountryTimeZones.zone(of: $0, near: event.location) }
+        timeZone = zoneName.flatMap(TimeZone.init(identifier:))
+        let languages = Set(event.headline.keys.map(LanguageSupport.primary))
+        placeLanguage = languages.count == 1 ? languages.first : nil
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+@testable import ChorusCore
+
+/// The desk's standards (PRODUCT.md §10), held by the shipped library for every rule, every country it
+/// covers and every state of the figures: the words follow the facts in every language.
+struct ShippedLibraryTests {
+    enum Figures: String, CaseIterable, CustomStringConvertible {
+        case deaths, woundedOnly, unknown
+        var description: String { rawValue }
+        var counts: (fatalities: Int?, injured: Int?) {
+            switch self {
+            case .deaths: return (4, 17)
+            case .woundedOnly: return (0, 25)
+            case .unknown: return (nil, nil)
+            }
+        }
+    }
+
+    /// Words that call an attack terror.
+    static let terrorWords: [String: [String]] = [
+        "en": ["terror"], "de": ["terror"], "fr": ["terror"], "es": ["terror"], "he": ["טרור", "מחבל"], "ar": ["إرهاب", "ارهاب"],
+    ]
+    /// Words of mourning, which only deaths allow.
+    static let mourningWords: [String: [String]] = [
+        "en": ["condolence", "mourn", "grieve", "killed", "lost their li", "lives lost", "who died", "victims", "murdered", "took the lives"],
+        "de": ["beileid", "trauer", "getötet", "todesopfer", "ums leben", "opfer", "gedenk"],
+        "fr": ["condoléances", "deuil", "victimes", "coûté la vie", "morts"],
+        "es": ["pésame", "condolencias", "víctimas", "murieron", "fallecid", "dolor"],
+        "he": ["תנחומ", "נרצח", "נהרג", "הרוג", "נספ", "מתאבלים", "בצער", "קורבנות"],
+        "ar": ["تعاز", "ضحايا", "مقتل", "أودى بحياة", "لذكرى"],
+    ]
+    /// Words wishing the wounded well.
+    static let recoveryWords: [String: [String]] = [
+        "en": ["recovery"], "de": ["genesung"], "fr": ["rétablissement"], "es": ["recuperación"], "he": ["החלמ"], "ar": ["الشفاء"],
+    ]
+
+    static func contains(_ text: String, _ words: [String]?) -> String? {
+        let lower = text.lowercased()
+        return words?.first { lower.contains($0.lowercased()) }
+    }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var rule: String
+        var kind: String
+        var country: String
+        var figures: Figures
+        var description: String { "\(rule) \(kind) \(country) \(figures)" }
+    }
+
+    static func cases() throws -> [Case] {
+        let set = try RepositoryPaths.shipped()
+        var cases: [Case] = []
+        for rule in set.rules {
+            let kinds = Set(rule.conditions.flatMap { $0.kinds ?? [] }).sorted()
+            let countries = Set(rule.conditions.flatMap { $0.countries ?? [] }).sorted()
+            for kind in kinds {
+                for country in countries {
+                    for figures in Figures.allCases { cases.append(Case(rule: rule.id, kind: kind, country: country, figures: figures)) }
+                }
+            }
+        }
+        return cases
+    }
+
+    static func plan(_ item: Case, _ set: RuleSet) throws -> BundlePlan {
+        let rule = try #require(set.rule(id: item.rule))
+        let city = set.gazetteer.places.first { $0.country == item.country && $0.within == nil }
+        let event = Event(id: "standards", kind: item.kind, occurredAt: RFC3339.parse("2024-05-01T09:00:00Z"), countries: [item.country],
+                          actors: item.kind == "diplomatic_expulsion" ? ["RU"] : [], place: city?.names["en"],
+                          alertLevel: .red, magnitude: 6.8, fatalities: item.figures.counts.fatalities, injured: item.figures.counts.injured,
+                          headline: ["en": "Test event"])
+        return BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_714_554_000))
+    }
+
+    @Test(arguments: try ShippedLibraryTests.cases())
+    func theWordsFollowTheFacts(item: Case) throws {
+        let set = try RepositoryPaths.shipped()
+        let plan = try Self.plan(item, set)
+        let statement = plan.drafts.filter { $0.phase == nil }
+        #expect(!statement.isEmpty, "\(item): partners must speak")
+        for draft in plan.drafts {
+            let language = draft.language
+            let label = "\(item) \(draft.participant) \(draft.phase ?? "statement") \(draft.channel.rawValue) \(language): \(draft.text)"
+            #expect(draft.state == .pending, "\(label) — \(draft.problem ?? "")")
+            // A shooting is not called terrorism until the authorities say so (kind terror_attack).
+            if item.kind != "terror_attack", let word = Self.contains(draft.text, Self.terrorWords[language]) {
+                Issue.record("'\(word)' without an attack the authorities call terror: \(label)")
+            }
+            // Condolences only when people died.
+            if item.figures != .deaths, let word = Self.contains(draft.text, Self.mourningWords[language]) {
+                Issue.record("'\(word)' without deaths: \(label)")
+            }
+        }
+        // Wounded only: words of concern for them in every statement of an attack or a disaster with injured.
+        if item.figures == .woundedOnly, ["terror_attack", "shooting"].contains(item.kind) {
+            for draft in statement where Self.contains(draft.text, Self.recoveryWords[draft.language]) == nil {
+                Issue.record("no wishes for the wounded: \(item) \(draft.participant) \(draft.language): \(draft.text)")
+            }
+        }
+        // Unknown figures: a holding line, which states no number.
+        if item.figures == .unknown {
+            for draft in statement where draft.text.contains(where: \.isNumber) && item.kind != "earthquake" {
+                Issue.record("a number in a holding line: \(item) \(draft.participant) \(draft.language): \(draft.text)")
+            }
+        }
+        #expect(DryRunReport.warnings([DryRunReport.MatchResult(rule: item.rule, alternative: 0, reasons: [], bundle: plan)]).isEmpty,
+                "\(item): two senders with one text")
+    }
+
+    /// French typography: a narrow no-break space before ; : ! ? and inside guillemets.
+    @Test func frenchTypography() throws {
+        let set = try RepositoryPaths.shipped()
+        var checked = 0
+        for item in try Self.cases() {
+            for draft in try Self.plan(item, set).drafts where draft.language == "fr" {
+                checked += 1
+                let scalars = Array(draft.text.unicodeScalars)
+                for (index, scalar) in scalars.enumerated() where ";:!?»".unicodeScalars.contains(scalar) && index > 0 {
+                    if scalar == ":" && scalars.dropFirst(index + 1).starts(with: "//".unicodeScalars) { continue }
+                    #expect(scalars[index - 1] == "\u{202F}", "\(draft.participant): '\(scalar)' in \(draft.text)")
+                }
+                for (index, scalar) in scalars.enumerated() where scalar == "«" && index + 1 < scalars.count {
+                    #expect(scalars[index + 1] == "\u{202F}", "\(draft.participant): « in \(draft.text)")
+                }
+                #expect(!draft.text.contains("'"), "typographic apostrophes: \(draft.text)")
+            }
+        }
+        #expect(checked > 100)
+    }
+
+    /// A state that acted never speaks, whatever the phase; an expulsion always needs a desk officer.
+    @Test func theActingStateNeverSpeaks() throws {
+        let set = try RepositoryPaths.shipped()
+        let attack = try #require(set.rule(id: "attack"))
+        let event = Event(id: "a", kind: "terror_attack", countries: ["IL"], actors: ["FR"], place: "Jerusalem", fatalities: 2)
+        let plan = BundlePlanner.plan(event: event, rule: attack, ruleSet: set, now: Date())
+        #expect(!plan.drafts.isEmpty)
+        #expect(!plan.drafts.contains { $0.participant.hasPrefix("fr-") })
+        let expulsion = try #require(set.rule(id: "diplomatic-expulsion"))
+        let expelled = Event(id: "x", kind: "diplomatic_expulsion", countries: ["DE"], actors: ["RU"], place: "Moscow")
+        let bundle = BundlePlanner.plan(event: expelled, rule: expulsion, ruleSet: set, now: Date())
+        #expect(bundle.release.deskOfficer)
+        #expect(bundle.drafts.filter { $0.phase == nil }.allSatisfy { $0.participant != "de-foreign-office" })
+        #expect(bundle.drafts.filter { $0.phase == "consular" }.map(\.participant).allSatisfy { $0 == "de-foreign-office" })
+        #expect(bundle.drafts.contains { $0.phase == "consular" && $0.language == "de" && $0.text.contains("in Russland") })
+        // Partners stay out of a quarrel between partners: no bundle at all.
+        #expect(set.match(Event(id: "y", kind: "diplomatic_expulsion", countries: ["IL"], actors: ["FR"])).isEmpty)
+    }
+
+    /// A place the gazetteer does not know is never pasted into another language.
+    @Test func anUnknownPlaceStaysInItsLanguage() throws {
+        let set = try RepositoryPaths.shipped()
+        let rule = try #require(set.rule(id: "attack"))
+        let event = Event(id: "p", kind: "shooting", countries: ["DE"], place: "Kleinkleckersdorf", fatalities: 2,
+                          headline: ["en": "Shooting in Kleinkleckersdorf"])
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date())
+        for draft in plan.drafts where draft.text.contains("Kleinkleckersdorf") {
+            #expect(draft.language == "en", "\(draft.participant) \(draft.language): \(draft.text)")
+        }
+        #expect(plan.drafts.contains { $0.language == "en" && $0.text.contains("in Kleinkleckersdorf") })
+        #expect(plan.drafts.contains { $0.language == "fr" && $0.text.contains("en Allemagne") })
+    }
+
+    /// Without a gesture, the thanks wait for the partners' statements: six hours after the attack.
+    @Test func thanksWithoutAGestureComeAfterTheStatements() throws {
+        let set = try RepositoryPaths.shipped()
+        let rule = try #require(set.rule(id: "attack"))
+        let occurred = try #require(RFC3339.parse("2017-09-15T07:20:00Z"))
+        let event = Event(id: "w", kind: "terror_attack", occurredAt: occurred, countries: ["GB"], place: "London", fatalities: 0, injured: 29)
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: occurred)
+        #expect(plan.actionItems.isEmpty, "landmarks are lit in mourning")
+        #expect(!plan.drafts.contains { $0.phase == "gesture" })
+        let thanks = plan.drafts.filter { $0.phase == "thanks" }
+        #expect(!thanks.isEmpty)
+        #expect(thanks.allSatisfy { $0.notBefore == occurred.addingTimeInterval(6 * 3600) })
+        // Both British embassies thank their hosts in the shared house style, each naming its own.
+        #expect(thanks.contains { $0.participant == "gb-embassy-israel" && $0.text.hasPrefix("Thank you, Israel,") })
+        #expect(thanks.contains { $0.participant == "gb-embassy-germany" && $0.text.hasPrefix("Thank you, Germany,") })
+    }
+
+    /// An embassy of the stricken country answers only in a country whose government spoke.
+    @Test func theStrickenCountrysEmbassiesThankTheirHosts() throws {
+        let set = try RepositoryPaths.shipped()
+        let rule = try #require(set.rule(id: "attack"))
+        let both = Event(id: "b", kind: "terror_attack", countries: ["IL", "DE"], fatalities: 3)
+        let plan = BundlePlanner.plan(event: both, rule: rule, ruleSet: set, now: Date())
+        // Germany and Israel are both struck: neither is the other's partner here, so no embassy thanks its host.
+        #expect(!plan.drafts.contains { $0.phase == "thanks" && ($0.participant == "il-embassy-germany" || $0.participant == "de-embassy-israel") })
+        #expect(plan.drafts.contains { $0.phase == nil && $0.language == "de" && $0.text.contains("in Israel und in Deutschland") })
+    }
+}

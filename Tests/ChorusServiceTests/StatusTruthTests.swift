@@ -1,0 +1,93 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// `chorus status` tells the truth (issue 17, finding 13): a failing HTTP feed is failing, with since when,
+/// why and when it retries; a read-only database does not make running daemons "none running"; an embedded
+/// cluster that is not running and a connection string libpq cannot read are said for what they are.
+@Suite(.serialized)
+struct StatusTruthTests {
+    @Test func anHTTPFeedAnswering500IsFailingWithItsReasonAndBackoff() throws {
+        let server = try TestHTTPServer(script: Array(repeating: .respond(status: 500, headers: [:], body: Data("boom".utf8)), count: 200))
+        defer { server.stop() }
+        let harness = try DaemonHarness(sources: """
+            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s" }
+            """)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"source failing\"", timeout: 60), "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("error=\"HTTP 500\""), "\(daemon.log.suffix(3000))")
+        var text = ""
+        #expect(DaemonHarness.eventually(timeout: 30) {
+            text = try ChorusProcess.run(["status", "--database", harness.conninfo]).standardOutput
+            return text.contains("web: failing since ")
+        }, "\(text)")
+        #expect(text.contains(": HTTP 500; retries in ") || text.contains(": HTTP 500; retrying"), "\(text)")
+        let json = try ChorusProcess.run(["status", "--database", harness.conninfo, "--json"])
+        #expect(json.status == 0)
+        #expect(json.standardOutput.contains("\"role\" : \"failing\""), "\(json.standardOutput)")
+        #expect(json.standardOutput.contains("\"failingSince\""))
+        // Logged once for the outage, not once a retry.
+        Thread.sleep(forTimeInterval: 3)
+        #expect(daemon.log.components(separatedBy: "msg=\"source failing\"").count - 1 == 1, "\(daemon.log)")
+    }
+
+    /// The database turned read-only under a running daemon (a standby promoted the other way, an operator's
+    /// `default_transaction_read_only`): its heartbeat cannot be written, and status says why rather than
+    /// "none running"; once writable again, the daemon is seen again.
+    @Test func aReadOnlyDatabaseIsSaidAndTheDaemonComesBack() throws {
+        let cluster = try TestPostgres.makePrivateCluster()
+        defer {
+            try? cluster.stop(.immediate)
+            try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
+        }
+        let harness = try DaemonHarness(conninfo: cluster.conninfo())
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 30), "\(daemon.log)")
+        #expect(DaemonHarness.eventually(timeout: 20) {
+            try ChorusProcess.run(["status", "--database", harness.conninfo]).standardOutput.contains("Daemons:\n")
+        })
+        let admin = try harness.connect()
+        try admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+        try admin.execute("SELECT pg_reload_conf()")
+        #expect(daemon.waitForLog("heartbeat not written", timeout: 30), "\(daemon.log.suffix(2000))")
+        var text = ""
+        #expect(DaemonHarness.eventually(timeout: 40) {
+            text = try ChorusProcess.run(["status", "--database", harness.conninfo]).standardOutput
+            return text.contains("none heard from in the last 15 s")
+        }, "\(text)")
+        #expect(text.contains("READ-ONLY"), "\(text)")
+        #expect(text.contains("a running one cannot write its heartbeat"), "\(text)")
+        #expect(!text.contains("none running"), "\(text)")
+        try admin.execute("ALTER SYSTEM RESET default_transaction_read_only")
+        try admin.execute("SELECT pg_reload_conf()")
+        #expect(DaemonHarness.eventually(timeout: 30) {
+            text = try ChorusProcess.run(["status", "--database", harness.conninfo]).standardOutput
+            return text.contains("Daemons:\n") && !text.contains("READ-ONLY")
+        }, "\(text)")
+        #expect(daemon.process.isRunning)
+    }
+
+    @Test func aConnectionStringLibpqCannotReadIsAConfigurationMistake() throws {
+        let outcome = try ChorusProcess.run(["status", "--database", "not a conninfo"])
+        #expect(outcome.status == 78)
+        #expect(outcome.standardError == "Error: --database: libpq cannot read the connection string: missing \"=\" after \"not\" in connection info string\n",
+                "\(outcome.standardError)")
+        let secret = try ChorusProcess.run(["status", "--database", "host=x password=s3cret word"])
+        #expect(secret.status == 78)
+        #expect(!secret.standardError.contains("word") && !secret.standardError.contains("s3cret"), "\(secret.standardError)")
+    }
+
+    @Test func anEmbeddedClusterThatIsNotRunningExits69() throws {
+        let home = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-status-embedded")
+        let environment = ["HOME": home.path, "STATE_DIRECTORY": home.appendingPathComponent("state").path]
+        #expect(try ChorusProcess.run(["embedded", "start"], environment: environment).status == 0)
+        #expect(try ChorusProcess.run(["embedded", "stop"], environment: environment).status == 0)
+        let outcome = try ChorusProcess.run(["status"], environment: environment)
+        #expect(outcome.status == 69, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("Embedded:  not running"), "\(outcome.standardOutput)")
+        #expect(outcome.standardError.hasPrefix("Error: the embedded cluster in "), "\(outcome.standardError)")
+    }
+}
