@@ -194,10 +194,10 @@ struct CorroborationTests {
 
     @Test func theRuleFieldIsReadAndPlanned() throws {
         let set = try RuleSet.load(from: RepositoryPaths.rules)
-        let rule = try #require(set.rule(id: "deadly-attack"))
+        let rule = try #require(set.rule(id: "attack"))
         #expect(rule.corroboration == CorroborationPolicy(sources: 3, windowSeconds: 6 * 3600))
         let plans = BundlePlanner.plans(event: Self.report("r1", origin: "reuters.com"), ruleSet: set, now: Self.sent)
-        #expect(plans.map(\.ruleID) == ["deadly-attack"])
+        #expect(plans.map(\.ruleID) == ["attack"])
         #expect(plans.first?.corroboration == rule.corroboration)
         #expect(set.rule(id: "major-earthquake")?.corroboration == CorroborationPolicy(sources: 3, windowSeconds: 12 * 3600))
         // In the pipeline a report that will wait is not drafted yet; an authority's is.
@@ -212,18 +212,18 @@ struct CorroborationTests {
 
     @Test(arguments: [
         ("{ sources: 3, window: '2h', authoritative: ['police-il', '*.gov.il'] }", nil),
-        ("{ sources: 1 }", "50:29: 1 is not a number of independent origins from 2 to 100: one report needs no corroboration, leave the field out"),
-        ("{ sources: 2.5 }", "50:29: 2.5 is not a number of independent origins from 2 to 100"),
+        ("{ sources: 1 }", "62:29: 1 is not a number of independent origins from 2 to 100: one report needs no corroboration, leave the field out"),
+        ("{ sources: 2.5 }", "62:29: 2.5 is not a number of independent origins from 2 to 100"),
         ("{ window: '2h' }", "corroboration.sources: missing required field 'sources'"),
-        ("{ sources: 3, window: '0' }", "50:40: a window of 0 could never be corroborated"),
-        ("{ sources: 3, window: 'soon' }", "50:40: 'soon' is not a duration"),
-        ("{ sources: 3, authoritative: ['*'] }", "50:48: '*' is not a feed name or an origin"),
+        ("{ sources: 3, window: '0' }", "62:40: a window of 0 could never be corroborated"),
+        ("{ sources: 3, window: 'soon' }", "62:40: 'soon' is not a duration"),
+        ("{ sources: 3, authoritative: ['*'] }", "62:48: '*' is not a feed name or an origin"),
         ("{ sources: 3, source: 2 }", "unknown field 'source'"),
     ] as [(String, String?)])
     func theRuleFieldIsChecked(field: String, problem: String?) throws {
         let directory = try RuleCheckerTests.shippedRuleWithoutKinds()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("rules/deadly-attack.json5")
+        let file = directory.appendingPathComponent("rules/attack.json5")
         var text = try String(contentsOf: file, encoding: .utf8)
         let range = try #require(text.range(of: "corroboration: { sources: 3, window: \"6h\" },"))
         text.replaceSubrange(range, with: "corroboration: \(field),")
@@ -233,7 +233,7 @@ struct CorroborationTests {
             #expect(lines.count == 1 && lines.contains { $0.contains(problem) }, "\(lines)")
         } else {
             #expect(lines.isEmpty, "\(lines)")
-            let rule = try #require(try RuleSet.load(from: directory).rule(id: "deadly-attack"))
+            let rule = try #require(try RuleSet.load(from: directory).rule(id: "attack"))
             #expect(rule.corroboration == CorroborationPolicy(sources: 3, windowSeconds: 7200, authoritative: ["police-il", "*.gov.il"]))
         }
     }

@@ -28,7 +28,7 @@ struct CorroborationStoreTests {
 
     static let lead = "A gunman killed four people and wounded twelve in a shooting in Jerusalem on Sunday, police said, in what officials described as an attack."
 
-    /// A news report of a deadly shooting in Israel (the shipped deadly-attack rule demands three origins).
+    /// A news report of a deadly shooting in Israel (the shipped attack rule demands three origins).
     static func report(_ id: String, origin: String, outlet: String? = nil, lead: String? = nil, place: String? = nil,
                        status: Event.Status = .actual) -> Event {
         var event = Event(id: id, source: "news", kind: "shooting", status: status, sentAt: Date(), countries: ["IL"],
