@@ -18,28 +18,35 @@ let package = Package(
         // The safe libpq layer: connections, parameterized queries, rows, transactions,
         // LISTEN/NOTIFY, batch writes, and an embedded PostgreSQL cluster.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        // An HTTP/1.1 server on the system's sockets, with hard limits everywhere: the review console's.
+        .target(name: "ChorusHTTP"),
         // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
         .target(name: "ChorusCore"),
         // Parsers for feed formats and the sources that deliver documents.
         .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "Postgres"]),
         // Migrations and the queue: pipeline writes, review operations, audit.
         .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
+        // The review console: pages, sessions and live updates, on ChorusHTTP.
+        .target(name: "ChorusConsole", dependencies: ["ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres"]),
         // The daemon: configuration, services, signals, sd_notify, logging.
-        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "Postgres"]),
+        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusHTTP", "Postgres"]),
         // The command tree.
-        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
+        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
                 resources: [.copy("Resources")]),
         .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
         // The benchmark of PRODUCT.md §9 (run it in release mode).
         // It measures the real `chorus` process too, so it depends on the `chorus` executable being built.
         .executableTarget(
             name: "chorus-bench",
-            // TestSupport's HTTP server is the webhook receiver of the release latency figure.
-            dependencies: ["chorus", "ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "Postgres", "TestSupport"]
+            // TestSupport's HTTP server is the webhook receiver of the release latency figure; its review
+            // fixture is the console figures' queue.
+            dependencies: ["chorus", "ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusService", "ChorusConsole", "ChorusHTTP", "Postgres", "TestSupport"]
         ),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
-        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "ChorusStore", "ChorusCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "ChorusHTTPTests", dependencies: ["ChorusHTTP"]),
+        .testTarget(name: "ChorusConsoleTests", dependencies: ["ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -91,4 +91,10 @@ systemctl daemon-reload
 systemctl enable chorus.service
 systemctl restart chorus.service
 systemctl --no-pager status chorus.service || true
+# The review console: installed and checked; started when the operator enables it (it needs reviewers with
+# passwords, `chorus reviewers add NAME --role editor --password-stdin`, and a TLS proxy in front).
+sed "s|/usr/local/bin/chorus|$prefix/bin/chorus|" Deploy/chorus-console.service > /etc/systemd/system/chorus-console.service
+systemd-analyze verify /etc/systemd/system/chorus-console.service
+systemctl daemon-reload
 echo "chorus is installed. Logs: journalctl -u chorus -f   Reload: systemctl reload chorus"
+echo "The review console: systemctl enable --now chorus-console (Deploy/README.md, The review console)"

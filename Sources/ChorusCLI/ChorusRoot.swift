@@ -15,7 +15,7 @@ public struct ChorusRoot: ChorusCommand {
         """,
         // In the order of PRODUCT.md §3, then the embedded database's own commands.
         subcommands: [RunCommand.self, MigrateCommand.self, RulesCommand.self, IngestCommand.self, DrillCommand.self,
-                      ReviewCommand.self, OutboxCommand.self, ReportCommand.self, StatusCommand.self, DemoCommand.self,
+                      ReviewCommand.self, ReviewersCommand.self, ConsoleCommand.self, OutboxCommand.self, ReportCommand.self, StatusCommand.self, DemoCommand.self,
                       EmbeddedCommand.self]
     )
 }

@@ -84,6 +84,19 @@ public final class Connection {
         try consume(PQexec(handle, text), query: text)
     }
 
+    /// The SCRAM-SHA-256 verifier of `password` for the role `user`, computed here by libpq
+    /// (`PQencryptPasswordConn`), so that `ALTER ROLE … PASSWORD` receives the verifier and the plain
+    /// text never reaches the server, its logs or its statistics.
+    /// - Throws: ``PostgresError`` of kind ``PostgresError/Kind/misuse`` when libpq cannot make one.
+    public func passwordVerifier(_ password: String, user: String) throws -> String {
+        let handle = try connected()
+        guard let verifier = PQencryptPasswordConn(handle, password, user, "scram-sha-256") else {
+            throw PostgresError(.misuse, message: "libpq could not compute a SCRAM-SHA-256 verifier: \(Self.message(of: handle))")
+        }
+        defer { PQfreemem(verifier) }
+        return String(cString: verifier)
+    }
+
     // MARK: - Transactions
 
     /// The isolation level of a transaction.

@@ -81,6 +81,16 @@ public enum ConnectionString {
         return text
     }
 
+    /// `conninfo` as libpq reads it, with the options in `overrides` set (replacing those it had), rebuilt
+    /// as `keyword='value'` pairs — for the console, which logs in as each reviewer where the configured
+    /// string names the daemon's role. A URL comes back in keyword form.
+    /// - Throws: ``ParseError`` when libpq cannot read `conninfo`.
+    public static func replacing(_ overrides: [String: String], in conninfo: String) throws -> String {
+        var options = try parse(conninfo).filter { overrides[$0.keyword] == nil }.map { ($0.keyword, $0.value) }
+        options += overrides.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return options.map { "\($0.0)=\(quote($0.1))" }.joined(separator: " ")
+    }
+
     /// `value` quoted for a conninfo string: single quotes, with `'` and `\` escaped.
     public static func quote(_ value: String) -> String {
         var quoted = "'"

@@ -3,9 +3,17 @@ import Foundation
 import Glibc
 #endif
 
-/// A private PostgreSQL cluster in a directory of its own, reachable only through a Unix socket in that
-/// directory (`listen_addresses = ''`): the database of `chorus` when none is configured, and the
-/// throwaway database of the tests.
+/// A private PostgreSQL cluster in a directory of its own, reachable only through Unix sockets
+/// (`listen_addresses = ''`): the database of `chorus` when none is configured, and the throwaway database
+/// of the tests.
+///
+/// Access (``configureAccess()``, `pg_hba.conf` and `pg_ident.conf`, rewritten by chorus): every
+/// operating-system user connects as the PostgreSQL role of the same name (peer authentication), so that
+/// alice and bob on one machine are two reviewers; the cluster's owner (and root) also as the superuser
+/// `chorus` and as `chorus_console`. There are two sockets: one in the data directory, which only the owner
+/// can reach, and one in ``publicSocketDirectory`` beside it, for everyone else. The review console checks a
+/// reviewer's password by logging in to the empty database ``loginDatabase`` — the one database where
+/// passwords, not the operating-system user, decide.
 ///
 /// The server binaries are found through `$CHORUS_POSTGRES_BIN`, `pg_config --bindir`,
 /// `/usr/lib/postgresql/*/bin` (newest first) and `PATH`. `initdb` refuses to run as root, so when chorus
@@ -18,11 +26,24 @@ public struct EmbeddedPostgres: Sendable {
         public var durable: Bool
         /// The cluster's superuser, which chorus connects as.
         public var superuser: String
+        /// Who may connect, and as whom.
+        public var access: Access
 
-        public init(durable: Bool = true, superuser: String = "chorus") {
+        public init(durable: Bool = true, superuser: String = "chorus", access: Access = .people) {
             self.durable = durable
             self.superuser = superuser
+            self.access = access
         }
+    }
+
+    /// Who may connect to the cluster, and as whom (besides the password logins of ``loginDatabase``).
+    public enum Access: Sendable {
+        /// Every local user, through the public socket, as the role of their own name (peer authentication);
+        /// the owner also as the superuser and the console's role. chorus's own clusters.
+        case people
+        /// Only the owner, through the socket in the data directory, as any role and without a password:
+        /// a throwaway cluster for tests, whose roles stand in for people.
+        case ownerOnly
     }
 
     /// How to stop the server.
@@ -40,6 +61,18 @@ public struct EmbeddedPostgres: Sendable {
     public let options: Options
     /// The port number, which names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
     public let port = 5432
+    /// The cluster's superuser, which the owner connects as (``Options/superuser``).
+    public var superuser: String { options.superuser }
+    /// The empty database whose only use is checking a reviewer's password (`scram-sha-256` in pg_hba.conf).
+    public static let loginDatabase = "chorus_login"
+    /// The role the review console connects as.
+    public static let consoleRole = "chorus_console"
+
+    /// The socket directory every local user can reach (the data directory is the owner's alone): the
+    /// data directory's name with `.sock`, beside it.
+    public var publicSocketDirectory: URL {
+        directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".sock", isDirectory: true)
+    }
 
     /// Describes the cluster in `directory`; nothing is created or started yet.
     /// - Throws: ``EmbeddedPostgresError`` when no PostgreSQL server binaries are installed.
@@ -48,7 +81,7 @@ public struct EmbeddedPostgres: Sendable {
         self.options = options
         self.binaries = try Self.findBinaries(environment: environment)
         self.serverAccount = try ServerAccount.resolve(environment: environment)
-        let socket = self.directory.path + "/.s.PGSQL.\(port)"
+        let socket = publicSocketDirectory.path + "/.s.PGSQL.\(port)"
         if socket.utf8.count > 107 {
             throw EmbeddedPostgresError(
                 "the socket path \(socket) is longer than a Unix socket path may be (107 bytes); "
@@ -58,10 +91,31 @@ public struct EmbeddedPostgres: Sendable {
 
     private let serverAccount: ServerAccount?
 
-    /// The conninfo for `database` on this cluster, as its superuser.
-    public func conninfo(database: String = "postgres") -> String {
-        "host=\(ConnectionString.quote(directory.path)) port=\(port) user=\(ConnectionString.quote(options.superuser)) "
+    /// The conninfo for `database` on this cluster, as its superuser (or as `user`), through the owner's
+    /// socket in the data directory.
+    public func conninfo(database: String = "postgres", user: String? = nil) -> String {
+        "host=\(ConnectionString.quote(directory.path)) port=\(port) user=\(ConnectionString.quote(user ?? options.superuser)) "
             + "dbname=\(ConnectionString.quote(database))"
+    }
+
+    /// The conninfo for `database` through the public socket, without a user: libpq takes the
+    /// operating-system user's name, and peer authentication makes that the role — a person's own.
+    public func personConninfo(database: String) -> String {
+        "host=\(ConnectionString.quote(publicSocketDirectory.path)) port=\(port) dbname=\(ConnectionString.quote(database))"
+    }
+
+    /// Whether this process manages the cluster (creates, starts, stops, migrates it): it runs as root or as
+    /// the owner of the data directory (or, before there is one, of the directory it goes into). Anyone
+    /// else only connects, as themselves.
+    public var isManagedByThisUser: Bool {
+        if geteuid() == 0 { return true }
+        var path = directory.path
+        var info = stat()
+        while stat(path, &info) != 0 {
+            guard errno == ENOENT, path != "/" else { return false }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return info.st_uid == geteuid()
     }
 
     /// Whether `initdb` has run in ``directory``.
@@ -107,10 +161,15 @@ public struct EmbeddedPostgres: Sendable {
             try initialize()
             outcome = .created
         }
+        let reconfigured = try configureAccess()
         if !isRunning {
             try start()
             if outcome == .wasRunning { outcome = .started }
+        } else if reconfigured {
+            // pg_hba.conf and pg_ident.conf take effect on a reload; a new socket directory at the next start.
+            _ = try run("pg_ctl", ["reload", "-D", directory.path, "-s"])
         }
+        if outcome != .wasRunning || reconfigured { try ensureLoginDatabase() }
         return outcome
     }
 
@@ -125,18 +184,48 @@ public struct EmbeddedPostgres: Sendable {
             }
             try serverAccount.checkCanReach(directory)
         }
-        var arguments = ["-D", directory.path, "-U", options.superuser, "--auth=trust", "--encoding=UTF8", "--locale=C"]
+        var arguments = ["-D", directory.path, "-U", options.superuser, "--auth=peer", "--encoding=UTF8", "--locale=C"]
         if !options.durable { arguments.append("--no-sync") }
         let result = try run("initdb", arguments)
         guard result.status == 0 else {
             throw EmbeddedPostgresError("initdb failed in \(directory.path):\n\(result.output)")
         }
-        var settings = """
+        try configureAccess()
+    }
 
-        # Added by chorus: a private cluster, reachable only through the Unix socket in its own directory.
+    // MARK: - Access
+
+    /// The version of what ``configureAccess()`` writes; a cluster configured by an older chorus is
+    /// rewritten (and its server reloaded) the next time a command starts or finds it.
+    static let accessVersion = 2
+
+    /// Writes chorus's part of the server's configuration — `chorus.conf` (included at the end of
+    /// `postgresql.conf`: sockets only, both socket directories, the throwaway settings), `pg_hba.conf` and
+    /// `pg_ident.conf` — when they are not what this version of chorus writes; returns whether it changed
+    /// anything. A running server must reload (``ensureRunning()`` does) and, for a new socket directory,
+    /// restart.
+    @discardableResult
+    public func configureAccess() throws -> Bool {
+        let fileManager = FileManager.default
+        let owner = try ownerOfDataDirectory()
+        let publicSockets = publicSocketDirectory.path
+        if options.access == .people, !fileManager.fileExists(atPath: publicSockets) {
+            try fileManager.createDirectory(atPath: publicSockets, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o755])
+        }
+        if options.access == .people {
+            _ = chmod(publicSockets, 0o755)
+            _ = chown(publicSockets, owner.uid, owner.gid)
+        }
+
+        func quoted(_ path: String) -> String { "'" + path.replacingOccurrences(of: "'", with: "''") + "'" }
+        var settings = """
+        # Written by chorus (access version \(Self.accessVersion)); rewritten when chorus changes it.
+        # A private cluster, reachable only through its Unix sockets: one in the data directory for its owner,
+        # one beside it for every local user (who connects as their own role: pg_hba.conf, pg_ident.conf).
         listen_addresses = ''
-        unix_socket_directories = '\(directory.path.replacingOccurrences(of: "'", with: "''"))'
-        unix_socket_permissions = 0700
+        unix_socket_directories = \(quoted(options.access == .people ? directory.path + ", " + publicSockets : directory.path))
+        unix_socket_permissions = 0777
         port = \(port)
         max_connections = 100
 
@@ -150,11 +239,82 @@ public struct EmbeddedPostgres: Sendable {
 
             """
         }
-        let configuration = directory.appendingPathComponent("postgresql.conf")
-        let handle = try FileHandle(forWritingTo: configuration)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(settings.utf8))
+        var owners = ["root", owner.name]
+        if let me = getpwuid(geteuid()).map({ String(cString: $0.pointee.pw_name) }), !owners.contains(me) { owners.append(me) }
+        if let serverAccount, !owners.contains(serverAccount.name) { owners.append(serverAccount.name) }
+        var identities = "# Written by chorus (access version \(Self.accessVersion)); rewritten when chorus changes it.\n"
+            + "# MAPNAME  SYSTEM-USERNAME  PG-USERNAME\n"
+            + "# The cluster's owner: the superuser and the review console.\n"
+        for name in owners {
+            identities += "chorus  \(name)  \(options.superuser)\n"
+            identities += "chorus  \(name)  \(Self.consoleRole)\n"
+        }
+        identities += "# Everyone else: the role of their own name (never a chorus_* role).\n"
+        identities += "chorus  /^(?!chorus)(.*)$  \\1\n"
+        let access = """
+        # Written by chorus (access version \(Self.accessVersion)); rewritten when chorus changes it.
+        # TYPE  DATABASE      USER  METHOD
+        # The review console checks reviewers' passwords here: an empty database, for that alone.
+        local   \(Self.loginDatabase)  all   scram-sha-256
+        \(options.access == .people ? Self.peopleAccess : Self.ownerOnlyAccess)
+
+        """
+        var changed = false
+        for (name, text) in [("chorus.conf", settings), ("pg_hba.conf", access), ("pg_ident.conf", identities)] {
+            let url = directory.appendingPathComponent(name)
+            if (try? String(contentsOf: url, encoding: .utf8)) == text { continue }
+            try Data(text.utf8).write(to: url)
+            _ = chown(url.path, owner.uid, owner.gid)
+            _ = chmod(url.path, 0o600)
+            changed = true
+        }
+        // postgresql.conf ends by including chorus.conf (clusters of older versions had the settings appended).
+        let main = directory.appendingPathComponent("postgresql.conf")
+        let include = "include_if_exists = 'chorus.conf'"
+        let text = (try? String(contentsOf: main, encoding: .utf8)) ?? ""
+        if !text.hasSuffix(include + "\n") {
+            let handle = try FileHandle(forWritingTo: main)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("\n# Added by chorus: its settings, last so that they win.\n\(include)\n".utf8))
+            changed = true
+        }
+        return changed
+    }
+
+    static let peopleAccess = """
+        # Everything else: the operating-system user as the role of their own name; the owner also as the
+        # superuser and chorus_console (pg_ident.conf).
+        local   all           all   peer map=chorus
+        """
+
+    static let ownerOnlyAccess = """
+        # A throwaway cluster: its socket is in the data directory, which only its owner reaches, as any role.
+        local   all           all   trust
+        """
+
+    /// The account that owns the data directory (the server runs as it).
+    private func ownerOfDataDirectory() throws -> (name: String, uid: uid_t, gid: gid_t) {
+        var info = stat()
+        guard stat(directory.path, &info) == 0 else {
+            throw EmbeddedPostgresError("cannot read \(directory.path): \(String(cString: strerror(errno)))")
+        }
+        let name = getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } ?? String(info.st_uid)
+        return (name, info.st_uid, info.st_gid)
+    }
+
+    /// Makes sure the login database exists (the console checks passwords there).
+    func ensureLoginDatabase() throws {
+        let admin = try Connection(conninfo())
+        let exists = try admin.query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = \(Self.loginDatabase)) AS present")
+            .first?.decode("present", as: Bool.self) ?? false
+        guard !exists else { return }
+        // Empty for good: since PostgreSQL 15 nobody but its owner may create anything in it.
+        do {
+            try admin.execute("CREATE DATABASE \(identifier: Self.loginDatabase)")
+        } catch let error as PostgresError where error.sqlState == "42P04" || error.sqlState == "23505" {
+            // Another chorus created it at the same moment.
+        }
     }
 
     /// Starts the server and waits until it accepts connections.

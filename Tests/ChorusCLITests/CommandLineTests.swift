@@ -21,6 +21,9 @@ struct CommandLineTests {
         (["migrate", "--help"], "help/migrate.txt"),
         (["status", "--help"], "help/status.txt"),
         (["report", "--help"], "help/report.txt"),
+        (["reviewers", "--help"], "help/reviewers.txt"),
+        (["reviewers", "add", "--help"], "help/reviewers-add.txt"),
+        (["console", "--help"], "help/console.txt"),
     ])
     func helpMatchesItsExpectedText(arguments: [String], file: String) throws {
         let (code, output, errors) = Self.run(arguments)
@@ -29,7 +32,7 @@ struct CommandLineTests {
         #expect(output == (try Golden.expected(output, path: file, testFile: #filePath)))
     }
 
-    @Test(arguments: [["migrate"], ["status"]])
+    @Test(arguments: [["migrate"], ["status"], ["reviewers", "add"], ["console"]])
     func helpFlagsAndTheHelpCommandAgree(command: [String]) {
         let viaFlag = Self.run(command + ["--help"]).1
         #expect(Self.run(command + ["-h"]).1 == viaFlag)
@@ -108,7 +111,7 @@ struct CommandLineTests {
         let typo = Self.run(["status", "--config", file.path])
         #expect(typo.0 == .configuration)
         #expect(typo.2 == "Error: \(file.path):2:3: unknown field 'databse' (did you mean 'database'?); "
-                + "allowed: database, rules, sources, batch, webhooks, delivery\n")
+                + "allowed: database, rules, sources, batch, webhooks, delivery, console, notifications\n")
 
         try "{ database: 'host=/tmp', ".write(to: file, atomically: true, encoding: .utf8)
         let syntax = Self.run(["status", "--config", file.path])

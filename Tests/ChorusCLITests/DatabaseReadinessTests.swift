@@ -18,6 +18,8 @@ struct DatabaseReadinessTests {
             case daemon
             /// `review watch --exit-after 1`: nudged with notifications until it ends.
             case watch
+            /// `chorus console`: stopped with SIGTERM once it listens.
+            case console
         }
 
         var arguments: [String]
@@ -72,6 +74,12 @@ struct DatabaseReadinessTests {
             let outcome = try daemon.stop()
             #expect(ready, "\(outcome.standardError)")
             return outcome
+        case .console:
+            let console = try ChorusProcess.start(row.arguments, environment: scratch.environment, directory: scratch.home)
+            let listening = console.wait { $0.standardError.contains(#"msg="console listening""#) }
+            let outcome = try console.stop()
+            #expect(listening, "\(outcome.standardError)")
+            return outcome
         case .watch:
             let watcher = try ChorusProcess.start(row.arguments, environment: scratch.environment, directory: scratch.home)
             // Listening may begin after a notification: keep nudging until the watcher has seen one.
@@ -102,6 +110,7 @@ struct DatabaseReadinessTests {
     // MARK: The embedded database, not migrated yet
 
     static let migrated = "chorus: brought the embedded database's schema from version 0 to "
+    static let reviewAsYourself = "Error: on the embedded database you review as yourself, and it has no reviewer "
 
     /// Every command on the embedded database, each after its `chorus` schema was dropped: the ones that use
     /// the queue bring the schema up to date themselves and say so.
@@ -121,11 +130,16 @@ struct DatabaseReadinessTests {
             Row(arguments: ["report", "--kind", "shooting", "--country", "US", "--dry-run", "--rules", rules], status: 0, firstLine: nil),
             Row(arguments: ["review", "list"], status: 0, firstLine: migrated),
             Row(arguments: ["review", "show", "1"], status: 65, firstLine: migrated, error: "Error: there is no bundle 1"),
-            Row(arguments: ["review", "approve", "1"], status: 65, firstLine: migrated, error: "Error: there is no bundle 1"),
-            Row(arguments: ["review", "reject", "1", "--reason", "wrong"], status: 65, firstLine: migrated,
-                error: "Error: there is no bundle 1"),
-            Row(arguments: ["review", "edit", "d1", "--text", "new"], status: 65, firstLine: migrated,
-                error: "Error: there is no draft 1"),
+            // Decisions on the embedded database are a named reviewer's: the test's user has no reviewer role.
+            Row(arguments: ["review", "approve", "1"], status: 78, firstLine: migrated, error: Self.reviewAsYourself),
+            Row(arguments: ["review", "reject", "1", "--reason", "wrong"], status: 78, firstLine: migrated,
+                error: Self.reviewAsYourself),
+            Row(arguments: ["review", "edit", "d1", "--text", "new"], status: 78, firstLine: migrated,
+                error: Self.reviewAsYourself),
+            Row(arguments: ["reviewers", "add", "readiness_reviewer", "--role", "reviewer"], status: 0, firstLine: migrated),
+            Row(arguments: ["reviewers", "list"], status: 0, firstLine: migrated),
+            Row(arguments: ["reviewers", "remove", "readiness_reviewer"], status: 0, firstLine: migrated),
+            Row(arguments: ["console", "--listen", "127.0.0.1:0"], status: 0, firstLine: migrated, mode: .console),
             Row(arguments: ["review", "watch", "--exit-after", "1"], status: 0, firstLine: migrated, mode: .watch),
             Row(arguments: ["outbox"], status: 0, firstLine: migrated),
             Row(arguments: ["run", "--rules", rules], status: 0, firstLine: #"level=notice msg="brought the embedded database's schema"#,
@@ -201,6 +215,7 @@ struct DatabaseReadinessTests {
     // MARK: A database that cannot be reached
 
     static let unreachable = "host=/nonexistent/chorus-unreachable user=nobody password=s3cret-pw"
+    static let statusUnreachable = "Error: the database cannot be reached"
     static let cannotConnect = #"Error: cannot connect to PostgreSQL: connection to server on socket "/nonexistent/chorus-unreachable/.s.PGSQL.5432" failed"#
 
     /// Every command that takes `--database`, against a server that is not there: the ones that need it end
@@ -222,6 +237,14 @@ struct DatabaseReadinessTests {
         Row(arguments: ["review", "edit", "d1", "--text", "new"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["review", "watch"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["outbox"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        Row(arguments: ["outbox", "--deliver"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        // The report says why on standard output ("Server: unreachable — cannot connect …"); the exit says 69.
+        Row(arguments: ["status"], status: 69, firstLine: statusUnreachable, error: statusUnreachable),
+        Row(arguments: ["status", "--json"], status: 69, firstLine: statusUnreachable, error: statusUnreachable),
+        Row(arguments: ["reviewers", "add", "someone", "--role", "reviewer"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        Row(arguments: ["reviewers", "list"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        Row(arguments: ["reviewers", "remove", "someone"], status: 69, firstLine: cannotConnect, error: cannotConnect),
+        Row(arguments: ["console", "--listen", "127.0.0.1:0"], status: 69, firstLine: cannotConnect, error: cannotConnect),
         Row(arguments: ["run", "--rules", rules], status: 0,
             firstLine: #"level=warning msg="database not reachable at start-up; waiting for it""#, mode: .daemon),
     ]
@@ -233,8 +256,6 @@ struct DatabaseReadinessTests {
         ["demo"]: "runs on a private cluster of its own",
         ["embedded", "start"]: "works on the embedded cluster only",
         ["embedded", "stop"]: "works on the embedded cluster only",
-        // `chorus status` (exit 69) is the robustness engineer's (issue 17); its row joins once that lands.
-        ["status"]: "owned by issue 17; its row joins when its exit code 69 lands",
     ]
 
     @Test func theUnreachableTableCoversEveryCommand() {

@@ -16,7 +16,8 @@ struct DemoCommandTests {
         for expected in ["Applied migration 2: review_workflow", "[ÜBUNG]", "[תרגיל]", "[DRILL]", "[تمرين]",
                          "Brandenburg Gate", "a drill is never released", "refused by the database: 23514",
                          "The outbox is empty", "For demonstration only", "#1 ", "4 events normalized",
-                         "approved by demo_reviewer_anna"] {
+                         "approved by demo_reviewer_ben", "demo_editor_anna edited d",
+                         "demo_editor_anna approving her own edit — refused by the database", "another reviewer must approve it"] {
             #expect(output.contains(expected), "missing: \(expected)")
         }
         // It used a private cluster of its own, stopped it and removed its directory.

@@ -93,15 +93,27 @@ struct ReviewCommandTests {
 
         let cleared = try chorus(["drill", "--clear", "--older-than", "1h"])
         #expect(cleared.standardOutput.contains("Removed 0 drill bundles"))
-        let all = try chorus(["drill", "--clear"])
+        let clearedJSON = try chorus(["drill", "--clear", "--older-than", "1h", "--json"])
+        #expect(try json(clearedJSON.standardOutput)["removedBundles"] as? Int == 0, "\(clearedJSON.standardOutput)")
+        let all = try chorus(["drill", "--clear", "--json"])
         #expect(all.status == 0, "\(all.standardError)")
-        #expect(all.standardOutput.contains("Removed \(bundles.count + again.count) drill bundle"))
+        #expect(try json(all.standardOutput)["removedBundles"] as? Int == bundles.count + again.count, "\(all.standardOutput)")
     }
 
     @Test func drillListShowsTheScenarios() throws {
         let outcome = try ChorusProcess.run(["drill", "--list", "--rules", Self.rules])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("jerusalem-2017"))
+        // --json is honoured, not ignored: one document, each scenario with its steps' offsets.
+        let listed = try ChorusProcess.run(["drill", "--list", "--json", "--rules", Self.rules])
+        #expect(listed.status == 0, "\(listed.standardError)")
+        let drills = try #require(try json(listed.standardOutput)["drills"] as? [[String: Any]], "\(listed.standardOutput)")
+        let jerusalem = try #require(drills.first { $0["id"] as? String == "jerusalem-2017" })
+        #expect(jerusalem["stepOffsetsSeconds"] as? [Int] == [900, 14400])
+        #expect((jerusalem["description"] as? String)?.contains("Jerusalem") == true)
+        // An option that means nothing here is refused, not silently dropped.
+        let realTime = try ChorusProcess.run(["drill", "--list", "--real-time", "--rules", Self.rules])
+        #expect(realTime.status == 64 && realTime.standardError.contains("--real-time goes with a scenario or --event"), "\(realTime.standardError)")
         #expect(try ChorusProcess.run(["drill", "nope", "--rules", Self.rules, "--database", database]).status == 65)
         #expect(try ChorusProcess.run(["drill"]).status == 64)
     }

@@ -101,6 +101,27 @@ struct BundlePlannerTests {
         #expect(Set(plan.drafts.filter { $0.phase == "gesture" }.map(\.participant)) == ["il-foreign-ministry", "il-embassy-germany"])
     }
 
+    @Test func anEmbassyThanksItsHostsOnceTheirLandmarkIsLit() throws {
+        // New Orleans, 1 January 2025, 03:15 local: Berlin lights the Brandenburg Gate that evening,
+        // Tel Aviv its City Hall the next evening (the first dusk six hours after the attack).
+        let set = try Self.shipped()
+        let rule = try #require(set.rule(id: "attack"))
+        let event = Event(id: "nola", kind: "terror_attack", sentAt: RFC3339.parse("2025-01-01T14:00:00Z"),
+                          occurredAt: RFC3339.parse("2025-01-01T09:15:00Z"), countries: ["US"], place: "Bourbon Street, New Orleans",
+                          location: Event.Location(lat: 29.959, lon: -90.065), fatalities: 14, injured: 35,
+                          headline: ["en": "Truck driven into New Year's crowd on Bourbon Street, New Orleans"])
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: try #require(event.sentAt))
+        let telAviv = try #require(plan.actionItems.first { $0.landmark == "tel-aviv-city-hall" })
+        let berlin = try #require(plan.actionItems.first { $0.landmark == "brandenburg-gate" })
+        #expect(berlin.at.addingTimeInterval(12 * 3600) < telAviv.at)
+        let thanks = plan.drafts.filter { $0.phase == "thanks" }
+        let ministry = thanks.filter { $0.participant == "us-state-department" }
+        let embassy = thanks.filter { $0.participant == "us-embassy-israel" }
+        #expect(!ministry.isEmpty && !embassy.isEmpty)
+        #expect(ministry.allSatisfy { $0.notBefore == berlin.at.addingTimeInterval(3600) }, "the world is thanked after the first gesture")
+        #expect(embassy.allSatisfy { $0.notBefore == telAviv.at.addingTimeInterval(3600) }, "never before Tel Aviv is lit")
+    }
+
     @Test(arguments: [("en", "[DRILL]"), ("de", "[ÜBUNG]"), ("he", "[תרגיל]"), ("ar", "[تمرين]"), ("fr", "[EXERCICE]"), ("es", "[SIMULACRO]")])
     func drillMarkersInTheirOwnLanguage(language: String, marker: String) throws {
         let (set, rule) = try Self.oneRule(template: "Solidarity {{country|with}}.", languages: [language])

@@ -162,6 +162,23 @@ struct ShippedLibraryTests {
         #expect(plan.drafts.contains { $0.language == "fr" && $0.text.contains("en Allemagne") })
     }
 
+    /// Every affected country is named: the Turkey–Syria earthquake of 6 February 2023 struck near
+    /// Kahramanmaraş, a place the gazetteer knows, and no statement may leave Syria out.
+    @Test func everyStrickenCountryIsNamed() throws {
+        let set = try RepositoryPaths.shipped()
+        let rule = try #require(set.rule(id: "major-earthquake"))
+        let event = Event(id: "tr-sy", kind: "earthquake", occurredAt: RFC3339.parse("2023-02-06T01:17:00Z"), countries: ["TR", "SY"],
+                          place: "Kahramanmaraş", location: Event.Location(lat: 37.226, lon: 37.014), alertLevel: .red,
+                          magnitude: 7.8, fatalities: 1500, headline: ["en": "Magnitude 7.8 earthquake in southern Turkey and northern Syria"])
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date())
+        let syria = ["en": "Syria", "de": "Syrien", "fr": "Syrie", "es": "Siria", "he": "סוריה", "ar": "سوريا"]
+        let statement = plan.drafts.filter { $0.phase == nil }
+        #expect(!statement.isEmpty)
+        for draft in statement {
+            #expect(draft.text.contains(syria[draft.language] ?? "?"), "\(draft.participant) \(draft.language): \(draft.text)")
+        }
+    }
+
     /// Without a gesture, the thanks wait for the partners' statements: six hours after the attack.
     @Test func thanksWithoutAGestureComeAfterTheStatements() throws {
         let set = try RepositoryPaths.shipped()

@@ -73,6 +73,17 @@ struct TemplateTests {
         event.countries = ["TR", "SY"]
         event.place = nil
         #expect(try render("{{where}}", event, language: language) == expected)
+        // A place the gazetteer knows lies in one of them: naming it alone would leave Syria out.
+        event.place = "Kahramanmaraş"
+        let gazetteer = Gazetteer(places: [
+            Place(id: "kahramanmaras", country: "TR", timeZone: "Europe/Istanbul", location: Event.Location(lat: 37.58, lon: 36.94),
+                  names: ["en": "Kahramanmaraş", "de": "Kahramanmaraş", "fr": "Kahramanmaraş", "es": "Kahramanmaraş",
+                          "he": "כהרמנמרש", "ar": "كهرمان مرعش"]),
+        ])
+        #expect(try render("{{where}}", event, language: language, gazetteer: gazetteer) == expected)
+        #expect(try render("{{#place}}{{place|in}}{{/place}}", event, language: language, gazetteer: gazetteer)
+                == (language == "he" ? "בכהרמנמרש" : language == "ar" ? "في كهرمان مرعش" : language == "fr" ? "à Kahramanmaraş" : language == "es" ? "en Kahramanmaraş" : "in Kahramanmaraş"),
+                "the place itself stays at hand")
     }
 
     @Test func listsJoinAsEachLanguageJoins() throws {

@@ -25,22 +25,27 @@ struct DeployTests {
         #expect(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
         #expect(unit.contains("WatchdogSec="))
         #expect(unit.contains("ProtectSystem=strict"))
+        let console = try String(contentsOf: Self.deploy.appendingPathComponent("chorus-console.service"), encoding: .utf8)
+        #expect(console.contains("ExecStart=/usr/local/bin/chorus console "))
+        #expect(console.contains("ProtectSystem=strict"))
         let directory = try TestPostgres.makeTemporaryDirectory(prefix: "chorus-unit")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let copy = directory.appendingPathComponent("chorus.service")
-        try unit.replacingOccurrences(of: "/usr/local/bin/chorus", with: ChorusProcess.executable.path)
-            .write(to: copy, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["verify", copy.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "systemd-analyze verify: \(output)")
-        #expect(!output.contains("chorus.service:"), "warnings about the unit: \(output)")
+        for (name, text) in [("chorus.service", unit), ("chorus-console.service", console)] {
+            let copy = directory.appendingPathComponent(name)
+            try text.replacingOccurrences(of: "/usr/local/bin/chorus", with: ChorusProcess.executable.path)
+                .write(to: copy, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: analyze)
+            process.arguments = ["verify", copy.path]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = errors
+            try process.run()
+            let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "systemd-analyze verify \(name): \(output)")
+            #expect(!output.contains("\(name):"), "warnings about \(name): \(output)")
+        }
     }
 
     @Test func theExampleConfigurationLoads() throws {
@@ -69,9 +74,11 @@ struct DeployTests {
         #expect(sources.reduce(into: Set<String>()) { $0.formUnion(keys($1)) } == Set(ConfigurationReader.sourceFields))
         #expect(keys(members.first { $0.key == "batch" }?.node) == Set(ConfigurationReader.batchFields))
         #expect(keys(members.first { $0.key == "delivery" }?.node) == Set(ConfigurationReader.deliveryFields))
+        #expect(keys(members.first { $0.key == "console" }?.node) == Set(ConfigurationReader.consoleFields))
+        #expect(keys(members.first { $0.key == "notifications" }?.node) == Set(ConfigurationReader.notificationFields))
         let readme = try String(contentsOf: Self.deploy.appendingPathComponent("README.md"), encoding: .utf8)
         for field in ConfigurationReader.fields + ConfigurationReader.sourceFields + ConfigurationReader.batchFields
-            + ConfigurationReader.deliveryFields {
+            + ConfigurationReader.deliveryFields + ConfigurationReader.consoleFields + ConfigurationReader.notificationFields {
             #expect(readme.contains("`\(field)`"), "Deploy/README.md does not explain `\(field)`")
         }
     }

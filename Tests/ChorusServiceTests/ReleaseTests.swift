@@ -20,6 +20,27 @@ struct ReleaseTests {
         "webhooks: { 'test-ministry': '\(webhook.absoluteString)' }, delivery: { retryDelay: '100ms', timeout: '5s' },"
     }
 
+    @Test func unreleasedDraftsExpireWhenTheirBundleDoesWithNobodyRunningAnything() throws {
+        let harness = try DaemonHarness(release: #"{ policy: "all", notBefore: "0", expiry: "4s" }"#)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 30), "\(daemon.log)")
+        try harness.append(DaemonHarness.events(0..<1, prefix: "expiring"))
+        #expect(DaemonHarness.eventually(timeout: 30) { try harness.count("SELECT count(*) FROM chorus.drafts WHERE state = 'pending'") == 1 })
+        let expiresAt = try #require(try harness.connect().query("SELECT expires_at FROM chorus.bundles").first?
+            .decode("expires_at", as: Date.self))
+        #expect(DaemonHarness.eventually(timeout: 30) { try harness.count("SELECT count(*) FROM chorus.drafts WHERE state = 'expired'") == 1 },
+                "\(daemon.log.suffix(3000))")
+        let expired = try #require(try harness.connect().query("SELECT max(at) AS at FROM chorus.review_audit WHERE action = 'expired'").first?
+            .decode("at", as: Date.self))
+        #expect(expired >= expiresAt)
+        // The service woke at the expiry, not at its next 30-second safety round.
+        #expect(expired.timeIntervalSince(expiresAt) < 5, "expired \(expired.timeIntervalSince(expiresAt)) s after its time")
+        #expect(daemon.waitForLog(#"msg="expired" service=release drafts=1"#, timeout: 5), "\(daemon.log.suffix(2000))")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
     @Test func anApprovedBundleIsReleasedAtItsNotBeforeAndDeliveredWithNobodyRunningOutbox() throws {
         let receiver = try TestHTTPServer(fallback: .status(200))
         defer { receiver.stop() }

@@ -130,9 +130,11 @@ struct DeliveryClaimsTests {
         #expect(try store.claimDue(routes: routes, claimant: "third", lease: .seconds(60), limit: 1000).isEmpty)
     }
 
-    @Test func theNextReleaseIsTheNearestNotBeforeOfAnApprovedDraft() throws {
+    @Test func theNextReleaseIsTheNearestNotBeforeOfAnApprovedDraftAndTheNextExpiryThatOfAnUnreleasedOne() throws {
         let store = try daemonStore()
         #expect(try store.nextReleaseDelay() == nil, "everything approved is released")
+        // Any expiry the fixture's bundles have is hours away.
+        #expect((try store.nextExpiryDelay() ?? .seconds(3600)) >= .seconds(3600))
         // An approved live draft whose bundle's not-before is ahead: that is when something is due.
         try fixture.owner.execute("UPDATE chorus.bundles SET not_before = now() + interval '40 seconds' WHERE id = \(fixture.liveBundle)")
         try fixture.owner.execute("""
@@ -150,5 +152,16 @@ struct DeliveryClaimsTests {
         let drill = try #require(try reviewer.drafts(bundle: fixture.drillBundle).first { $0.state == .pending })
         try reviewer.approve(draft: drill.id, expectedVersion: drill.version, note: nil)
         #expect(try #require(try store.nextReleaseDelay()) > .seconds(30))
+        // A bundle whose drafts await release expires: that is the next expiry.
+        try fixture.owner.execute("UPDATE chorus.bundles SET expires_at = now() + interval '20 seconds' WHERE id = \(fixture.drillBundle)")
+        let expiry = try #require(try store.nextExpiryDelay())
+        #expect(expiry > .seconds(10) && expiry <= .seconds(20))
+        #expect(try #require(try store.nextReleaseDelay()) > .seconds(20), "an expiry is no release")
+        // A bundle with nothing left unreleased is no reason to wake.
+        try fixture.owner.execute("""
+            UPDATE chorus.drafts SET state = 'withdrawn'
+            WHERE bundle_id = \(fixture.drillBundle) AND state IN ('pending', 'needs_edit', 'approved')
+            """)
+        #expect((try store.nextExpiryDelay() ?? .seconds(3600)) >= .seconds(3600))
     }
 }

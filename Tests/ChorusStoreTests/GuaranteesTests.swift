@@ -138,11 +138,15 @@ struct GuaranteesTests {
     @Test func rolesSQLRunsForAnOwnerWithoutCreateRole() throws {
         let conninfo = try TestPostgres.makeDatabase()
         let admin = try Connection(conninfo)
-        for role in ["chorus_daemon", "chorus_reviewer"] {
+        // What roles.sql asks an administrator to create first (the test cluster may hold them already).
+        for (role, attributes) in [("chorus_daemon", "NOLOGIN"), ("chorus_reviewer", "NOLOGIN"), ("chorus_editor", "NOLOGIN"),
+                                   ("chorus_admin", "NOLOGIN"), ("chorus_console", "LOGIN NOINHERIT")] {
             do {
-                try admin.execute("CREATE ROLE \(identifier: role) NOLOGIN")
+                try admin.execute("CREATE ROLE \(identifier: role) \(unescaped: attributes)")
             } catch let error as PostgresError where error.sqlState == "42710" || error.sqlState == "23505" {}
         }
+        try admin.execute("GRANT chorus_reviewer TO chorus_editor")
+        try admin.execute("GRANT chorus_editor TO chorus_admin")
         let owner = "chorus_test_nocreaterole_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         try admin.execute("CREATE ROLE \(identifier: owner) LOGIN NOCREATEROLE")
         let database = try #require(try admin.query("SELECT current_database() AS d").first?.decode("d", as: String.self))

@@ -3,11 +3,14 @@ import Postgres
 
 /// `Deploy/roles.sql`, as the tests run it: statement by statement on a connection of the owner's.
 public enum DeployRoles {
-    /// Runs Deploy/roles.sql on `connection`.
+    /// Runs Deploy/roles.sql on `connection`, one test at a time (roles are the cluster's, and concurrent
+    /// GRANTs on one role can fail with "tuple concurrently updated").
     public static func install(on connection: Connection) throws {
         let script = try String(contentsOf: Repository.root.appendingPathComponent("Deploy/roles.sql"), encoding: .utf8)
-        for statement in statements(of: script) {
-            try connection.execute("\(unescaped: statement)")
+        try TestPostgres.rolesLock.withLock {
+            for statement in statements(of: script) {
+                try connection.execute("\(unescaped: statement)")
+            }
         }
     }
 

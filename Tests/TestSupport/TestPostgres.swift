@@ -23,12 +23,13 @@ public enum TestPostgres {
         try Connection(try makeDatabase())
     }
 
-    /// A cluster of the test's own, for tests that stop or restart the server; stop it when done (what a
-    /// test leaves running is stopped when the test process exits).
-    public static func makePrivateCluster() throws -> EmbeddedPostgres {
+    /// A cluster of the test's own, for tests that stop or restart the server (or need people's access, as
+    /// chorus's own clusters have it); stop it when done (what a test leaves running is stopped when the test
+    /// process exits).
+    public static func makePrivateCluster(access: EmbeddedPostgres.Access = .ownerOnly) throws -> EmbeddedPostgres {
         let directory = try makeTemporaryDirectory(prefix: "chorus-test-private")
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"),
-                                           options: .init(durable: false))
+                                           options: .init(durable: false, access: access))
         try cluster.ensureRunning()
         return cluster
     }
@@ -62,8 +63,9 @@ public enum TestPostgres {
             return Server(adminConninfo: url, cluster: nil)
         }
         let directory = try makeTemporaryDirectory(prefix: "shared")
+        // The test process may connect as any role: the tests' roles stand in for people.
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"),
-                                           options: .init(durable: false))
+                                           options: .init(durable: false, access: .ownerOnly))
         try cluster.ensureRunning()
         return Server(adminConninfo: cluster.conninfo(), cluster: cluster)
     }
@@ -148,3 +150,28 @@ final class Counter: Sendable {
 }
 
 
+
+extension TestPostgres {
+    /// Roles are the cluster's, shared by every test's database: one test at a time changes them (concurrent
+    /// GRANTs on one role can fail with "tuple concurrently updated").
+    public static let rolesLock = NSLock()
+
+    /// The shared test cluster (`nil` when `CHORUS_TEST_DATABASE_URL` names a server instead).
+    public static var cluster: EmbeddedPostgres? { try? shared.get().cluster }
+
+    /// A conninfo for `database` on the test server as `user` (through the owner's socket: peer
+    /// authentication maps the test process's user to the superuser and to `chorus_console`).
+    public static func conninfo(database conninfo: String, user: String) throws -> String {
+        try ConnectionString.replacing(["user": user], in: conninfo)
+    }
+
+    /// A password login as `user`, as the review console makes it: on the test cluster, to its login database.
+    public static func loginConninfo(user: String, password: String) throws -> String {
+        let server = try shared.get()
+        guard let cluster = server.cluster else {
+            return try ConnectionString.replacing(["user": user, "password": password], in: server.adminConninfo)
+        }
+        return try ConnectionString.replacing(["user": user, "password": password],
+                                              in: cluster.conninfo(database: EmbeddedPostgres.loginDatabase))
+    }
+}

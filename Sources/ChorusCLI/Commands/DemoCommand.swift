@@ -15,7 +15,8 @@ struct DemoCommand: ChorusCommand {
         Starts a private PostgreSQL cluster in a temporary directory (non-durable), migrates it, replays the \
         January 2017 Jerusalem scenario as a drill and a real GDACS sample feed through the pipeline, shows \
         the review queue with the German, Hebrew, English and Arabic drafts and the Brandenburg Gate action \
-        item, approves the drill as a reviewer would — and shows the database refusing to release it — then \
+        item; two named reviewers review the drill — one edits a draft and may not approve her own edit, the \
+        other approves — and the database refuses to release it; then \
         approves a live replay (a demonstration, labelled as such) and shows the outbox. The cluster is \
         stopped and its directory removed at the end, on error and on Ctrl-C.
         """,
@@ -157,7 +158,9 @@ struct Demo {
     let rulesDirectory: URL
     let scenario: DrillScenario
     let cluster: EmbeddedPostgres
-    static let reviewer = "demo_reviewer_anna"
+    /// Two named reviewers: whoever edits a draft may not approve it.
+    static let editor = "demo_editor_anna"
+    static let reviewer = "demo_reviewer_ben"
 
     func heading(_ text: String) {
         context.print("")
@@ -175,8 +178,12 @@ struct Demo {
         for migration in try Migrator().migrate(connection) {
             context.print("Applied migration \(migration.version): \(migration.name)")
         }
-        try Self.createReviewer(on: connection)
-        context.print("Created the login role \(Self.reviewer) with the reviewer's rights (the review functions, reading).")
+        let people = ReviewerStore(connection: connection)
+        try people.installRoles()
+        try people.add(Self.editor, as: .editor)
+        try people.add(Self.reviewer, as: .reviewer)
+        context.print("Added two named reviewers (chorus reviewers add): \(Self.editor) (editor) and \(Self.reviewer) (reviewer), "
+                      + "PostgreSQL login roles in the groups of Deploy/roles.sql.")
 
         heading("2. The drill: 8 January 2017, Jerusalem (chorus drill jerusalem-2017)")
         context.print(scenario.description)
@@ -200,13 +207,25 @@ struct Demo {
         heading("5. One bundle (chorus review show \(bundleID)): every participant's drafts, the event, the gesture")
         text.show(try store.bundle(bundleID))
 
-        heading("6. A reviewer approves the drill (chorus review approve \(bundleID), as \(Self.reviewer))")
-        let reviewer = try Connection(cluster.conninfo())
-        try reviewer.execute("SET SESSION AUTHORIZATION \(identifier: Self.reviewer)")
-        let reviewerStore = ReviewStore(connection: reviewer)
-        try settleDraftsThatNeedAnEdit(bundleID, store: reviewerStore)
+        heading("6. Two reviewers: \(Self.editor) edits, \(Self.reviewer) approves (chorus review edit / approve)")
+        let editor = try Self.connect(as: Self.editor, cluster: cluster)
+        let reviewer = try Self.connect(as: Self.reviewer, cluster: cluster)
+        let editorStore = ReviewStore(connection: editor), reviewerStore = ReviewStore(connection: reviewer)
+        try settleDraftsThatNeedAnEdit(bundleID, store: editorStore)
+        if let shown = try editorStore.drafts(bundle: bundleID).first(where: { $0.state == .pending && $0.channel == .x && $0.language == "en" }) {
+            let edited = try editorStore.edit(draft: shown.id, expectedVersion: shown.version, text: shown.text + " #Jerusalem",
+                                              note: "demo: a hashtag")
+            context.print("\(Self.editor) edited d\(edited.id) (revision \(edited.revision)); a drill draft keeps its marker: "
+                          + "\(edited.text.prefix(40))…")
+            do {
+                try editorStore.approve(draft: edited.id, expectedVersion: edited.version, note: nil)
+                throw CommandError(.software, "the database let an editor approve her own edit")
+            } catch let error as ReviewError where error.kind == .selfApproval {
+                context.print("\(Self.editor) approving her own edit — refused by the database: \(error.message)")
+            }
+        }
         let approved = try reviewer.transaction { try ReviewStore(connection: $0).approve(bundle: bundleID, note: "demo: reviewed") }
-        context.print("Approved \(approved.count) drafts. Released: \(try store.drafts(bundle: bundleID).filter { $0.state == .released }.count) — a drill is never released.")
+        context.print("\(Self.reviewer) approved \(approved.count) drafts. Released: \(try store.drafts(bundle: bundleID).filter { $0.state == .released }.count) — a drill is never released.")
         if let draft = try store.drafts(bundle: bundleID).first(where: { $0.state == .approved }) {
             context.print("Trying to release drill draft d\(draft.id) by raw SQL as the database's superuser:")
             do {
@@ -290,15 +309,11 @@ struct Demo {
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    /// A login role with what Deploy/roles.sql gives chorus_reviewer, for this private cluster only.
-    static func createReviewer(on connection: Connection) throws {
-        try connection.executeScript("""
-            CREATE ROLE demo_reviewer_anna LOGIN;
-            GRANT USAGE ON SCHEMA chorus TO demo_reviewer_anna;
-            GRANT SELECT ON ALL TABLES IN SCHEMA chorus TO demo_reviewer_anna;
-            GRANT EXECUTE ON FUNCTION chorus.approve_draft(bigint, integer, text), chorus.reject_draft(bigint, integer, text),
-                chorus.edit_draft(bigint, integer, text, integer, text), chorus.release_due(bigint), chorus.expire_due()
-                TO demo_reviewer_anna;
-            """)
+    /// A connection of the private cluster's superuser that has become `role` (the session user the audit
+    /// records), as that reviewer's own login would be.
+    static func connect(as role: String, cluster: EmbeddedPostgres) throws -> Connection {
+        let connection = try Connection(cluster.conninfo())
+        try connection.execute("SET SESSION AUTHORIZATION \(identifier: role)")
+        return connection
     }
 }

@@ -22,8 +22,8 @@ struct DrillCommand: ChorusCommand {
         usage: """
         <scenario> [--real-time] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]
         --event <file> [--real-time] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]
-        --list [--rules <dir>] [--config <file>]
-        --clear [--older-than <duration>] [--config <file>] [--database <conninfo>]
+        --list [--json] [--rules <dir>] [--config <file>]
+        --clear [--older-than <duration>] [--json] [--config <file>] [--database <conninfo>]
         """,
         arguments: [ArgumentSpec("scenario", help: "A drill id from the rules directory's drills/ (e.g. jerusalem-2017).", isOptional: true)],
         options: [
@@ -63,6 +63,9 @@ struct DrillCommand: ChorusCommand {
         } else if arguments.value("older-than") != nil {
             throw UsageError("--older-than goes with --clear")
         }
+        if realTime, arguments.flag("list") || arguments.flag("clear") {
+            throw UsageError("--real-time goes with a scenario or --event")
+        }
         guard modes.count == 1, let mode = modes.first else {
             throw UsageError(modes.isEmpty ? "name a scenario, or give --event, --list or --clear" : "give one of a scenario, --event, --list and --clear")
         }
@@ -80,15 +83,26 @@ struct DrillCommand: ChorusCommand {
         switch mode {
         case .list:
             let ruleSet = try loadRules(context)
-            if ruleSet.drills.isEmpty { context.print("No drills in \(try global.rulesDirectory(context).path)/drills.") }
-            for drill in ruleSet.drills.sorted(by: { $0.id < $1.id }) {
+            let drills = ruleSet.drills.sorted(by: { $0.id < $1.id })
+            if json {
+                context.print(try ReviewJSON.text(DrillListOutput(drills: drills.map {
+                    .init(id: $0.id, description: $0.description, stepOffsetsSeconds: $0.steps.map { Int($0.offset.components.seconds) })
+                }), pretty: false))
+                return
+            }
+            if drills.isEmpty { context.print("No drills in \(try global.rulesDirectory(context).path)/drills.") }
+            for drill in drills {
                 let offsets = drill.steps.map { DrillInjector.describe($0.offset) }.joined(separator: ", ")
                 context.print("\(drill.id)  (\(drill.steps.count) step\(drill.steps.count == 1 ? "" : "s") at \(offsets))")
                 context.print("    \(drill.description)")
             }
         case .clear(let olderThan):
             let removed = try ReviewStore(connection: try global.openDatabase(context)).clearDrills(olderThan: olderThan)
-            context.print("Removed \(removed) drill bundle\(removed == 1 ? "" : "s").")
+            if json {
+                context.print(try ReviewJSON.text(DrillClearOutput(removedBundles: removed), pretty: false))
+            } else {
+                context.print("Removed \(removed) drill bundle\(removed == 1 ? "" : "s").")
+            }
         case .scenario(let id):
             let ruleSet = try loadRules(context)
             guard let drill = ruleSet.drill(id: id) else {
@@ -153,6 +167,23 @@ struct DrillOutput: Codable {
     var bundles: [Int]
     /// The event ids it injected (the scenario's, with the run's suffix).
     var events: [String]
+}
+
+/// What `chorus drill --list --json` prints.
+struct DrillListOutput: Codable {
+    struct Drill: Codable {
+        var id: String
+        var description: String
+        /// When each step is injected, in seconds after the first.
+        var stepOffsetsSeconds: [Int]
+    }
+
+    var drills: [Drill]
+}
+
+/// What `chorus drill --clear --json` prints.
+struct DrillClearOutput: Codable {
+    var removedBundles: Int
 }
 
 /// Injects a scenario's steps through the pipeline (``DraftingStage`` → ``QueueWriter``), each with its

@@ -183,6 +183,7 @@ struct IngestCommand: ChorusCommand {
                 "bundlesOpened": summary.bundlesOpened.count, "bundlesTouched": summary.bundlesTouched.count,
                 "draftsCreated": summary.draftsCreated, "draftsSuperseded": summary.draftsSuperseded,
                 "draftsWithdrawn": summary.draftsWithdrawn, "draftsFlagged": summary.draftsFlagged,
+                "draftsReturnedToReview": summary.draftsReturnedToReview,
                 "rejected": rejected, "rejectedAlreadyKept": summary.rejectionsAlreadyKnown,
                 "notIncidents": documents.reduce(0) { $0 + $1.result.nonIncidents },
                 "reportsHeld": summary.reportsHeld, "incidentsHeld": summary.incidentsHeld.count,
@@ -196,7 +197,8 @@ struct IngestCommand: ChorusCommand {
                           + "\(files.count) \(files.count == 1 ? "document" : "documents") as source '\(source ?? Self.defaultSource)'.")
             context.print("Bundles: \(summary.bundlesOpened.count) opened, \(summary.bundlesTouched.count) opened or changed; "
                           + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
-                          + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged.")
+                          + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged, "
+                          + "\(summary.draftsReturnedToReview) approved sent back to review.")
             if summary.reportsHeld > 0 || !summary.bundlesCorroborated.isEmpty {
                 let reports = summary.reportsHeld, incidents = summary.incidentsHeld.count, opened = summary.bundlesCorroborated.count
                 context.print("Corroboration: \(reports) report\(reports == 1 ? "" : "s") held with \(incidents) "

@@ -58,8 +58,24 @@ struct ReviewDatabase {
         global = GlobalOptions(arguments)
     }
 
+    /// The connection for reading: on the embedded cluster, as the person at the terminal when they are a
+    /// reviewer, else (the cluster's owner) as its superuser.
     func connect(_ context: CommandContext) throws -> Connection {
-        try global.openDatabase(context)
+        try global.openDatabase(context, as: .person)
+    }
+
+    /// The connection for a decision (approve, reject, edit): on the embedded cluster always the person's
+    /// own role — the audit and the four-eyes rule need a name, never the superuser everybody could be.
+    func connectToDecide(_ context: CommandContext) throws -> Connection {
+        let location = try global.databaseLocation(context)
+        let connection = try global.openDatabase(context, as: .person)
+        if case .embedded(let cluster, _) = location, connection.user == cluster.superuser {
+            let me = DatabaseLocation.userName
+            throw CommandError(.configuration, "on the embedded database you review as yourself, and it has no reviewer '\(me)': "
+                + "add yourself with 'chorus reviewers add \(me) --role editor' (and a second reviewer: whoever edits a "
+                + "draft may not approve it)")
+        }
+        return connection
     }
 
     static let options: [OptionSpec] = [.config, .database]
@@ -197,7 +213,7 @@ struct ReviewApproveCommand: ChorusCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let connection = try database.connect(context)
+        let connection = try database.connectToDecide(context)
         var failing: Int?
         let lines: [String]
         do {
@@ -309,7 +325,7 @@ struct ReviewRejectCommand: ChorusCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let connection = try database.connect(context)
+        let connection = try database.connectToDecide(context)
         let lines = try connection.transaction { transaction -> [String] in
             let store = ReviewStore(connection: transaction)
             return try targets.map { target in
@@ -378,7 +394,7 @@ struct ReviewEditCommand: ChorusCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let store = ReviewStore(connection: try database.connect(context))
+        let store = ReviewStore(connection: try database.connectToDecide(context))
         let current = try store.draft(draft)
         var newText: String
         if let text {

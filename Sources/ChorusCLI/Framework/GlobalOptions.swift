@@ -28,18 +28,21 @@ struct GlobalOptions: Sendable {
     }
 
     /// Connects to `location`, saying on stderr when the embedded cluster had to be created or started.
-    func connect(to location: DatabaseLocation, _ context: CommandContext) throws -> Connection {
-        let connection = try location.connect(notice: Self.notice(context))
+    func connect(to location: DatabaseLocation, as identity: DatabaseLocation.Identity = .owner,
+                 _ context: CommandContext) throws -> Connection {
+        let connection = try location.connect(as: identity, notice: Self.notice(context))
         context.databaseRole = connection.user
         return connection
     }
 
     /// The database for work on the queue: connected, and its schema brought up to date (embedded) or
     /// checked (configured) first — saying so on stderr — so that no command meets a missing table.
-    func openDatabase(_ context: CommandContext) throws -> Connection {
+    /// On the embedded cluster, `.person` connects as the person at the terminal (see
+    /// ``DatabaseLocation/Identity``).
+    func openDatabase(_ context: CommandContext, as identity: DatabaseLocation.Identity = .owner) throws -> Connection {
         let location = try databaseLocation(context)
-        let connection = try connect(to: location, context)
-        try location.prepareSchema(of: connection, notice: Self.notice(context))
+        let connection = try connect(to: location, as: identity, context)
+        try location.prepareSchema(for: connection, notice: Self.notice(context))
         return connection
     }
 

@@ -10,7 +10,9 @@ struct Speakers {
         var participant: Participant
         /// The landmark a gesture phase's speaker posts about.
         var landmark: String?
-        /// When the gesture this speaker follows takes place: its own in a gesture phase, else the bundle's first.
+        /// When the gesture this speaker follows takes place: its own in a gesture phase; else, for an
+        /// embassy, the last gesture in its host country (it never thanks its hosts before their landmark
+        /// is lit), and for everyone else the bundle's first gesture.
         var gestureAt: Date?
     }
 
@@ -41,22 +43,26 @@ struct Speakers {
     /// The speakers of `phase`, in the rule's order of participants (for a gesture phase: gesture by gesture).
     func of(_ phase: Phase, actionItems: [ActionItem]) -> [Speaker] {
         let firstGesture = actionItems.map(\.at).min()
+        func followed(by participant: Participant) -> Date? {
+            guard let host = participant.host else { return firstGesture }
+            return actionItems.filter { landmarks[$0.landmark]?.country == host }.map(\.at).max() ?? firstGesture
+        }
         let candidates = senders.filter { sender, participant in
             !actors.contains(participant.country) && (phase.participants?.contains(participant.id) ?? true)
         }
         switch phase.speakers {
         case .partners:
             return candidates.filter { Self.isPartner($0.1, affected: affected, actors: actors) }
-                .map { Speaker(sender: $0.0, participant: $0.1, landmark: nil, gestureAt: firstGesture) }
+                .map { Speaker(sender: $0.0, participant: $0.1, landmark: nil, gestureAt: followed(by: $0.1)) }
         case .affected:
             return candidates.filter { _, participant in
                 guard affected.contains(participant.country) else { return false }
                 guard let host = participant.host else { return true }
                 return !affected.contains(host) && partnerCountries.contains(host)
-            }.map { Speaker(sender: $0.0, participant: $0.1, landmark: nil, gestureAt: firstGesture) }
+            }.map { Speaker(sender: $0.0, participant: $0.1, landmark: nil, gestureAt: followed(by: $0.1)) }
         case .all:
             return candidates.filter { $0.1.host.map(affected.contains) ?? true }
-                .map { Speaker(sender: $0.0, participant: $0.1, landmark: nil, gestureAt: firstGesture) }
+                .map { Speaker(sender: $0.0, participant: $0.1, landmark: nil, gestureAt: followed(by: $0.1)) }
         case .gesture:
             return actionItems.flatMap { item in
                 candidates.filter { _, participant in

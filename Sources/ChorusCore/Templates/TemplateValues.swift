@@ -81,7 +81,9 @@ public struct TemplateValues: Sendable {
             default: return name
             }
         case .where:
-            if placeName != nil { return placeLocative }
+            // A place lies in one country: when several are struck (an earthquake in Türkiye and Syria),
+            // naming the place alone would leave the others out, so the countries are named instead.
+            if placeName != nil, event.countries.count < 2 { return placeLocative }
             guard !event.countries.isEmpty else { return nil }
             return CountryPhrases.phrase(event.countries, language: styleTag, form: .in)
         case .fatalities:

@@ -1,5 +1,46 @@
 import Foundation
 
+/// The `console` section: how `chorus console` serves reviewers.
+public struct ConsoleConfiguration: Sendable, Equatable {
+    /// Where it listens (`127.0.0.1:8480`); `--listen` wins.
+    public var listen: String?
+    /// How reviewers reach it through the reverse proxy (`https://chorus.example.org`): links, the origin
+    /// of its forms, and `Secure` cookies when it is https.
+    public var publicURL: String?
+    /// The conninfo of the console's own role (default: the database's, with `user=chorus_console`).
+    public var database: String?
+    /// A session ends this long after login (default 12 h).
+    public var sessionLifetime: Duration?
+    /// A session ends after this long without a request (default 1 h).
+    public var idleTimeout: Duration?
+
+    public init(listen: String? = nil, publicURL: String? = nil, database: String? = nil,
+                sessionLifetime: Duration? = nil, idleTimeout: Duration? = nil) {
+        self.listen = listen
+        self.publicURL = publicURL
+        self.database = database
+        self.sessionLifetime = sessionLifetime
+        self.idleTimeout = idleTimeout
+    }
+}
+
+/// The `notifications` section: what reviewers are told in their chat (``ReviewerNotifier``).
+public struct NotificationConfiguration: Sendable, Equatable {
+    /// The webhook (http or https) of the reviewers' channel — Slack, Teams and Matrix (hookshot) take its
+    /// JSON's `text`; `nil` tells nobody. It may hold a token: only its scheme and host are stored or shown.
+    public var webhook: String?
+    /// A reminder when no reviewer has acted on a bundle this long after its drafting.
+    public var remindAfter: Duration
+    /// A warning this long before a bundle with drafts still awaiting review expires.
+    public var warnBefore: Duration
+
+    public init(webhook: String? = nil, remindAfter: Duration = .seconds(15 * 60), warnBefore: Duration = .seconds(30 * 60)) {
+        self.webhook = webhook
+        self.remindAfter = remindAfter
+        self.warnBefore = warnBefore
+    }
+}
+
 /// The operator's configuration file (JSON5), `Deploy/chorus.json5` being the commented example.
 ///
 /// Which file: `--config FILE`, else `$CHORUS_CONFIG`, else `/etc/chorus/chorus.json5` when it exists;
@@ -18,6 +59,10 @@ public struct ChorusConfiguration: Sendable, Equatable {
     /// The URLs may hold secrets (a token, a password): they stay here, and only their scheme and host are
     /// ever stored or shown.
     public var webhooks: [String: String] = [:]
+    /// The review console (`chorus console`).
+    public var console = ConsoleConfiguration()
+    /// What reviewers are told, and where.
+    public var notifications = NotificationConfiguration()
     /// How deliveries are retried.
     public var delivery = DeliveryPolicy()
     /// The file this configuration was read from (`nil` when there was none).
@@ -87,6 +132,11 @@ extension ChorusConfiguration {
         var routes: [String: URL] = [:]
         for (audience, text) in webhooks { routes[audience] = PublisherAddress.webURL(text) }
         routes.merge(extraWebhooks) { $1 }
-        return routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
+        var publishers: [any Publisher] = routes.isEmpty ? [] : [WebhookPublisher(routes: routes, timeout: delivery.timeout)]
+        if let webhook = notifications.webhook.flatMap(PublisherAddress.webURL) {
+            publishers.append(WebhookPublisher(name: ReviewerNotifier.publisherName, routes: [ReviewerNotifier.audience: webhook],
+                                               timeout: delivery.timeout))
+        }
+        return publishers
     }
 }

@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusHTTP
 import ChorusFeeds
 import Foundation
 
@@ -6,7 +7,9 @@ import Foundation
 /// rules directory — so that every problem carries its line and column, unknown fields are named as in
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
-    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery"]
+    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "console", "notifications"]
+    static let notificationFields = ["webhook", "remindAfter", "warnBefore"]
+    static let consoleFields = ["listen", "publicURL", "database", "sessionLifetime", "idleTimeout"]
     static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines", "timeout"]
     static let batchFields = ["maxEvents", "maxDelay"]
     static let deliveryFields = ["maxAttempts", "retryDelay", "maxDelay", "timeout"]
@@ -57,6 +60,7 @@ struct ConfigurationReader {
             }
         }
         if let node = fields["batch"] { configuration.batch = batch(node) }
+        if let node = fields["console"] { configuration.console = console(node) }
         if let node = fields["webhooks"], let members = members(node, "webhooks") {
             for member in members {
                 let path = NodeReader.join("webhooks", member.key)
@@ -70,7 +74,33 @@ struct ConfigurationReader {
             }
         }
         if let node = fields["delivery"] { configuration.delivery = delivery(node) }
+        if let node = fields["notifications"] { configuration.notifications = notifications(node) }
         return configuration
+    }
+
+    private mutating func notifications(_ node: JSON5Node) -> NotificationConfiguration {
+        var notifications = NotificationConfiguration()
+        guard let fields = reader.object(node, "notifications", allowed: Self.notificationFields) else { return notifications }
+        if let node = fields["webhook"], let url = reader.string(node, "notifications.webhook") {
+            // The value is not repeated: a webhook URL may hold a token.
+            if PublisherAddress.webURL(url) != nil {
+                notifications.webhook = url
+            } else {
+                reader.report(node, "notifications.webhook", "not an http or https URL with a host")
+            }
+        }
+        for key in ["remindAfter", "warnBefore"] {
+            let path = "notifications.\(key)"
+            guard let node = fields[key], let value = duration(node, path) else { continue }
+            if value < .seconds(60) || value > .seconds(7 * 24 * 3600) {
+                reader.report(node, path, "from 1 minute to 7 days")
+            } else if key == "remindAfter" {
+                notifications.remindAfter = value
+            } else {
+                notifications.warnBefore = value
+            }
+        }
+        return notifications
     }
 
     private mutating func delivery(_ node: JSON5Node) -> DeliveryPolicy {
@@ -167,6 +197,38 @@ struct ConfigurationReader {
             }
         }
         return batch
+    }
+
+    private mutating func console(_ node: JSON5Node) -> ConsoleConfiguration {
+        var console = ConsoleConfiguration()
+        guard let fields = reader.object(node, "console", allowed: Self.consoleFields) else { return console }
+        if let node = fields["listen"], let text = reader.string(node, "console.listen") {
+            if ListenAddress(text) != nil {
+                console.listen = text
+            } else {
+                reader.report(node, "console.listen", "'\(text)' is not a numeric address and port (\"127.0.0.1:8480\", \"[::1]:8480\")")
+            }
+        }
+        if let node = fields["publicURL"], let text = reader.string(node, "console.publicURL") {
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false,
+               url.path.isEmpty || url.path == "/", url.query == nil, url.user == nil {
+                console.publicURL = text
+            } else {
+                reader.report(node, "console.publicURL", "'\(text)' is not an http or https origin (\"https://chorus.example.org\")")
+            }
+        }
+        console.database = fields["database"].flatMap { reader.string($0, "console.database") }
+        for (key, path) in [("sessionLifetime", "console.sessionLifetime"), ("idleTimeout", "console.idleTimeout")] {
+            guard let node = fields[key], let value = duration(node, path) else { continue }
+            if value < .seconds(60) || value > .seconds(30 * 24 * 3600) {
+                reader.report(node, path, "from 1 minute to 30 days")
+            } else if key == "sessionLifetime" {
+                console.sessionLifetime = value
+            } else {
+                console.idleTimeout = value
+            }
+        }
+        return console
     }
 
     // MARK: Values

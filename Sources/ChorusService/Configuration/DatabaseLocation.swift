@@ -58,19 +58,42 @@ public enum DatabaseLocation: Sendable {
         }
     }
 
+    /// Whom a command's connection is for, on the embedded cluster (a configured database's conninfo says
+    /// whom, whatever is asked).
+    public enum Identity: Sendable {
+        /// The cluster's owner: the superuser `chorus` (the pipeline, migrations, the operator's commands).
+        case owner
+        /// The person at the terminal: the PostgreSQL role of their operating-system user's name (peer
+        /// authentication) — a named reviewer — or, for the owner when they have no such role, the superuser.
+        case person
+    }
+
     /// Connects, first creating and starting the embedded cluster (and its database) when that is where
-    /// the database is. `notice` hears, once, that a server was created or started: it keeps running after
-    /// the command, and a person should know that.
-    public func connect(notice: (String) -> Void = { _ in }) throws -> Connection {
+    /// the database is and this user manages it. `notice` hears, once, that a server was created or started:
+    /// it keeps running after the command, and a person should know that.
+    public func connect(as identity: Identity = .owner, notice: (String) -> Void = { _ in }) throws -> Connection {
         switch self {
         case .server(let conninfo, _):
             return try Connection(conninfo)
         case .embedded(let cluster, let database):
+            guard cluster.isManagedByThisUser else {
+                // Someone else's cluster (the service's, on a shared machine): connect as oneself, or explain.
+                do {
+                    return try Connection(cluster.personConninfo(database: database))
+                } catch let error as PostgresError where error.kind == .connectionFailed {
+                    throw PostgresError(.connectionFailed, message: "the embedded cluster in \(cluster.directory.path) belongs to another "
+                        + "user, who starts it; on it you act as yourself, and an admin adds you with 'chorus reviewers add "
+                        + "\(Self.userName) --role editor' (\(error.message))")
+                }
+            }
             let keepsRunning = "it keeps running for the next commands ('chorus embedded stop' stops it)"
             switch try cluster.ensureRunning() {
             case .created: notice("created the embedded PostgreSQL cluster in \(cluster.directory.path) and started it; \(keepsRunning)")
             case .started: notice("started the embedded PostgreSQL cluster in \(cluster.directory.path); \(keepsRunning)")
             case .wasRunning: break
+            }
+            if identity == .person, let connection = try? Connection(cluster.personConninfo(database: database)) {
+                return connection
             }
             do {
                 return try Connection(cluster.conninfo(database: database))
@@ -90,16 +113,55 @@ public enum DatabaseLocation: Sendable {
         }
     }
 
-    /// Connects for work on the queue: ``connect(notice:)``, then ``prepareSchema(of:notice:)``.
-    public func open(notice: (String) -> Void = { _ in }) throws -> Connection {
-        let connection = try connect(notice: notice)
-        try prepareSchema(of: connection, notice: notice)
+    /// Connects for work on the queue: ``connect(as:notice:)``, then ``prepareSchema(of:notice:)`` — on the
+    /// embedded cluster through the owner's connection when the person at the terminal is someone else.
+    public func open(as identity: Identity = .owner, notice: (String) -> Void = { _ in }) throws -> Connection {
+        let connection = try connect(as: identity, notice: notice)
+        try prepareSchema(for: connection, notice: notice)
         return connection
     }
 
+    /// ``prepareSchema(of:notice:)`` for the work of `connection`: on the embedded cluster, when it is a
+    /// person's and this user manages the cluster, through an owner's connection (a person may not migrate).
+    public func prepareSchema(for connection: Connection, notice: (String) -> Void = { _ in }) throws {
+        if case .embedded(let cluster, _) = self, connection.user != cluster.superuser, cluster.isManagedByThisUser {
+            try prepareSchema(of: try connect(as: .owner, notice: notice), notice: notice)
+        } else {
+            try prepareSchema(of: connection, notice: notice)
+        }
+    }
+
+    /// The operating-system user's name (what peer authentication compares with the role).
+    public static var userName: String {
+        getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? String(geteuid())
+    }
+
+    /// Where the review console connects as its own role (`chorus_console`): the configured database with
+    /// that user, or the embedded cluster's owner socket (the console runs as the cluster's owner).
+    public func consoleConninfo() throws -> String {
+        switch self {
+        case .server(let conninfo, _):
+            return try ConnectionString.replacing(["user": EmbeddedPostgres.consoleRole], in: conninfo)
+        case .embedded(let cluster, let database):
+            return cluster.conninfo(database: database, user: EmbeddedPostgres.consoleRole)
+        }
+    }
+
+    /// Where the console checks a reviewer's password by logging in as them: the configured database, or the
+    /// embedded cluster's login database (the one place its pg_hba.conf asks for passwords).
+    public func loginConninfo(user: String, password: String) throws -> String {
+        switch self {
+        case .server(let conninfo, _):
+            return try ConnectionString.replacing(["user": user, "password": password], in: conninfo)
+        case .embedded(let cluster, _):
+            return try ConnectionString.replacing(["user": user, "password": password],
+                                                  in: cluster.personConninfo(database: EmbeddedPostgres.loginDatabase))
+        }
+    }
+
     /// Makes sure the schema is one this build works with, before a command uses the queue. The embedded
-    /// database is chorus's own: its schema is brought up to date here, and `notice` hears what was
-    /// applied. A configured database belongs to its operator: its schema is only checked, and one that is
+    /// database is chorus's own: its schema is brought up to date here (and the roles of Deploy/roles.sql
+    /// with it), and `notice` hears what was applied. A configured database belongs to its operator: its schema is only checked, and one that is
     /// behind is an error that says to run `chorus migrate`.
     /// - Throws: ``SchemaError`` (exit 78), ``PostgresError``.
     public func prepareSchema(of connection: Connection, notice: (String) -> Void = { _ in }) throws {
@@ -112,12 +174,18 @@ public enum DatabaseLocation: Sendable {
         if before > migrator.latestVersion {
             throw SchemaError.newerThanThisBuild(database: before, known: migrator.latestVersion)
         }
-        guard before < migrator.latestVersion else { return }
+        let people = ReviewerStore(connection: connection)
+        guard before < migrator.latestVersion else {
+            if try !people.rolesInstalled() { try people.installRoles() }
+            return
+        }
         // Concurrent commands take turns in `migrate`; whoever comes second finds nothing left to apply.
         let applied = try migrator.migrate(connection)
         if !applied.isEmpty {
             notice("brought the embedded database's schema from version \(before) to \(migrator.latestVersion) "
                    + "(applied " + applied.map { "\($0.version) \($0.name)" }.joined(separator: ", ") + ")")
         }
+        // The embedded cluster is chorus's own: its roles (Deploy/roles.sql) follow the schema.
+        try people.installRoles()
     }
 }

@@ -59,7 +59,8 @@ public struct Logger: Sendable {
         log(level, message, pairs: fields.sorted { $0.key < $1.key })
     }
 
-    private func log(_ level: Level, _ message: String, pairs: [(String, String)]) {
+    /// A line whose fields come in the order given (a component's own log callback).
+    public func log(_ level: Level, _ message: String, pairs: [(String, String)]) {
         guard level >= sink.minimumLevel else { return }
         var line = "level=\(level.rawValue) msg=\(JSONString.quoted(message))"
         for (key, value) in metadata { line += " \(key)=\(Self.formatted(value))" }

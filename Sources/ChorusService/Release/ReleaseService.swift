@@ -10,13 +10,13 @@ import Synchronization
 /// One instance at a time does it, like a source: the holder of the advisory lock
 /// `hashtextextended('chorus.release', 0)`, on the service's own connection; the others stand by and try
 /// every ``lockRetry``, taking over when the holder's connection closes. The holder waits — in `poll()` on
-/// its connection's socket, never a fixed sleep — until the first of: the next approved draft's not-before
-/// or the next delivery retry (``Wake/due``: `chorus.release_due()`, which also expires, then a
-/// ``Deliverer`` round); `chorus_outbox` (``Wake/released``: an approval released something — deliver it);
+/// its connection's socket, never a fixed sleep — until the first of: the next approved draft's not-before,
+/// the next expiry of a bundle with unreleased drafts, or the next delivery retry (``Wake/due``:
+/// `chorus.release_due()`, which also expires, then a ``Deliverer`` round); `chorus_outbox` (``Wake/released``: an approval released something — deliver it);
 /// `chorus_review` (``Wake/changed``: an approval or an update may have moved what is due when — one cheap
 /// query, coalesced over ``reviewCoalescing`` so that a busy pipeline does not cost a round per
-/// transaction); and at most ``safetyInterval`` between full rounds, which is when expiries take effect and
-/// a net for anything a notification missed.
+/// transaction); and at most ``safetyInterval`` between full rounds, a net for anything a notification
+/// missed.
 ///
 /// The thread blocks only in libpq and in publishers' attempts (each bounded by its timeout); it is not
 /// Swift's cooperative pool.
@@ -55,15 +55,17 @@ final class ReleaseService: Service, Sendable {
     private var isStopped: Bool { stopped.withLock { $0 } }
 
     /// Why the service woke up, which says what its round does.
-    enum Wake {
-        /// A due time came (a not-before, a retry, the safety interval), or the service just took the lock:
+    enum Wake: Equatable {
+        /// A due time came (a not-before, an expiry, a retry, the safety interval), or the service just took the lock:
         /// release what is due (and expire), then deliver.
         case due
         /// Something was released (`chorus_outbox`, e.g. by an approval): deliver it.
         case released
-        /// The queue changed (`chorus_review`: an approval, an update): only when something is due may have
-        /// moved. On a busy pipeline this comes with every transaction, so it costs one cheap query.
-        case changed
+        /// The queue changed (`chorus_review`: an approval, an update, new bundles): only when something is
+        /// due may have moved. On a busy pipeline this comes with every transaction, so it costs cheap
+        /// queries: approved drafts' not-before, and the expiry of the `bundles` the notifications named
+        /// (`nil`: they did not say which).
+        case changed(bundles: Set<Int>?)
     }
 
     /// The thread's loop; returns when stopped. Closing the connection releases the lock.
@@ -75,6 +77,7 @@ final class ReleaseService: Service, Sendable {
         var cache = PublisherCache()
         var wake = Wake.due
         var lastFullRound = ContinuousClock.now
+        var nextExpiry: ContinuousClock.Instant?
         daemonState.setReleaseRole(.standby)
         while !isStopped {
             do {
@@ -107,9 +110,9 @@ final class ReleaseService: Service, Sendable {
                     wake = .due
                 }
                 if wake == .due { lastFullRound = .now }
-                let next = try round(wake, on: active, cache: &cache)
+                let next = try round(wake, on: active, cache: &cache, nextExpiry: &nextExpiry)
                 backoff.reset()
-                // Expiries and anything a notification missed are caught at least every safety interval.
+                // Anything a notification missed is caught at least every safety interval.
                 let untilSafety = safetyInterval - lastFullRound.duration(to: .now)
                 wake = try waitForWork(on: active, until: min(next, untilSafety))
             } catch {
@@ -127,29 +130,64 @@ final class ReleaseService: Service, Sendable {
         daemonState.setReleaseRole(.standby)
     }
 
-    /// Does what `wake` calls for; returns how long until something may be due next.
-    private func round(_ wake: Wake, on connection: Connection, cache: inout PublisherCache) throws -> Duration {
+    /// Does what `wake` calls for; returns how long until something may be due next. `nextExpiry` is when
+    /// the next bundle with unreleased drafts expires, as the last full round found (a bundle opened since
+    /// expires hours later, long after the next full round).
+    private func round(_ wake: Wake, on connection: Connection, cache: inout PublisherCache,
+                       nextExpiry: inout ContinuousClock.Instant?) throws -> Duration {
         let configuration = settings.current.configuration
         let deliverer = Deliverer(publishers: cache.publishers(for: configuration), policy: configuration.delivery, claimant: instance)
         let release = ReleaseStore(connection: connection)
+        let notifier = ReviewerNotifier(configuration: configuration)
         var next = safetyInterval
+        // New bundles awaiting review come with chorus_review: their announcements go out in this round.
+        let noticed = try notifier.map { try queueNotices($0, on: connection) } ?? 0
         switch wake {
         case .due, .released:
             if wake == .due {
-                let released = try ReviewStore(connection: connection).releaseDue()
+                let review = ReviewStore(connection: connection)
+                // Expired first, on its own, so that the log says so; release_due would expire them as well.
+                let expired = try review.expireDue()
+                if expired > 0 { logger.info("expired", ["drafts": "\(expired)"]) }
+                let released = try review.releaseDue()
                 if released > 0 { logger.info("released", ["drafts": "\(released)"]) }
+                nextExpiry = try release.nextExpiryDelay().map { ContinuousClock.now + $0 }
             }
             // Woken by a release: what it released is minutes old at most; a due round looks further back.
-            let report = try deliverer.round(on: connection, recentOnly: wake == .released)
-            for attempt in report.attempts { log(attempt) }
-            if let retry = report.nextAttempt { next = min(next, retry) }
-            // A full round: more may be due at once.
-            if report.attempts.count >= Deliverer.claimsPerRound { next = .zero }
-        case .changed:
-            if let retry = try release.nextAttemptDelay(routes: deliverer.routes) { next = min(next, retry) }
+            try deliver(deliverer, on: connection, recentOnly: wake == .released, next: &next)
+        case .changed(let bundles):
+            if noticed > 0 {
+                try deliver(deliverer, on: connection, recentOnly: true, next: &next)
+            } else if let retry = try release.nextAttemptDelay(routes: deliverer.routes) {
+                next = min(next, retry)
+            }
+            // A bundle opened (or changed) since the last full round may expire before the next one.
+            if let expiry = try release.nextExpiryDelay(bundles: bundles.map { $0.sorted() }) {
+                let instant = ContinuousClock.now + expiry
+                nextExpiry = min(nextExpiry ?? instant, instant)
+            }
         }
         if let due = try release.nextReleaseDelay() { next = min(next, due) }
+        if let nextExpiry { next = min(next, max(.zero, ContinuousClock.now.duration(to: nextExpiry))) }
+        if let notifier, let due = try notifier.nextDelay(on: connection) { next = min(next, due) }
         return next
+    }
+
+    private func deliver(_ deliverer: Deliverer, on connection: Connection, recentOnly: Bool, next: inout Duration) throws {
+        let report = try deliverer.round(on: connection, recentOnly: recentOnly)
+        for attempt in report.attempts { log(attempt) }
+        if let retry = report.nextAttempt { next = min(next, retry) }
+        // A full round: more may be due at once.
+        if report.attempts.count >= Deliverer.claimsPerRound { next = .zero }
+    }
+
+    /// Queues the reviewers' notices due now; returns how many.
+    private func queueNotices(_ notifier: ReviewerNotifier, on connection: Connection) throws -> Int {
+        let queued = try notifier.queue(on: connection)
+        for notice in queued {
+            logger.info("reviewers notified", ["bundle.id": "\(notice.bundleID)", "notice": notice.kind.rawValue])
+        }
+        return queued.count
     }
 
     private func log(_ attempt: Deliverer.Attempt) {
@@ -177,17 +215,31 @@ final class ReleaseService: Service, Sendable {
         while !isStopped {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return .due }
-            let notifications = try wait(on: connection, for: remaining).filter { $0.senderPID != connection.backendPID }
+            var notifications = try wait(on: connection, for: remaining).filter { $0.senderPID != connection.backendPID }
             if released(notifications) { return .released }
             if !notifications.isEmpty {
                 let coalesced = min(deadline, ContinuousClock.now + reviewCoalescing)
                 while !isStopped, ContinuousClock.now < coalesced {
-                    if released(try wait(on: connection, for: ContinuousClock.now.duration(to: coalesced))) { return .released }
+                    let more = try wait(on: connection, for: ContinuousClock.now.duration(to: coalesced))
+                    if released(more) { return .released }
+                    notifications += more.filter { $0.senderPID != connection.backendPID }
                 }
-                return .changed
+                return .changed(bundles: Self.bundles(named: notifications))
             }
         }
         return .due
+    }
+
+    /// The bundle ids `chorus_review` notifications name (`12,13`), or `nil` when one names none (a
+    /// transaction too large to list them, a clean-up).
+    static func bundles(named notifications: [Postgres.Notification]) -> Set<Int>? {
+        var bundles: Set<Int> = []
+        for notification in notifications where notification.channel == QueueWriter.notificationChannel {
+            let ids = notification.payload.split(separator: ",").map { Int($0) }
+            guard !ids.isEmpty, !ids.contains(nil) else { return nil }
+            bundles.formUnion(ids.compactMap { $0 })
+        }
+        return bundles
     }
 
     /// Waits for notifications in slices, so that a stop is noticed within a quarter of a second.
@@ -217,7 +269,8 @@ private struct PublisherCache {
     private var cached: [any Publisher] = []
 
     mutating func publishers(for configuration: ChorusConfiguration) -> [any Publisher] {
-        if self.configuration?.webhooks != configuration.webhooks || self.configuration?.delivery != configuration.delivery {
+        if self.configuration?.webhooks != configuration.webhooks || self.configuration?.delivery != configuration.delivery
+            || self.configuration?.notifications != configuration.notifications {
             cached = configuration.publishers()
             self.configuration = configuration
         }

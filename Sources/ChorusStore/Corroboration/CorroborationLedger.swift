@@ -79,7 +79,7 @@ struct CorroborationLedger {
         let known = Array(entryByID.keys)
         // The open incidents of the reports' rules, kinds and countries — those a feed named only for reports
         // without a key of their own (``Corroboration/match(_:_:)``) —, those of the reports' incident keys,
-        // and those of the bundles the reports continue. Each part has its index (migration 8).
+        // and those of the bundles the reports continue. Each part has its index (migration 9).
         let rows = try connection.query("""
             SELECT c.id, c.rule_id, c.is_drill, c.kind, c.countries, c.place, c.lat, c.lon, c.incidents, c.state, c.certainty,
                    c.reports, c.origins, c.authorities, c.sources_required, c.first_seen_at, c.expires_at, c.bundle_id

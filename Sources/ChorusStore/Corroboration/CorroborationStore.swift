@@ -2,7 +2,7 @@ import ChorusCore
 import Foundation
 import Postgres
 
-/// Reads the held incidents and the evidence of corroborated bundles (migration 8): what `review list
+/// Reads the held incidents and the evidence of corroborated bundles (migration 9): what `review list
 /// --held`, `review show` and `chorus status` show. The writes are ``QueueWriter``'s.
 public struct CorroborationStore {
     /// The connection, used on the caller's thread.

@@ -9,6 +9,7 @@ public enum Migrations {
         lifecycle,
         guarantees,
         draftPhases,
+        console,
         corroboration,
     ]
 }

@@ -23,14 +23,26 @@ public struct ReleaseStore {
 
     /// How long until the next approved draft's not-before (the later of its bundle's and its own) comes,
     /// as the database's clock says; `nil` when no approved draft waits for a time. Cheap: it looks at
-    /// approved drafts only. (Approvals and updates are announced by NOTIFY; expiries need no precise
-    /// moment — nothing is released after `expires_at` whenever the state says so.)
+    /// approved drafts only, so it may run after every notification of a busy pipeline.
     public func nextReleaseDelay() throws -> Duration? {
         let seconds = try connection.query("""
             SELECT extract(epoch FROM min(greatest(b.not_before, d.not_before)) - now())::float8 AS seconds
             FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
             WHERE d.state = \(DraftState.approved.rawValue) AND NOT d.is_drill
               AND greatest(b.not_before, d.not_before) > now()
+            """).first?.decode("seconds", as: Double?.self)
+        return seconds.map(Self.duration(seconds:))
+    }
+
+    /// How long until the next bundle with drafts awaiting release expires — of `bundles`, or of all —, as
+    /// the database's clock says; `nil` when none will. Of all, it looks at every unreleased draft (as
+    /// `chorus.expire_due()` does): for a full round; of the bundles a notification names, it is cheap.
+    public func nextExpiryDelay(bundles: [Int]? = nil) throws -> Duration? {
+        let seconds = try connection.query("""
+            SELECT extract(epoch FROM min(b.expires_at) - now())::float8 AS seconds
+            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+            WHERE d.state = ANY(\(DraftState.unreleased.map(\.rawValue).sorted())) AND b.expires_at > now()
+              AND (\(bundles)::bigint[] IS NULL OR b.id = ANY(\(bundles)))
             """).first?.decode("seconds", as: Double?.self)
         return seconds.map(Self.duration(seconds:))
     }

@@ -203,17 +203,35 @@ public struct ReviewFilter: Sendable, Equatable {
     public var drill: Bool?
     /// At most this many bundles, newest first; 0 for all.
     public var limit: Int
+    /// Only bundles of this rule.
+    public var rule: String?
+    /// Only bundles with a draft of this participant (in ``state``, when given).
+    public var participant: String?
+    /// Only bundles with a draft in this language (in ``state``, when given).
+    public var language: String?
 
-    public init(state: DraftState? = .pending, drill: Bool? = nil, limit: Int = 50) {
+    public init(state: DraftState? = .pending, drill: Bool? = nil, limit: Int = 50, rule: String? = nil,
+                participant: String? = nil, language: String? = nil) {
         self.state = state
         self.drill = drill
         self.limit = limit
+        self.rule = rule
+        self.participant = participant
+        self.language = language
     }
 
     /// The states a bundle's drafts must include one of to be listed.
     public var states: Set<DraftState>? {
         state.map { $0 == .pending ? DraftState.awaitingReview : [$0] }
     }
+}
+
+/// What the queue's filters can choose from: the rules, participants and languages of the bundles that
+/// have drafts awaiting a reviewer.
+public struct FilterChoices: Sendable, Equatable {
+    public var rules: [String]
+    public var participants: [String]
+    public var languages: [String]
 }
 
 /// JSON for `--json` output and webhook bodies: sorted keys, RFC 3339 times.

@@ -22,12 +22,30 @@ public struct ReviewStore {
         let rows = try connection.query("""
             SELECT b.id FROM chorus.bundles b
             WHERE (\(filter.drill)::boolean IS NULL OR b.is_drill = \(filter.drill))
-              AND (\(states)::text[] IS NULL
-                   OR EXISTS (SELECT 1 FROM chorus.drafts d WHERE d.bundle_id = b.id AND d.state = ANY(\(states))))
+              AND (\(filter.rule)::text IS NULL OR b.rule_id = \(filter.rule))
+              AND ((\(states)::text[] IS NULL AND \(filter.participant)::text IS NULL AND \(filter.language)::text IS NULL)
+                   OR EXISTS (SELECT 1 FROM chorus.drafts d WHERE d.bundle_id = b.id
+                              AND (\(states)::text[] IS NULL OR d.state = ANY(\(states)))
+                              AND (\(filter.participant)::text IS NULL OR d.participant = \(filter.participant))
+                              AND (\(filter.language)::text IS NULL OR d.language = \(filter.language))))
             ORDER BY b.created_at DESC, b.id DESC
             LIMIT \(filter.limit > 0 ? filter.limit : nil)
             """).rows
         return try summaries(of: try rows.map { try $0.decode("id", as: Int.self) })
+    }
+
+    /// The rules, participants and languages of the bundles with drafts awaiting a reviewer (the console's
+    /// filters).
+    public func filterChoices() throws -> FilterChoices {
+        let awaiting = DraftState.awaitingReview.map(\.rawValue).sorted()
+        let row = try connection.query("""
+            SELECT ARRAY(SELECT DISTINCT b.rule_id FROM chorus.bundles b JOIN chorus.drafts d ON d.bundle_id = b.id
+                         WHERE d.state = ANY(\(awaiting)) ORDER BY 1) AS rules,
+                   ARRAY(SELECT DISTINCT participant FROM chorus.drafts WHERE state = ANY(\(awaiting)) ORDER BY 1) AS participants,
+                   ARRAY(SELECT DISTINCT language FROM chorus.drafts WHERE state = ANY(\(awaiting)) ORDER BY 1) AS languages
+            """).first
+        return FilterChoices(rules: try row?.decode("rules") ?? [], participants: try row?.decode("participants") ?? [],
+                             languages: try row?.decode("languages") ?? [])
     }
 
     /// Summaries of `ids`, in that order (ids that do not exist are left out).
@@ -198,7 +216,8 @@ public struct ReviewStore {
     }
 
     /// A new revision of a draft's text, measured here as its channel counts (ChorusCore's `TextMeasure`);
-    /// the database puts it in `needs_edit` when it is over the limit. Returns the draft as it is now.
+    /// the database puts it in `needs_edit` when it is over the limit. A drill draft's new text keeps the
+    /// drill marker. Returns the draft as it is now.
     @discardableResult
     /// A text holding a control character other than tab and line breaks is refused here, with the
     /// character named (the database refuses it too; U+0000 could not even be sent).
@@ -210,6 +229,8 @@ public struct ReviewStore {
             throw ReviewError(.invalid, "the new text holds the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code); only tab and line breaks are allowed")
         }
         let current = try draft(id)
+        // An edit of a drill draft keeps its drill marker, whether the editor kept it or not.
+        let text = current.isDrill ? DraftRevision.keepingDrillMarker(text, language: current.language).text : text
         let length = current.channel.length(of: text)
         try ReviewError.mapping {
             _ = try connection.query("""

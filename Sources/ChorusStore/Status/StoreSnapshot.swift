@@ -33,7 +33,7 @@ public struct StoreSnapshot: Sendable {
     public var bundles = 0
     public var rejectedInputs = 0
     public var lastRejection: String?
-    /// Incidents held until corroborated (migration 8), `nil` before it.
+    /// Incidents held until corroborated (migration 9), `nil` before it.
     public var held: HeldSummary?
 
     /// Reads everything; a schema not created yet gives the server and nothing else.

@@ -14,7 +14,7 @@ extension Migrations {
     /// Drill bundles and exercise events removed by `chorus.clear_drills` take their corroboration rows with
     /// them (cascading foreign keys: a corroborated incident goes with its bundle, a held one with the report
     /// that opened it), so that function is not redefined here.
-    public static let corroboration = Migration(version: 8, name: "corroboration", sql: """
+    public static let corroboration = Migration(version: 9, name: "corroboration", sql: """
         CREATE TABLE chorus.corroborations (
             id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             rule_id          text NOT NULL,

@@ -2,24 +2,28 @@ import ChorusCore
 import ChorusStore
 import Foundation
 import Postgres
-import TestSupport
 
 /// A migrated database with the roles of Deploy/roles.sql, the jerusalem-2017 scenario queued as a drill
 /// and as a live incident, and connections acting as reviewers and as the daemon.
-struct ReviewFixture {
-    static let repository = Repository.root
-    static let reviewers = ["chorus_test_alice", "chorus_test_bob"]
-    static let daemon = "chorus_test_daemon"
+public struct ReviewFixture {
+    public static let repository = Repository.root
+    public static let reviewers = ["chorus_test_alice", "chorus_test_bob"]
+    public static let daemon = "chorus_test_daemon"
 
-    let conninfo: String
+    public let conninfo: String
     /// The owner's (superuser's) connection.
-    let owner: Connection
-    let ruleSet: RuleSet
-    let drillBundle: Int
-    let liveBundle: Int
+    public let owner: Connection
+    public let ruleSet: RuleSet
+    public let drillBundle: Int
+    public let liveBundle: Int
 
-    init() throws {
-        conninfo = try TestPostgres.makeDatabase()
+    public init() throws {
+        try self.init(conninfo: try TestPostgres.makeDatabase())
+    }
+
+    /// The fixture in the empty database at `conninfo`, whose user is a superuser (the benchmark's cluster).
+    public init(conninfo: String) throws {
+        self.conninfo = conninfo
         owner = try Connection(conninfo)
         try Migrator().migrate(owner)
         try Self.installRoles(on: owner)
@@ -53,33 +57,38 @@ struct ReviewFixture {
     }
 
     /// A connection whose session user is `role` (the audit's actor).
-    func connect(as role: String) throws -> Connection {
+    public func connect(as role: String) throws -> Connection {
         try Self.connect(conninfo, as: role)
     }
 
     /// A connection to `conninfo` whose session user is `role`.
-    static func connect(_ conninfo: String, as role: String) throws -> Connection {
+    public static func connect(_ conninfo: String, as role: String) throws -> Connection {
         let connection = try Connection(conninfo)
         try connection.execute("SET SESSION AUTHORIZATION \(identifier: role)")
         return connection
     }
 
-    func store(as role: String) throws -> ReviewStore { ReviewStore(connection: try connect(as: role)) }
+    public func store(as role: String) throws -> ReviewStore { ReviewStore(connection: try connect(as: role)) }
 
-    /// Runs Deploy/roles.sql, then creates the test's login roles.
-    static func installRoles(on connection: Connection) throws {
+    /// Roles are the cluster's: one test at a time changes them.
+    public static var rolesLock: NSLock { TestPostgres.rolesLock }
+
+    /// Runs Deploy/roles.sql, then creates the test's login roles (editors: they write new revisions too).
+    public static func installRoles(on connection: Connection) throws {
         try DeployRoles.install(on: connection)
-        for (role, group) in reviewers.map({ ($0, "chorus_reviewer") }) + [(daemon, "chorus_daemon")] {
-            try DeployRoles.createLogin(role, in: group, on: connection)
+        try rolesLock.withLock {
+            for (role, group) in reviewers.map({ ($0, "chorus_editor") }) + [(daemon, "chorus_daemon")] {
+                try DeployRoles.createLogin(role, in: group, on: connection)
+            }
         }
     }
 
-    func count(_ query: Query) throws -> Int {
+    public func count(_ query: Query) throws -> Int {
         try owner.query(query).first?.decode(0, as: Int.self) ?? -1
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
