@@ -23,7 +23,7 @@ let package = Package(
         // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
         .target(name: "ChorusCore"),
         // Parsers for feed formats and the sources that deliver documents.
-        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "Postgres"]),
+        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres"]),
         // Migrations and the queue: pipeline writes, review operations, audit.
         .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
         // The review console: pages, sessions and live updates, on ChorusHTTP.

@@ -190,6 +190,100 @@ enum DaemonBench {
                   (Double(count) / seconds).grouped, baseline: "\(documents.count) documents in \(seconds.twoDecimals) s")
     }
 
+    // MARK: Backlog
+
+    /// Issue 17's memory figures, both with events the shipped rules draft for (many drafts each):
+    /// the daemon's peak resident memory while it works off a 10,000-line backlog written before it started,
+    /// and `chorus ingest`'s for a 1,000-event document — against the 64 MB target and the idle daemon.
+    static func backlog(cluster: EmbeddedPostgres, database: String, rules: URL, workspace: URL, quick: Bool,
+                        into table: inout ReportTable) throws {
+        let chorus = try executable()
+        let conninfo = cluster.conninfo(database: database)
+        let counter = try Connection(conninfo)
+        func stored(_ prefix: String) throws -> Int {
+            try counter.query("SELECT count(*) AS n FROM chorus.events WHERE event_id LIKE \(prefix + "%")").first?
+                .decode("n", as: Int.self) ?? 0
+        }
+        let lines = quick ? 2_000 : 10_000
+        let feed = workspace.appendingPathComponent("backlog.jsonl")
+        var data = Data()
+        for index in 0..<lines { data.append(Data((try backlogEvent("backlog", index).jsonLine() + "\n").utf8)) }
+        try data.write(to: feed)
+        var peak = 0
+        do {
+            let daemon = try DaemonProcess.start(chorus: chorus, conninfo: conninfo, rules: rules, workspace: workspace,
+                                                 feed: feed, name: "backlog")
+            defer { daemon.stop() }
+            let deadline = Date().addingTimeInterval(quick ? 300 : 1_800)
+            while try stored("backlog-") < lines {
+                guard Date() < deadline else { throw BenchError("the daemon stored \(try stored("backlog-")) of \(lines) backlog events in time") }
+                peak = max(peak, daemon.peakResidentKilobytes())
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            peak = max(peak, daemon.peakResidentKilobytes())
+        }
+        let idleFeed = workspace.appendingPathComponent("idle.jsonl")
+        _ = FileManager.default.createFile(atPath: idleFeed.path, contents: nil)
+        let idleKilobytes: Int
+        do {
+            let idle = try DaemonProcess.start(chorus: chorus, conninfo: conninfo, rules: rules, workspace: workspace,
+                                               feed: idleFeed, name: "idle")
+            defer { idle.stop() }
+            Thread.sleep(forTimeInterval: 1)
+            idleKilobytes = idle.residentKilobytes()
+        }
+        let drafts = try counter.query("""
+            SELECT count(*) AS n FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+            JOIN chorus.events e ON e.id = b.event_id WHERE e.event_id LIKE 'backlog-%'
+            """).first?.decode("n", as: Int.self) ?? 0
+        table.add("memory", "peak RSS working off a \(lines.grouped)-line backlog (\(data.count / 1_048_576) MB, \(drafts / lines) drafts an event; target < 64 MB)",
+                  "\(peak / 1024) MB", baseline: "idle after start \(idleKilobytes / 1024) MB",
+                  ratio: "\((Double(peak) / Double(max(idleKilobytes, 1))).twoDecimals)× idle")
+
+        let count = 1_000
+        let document = workspace.appendingPathComponent("ingest.jsonl")
+        var ingest = Data()
+        for index in 0..<count { ingest.append(Data((try backlogEvent("ingest", index).jsonLine() + "\n").utf8)) }
+        try ingest.write(to: document)
+        let ingestPeak = try peakKilobytes(of: chorus, ["ingest", document.path, "--database", conninfo, "--rules", rules.path])
+        guard try stored("ingest-") == count else { throw BenchError("chorus ingest stored \(try stored("ingest-")) of \(count) events") }
+        table.add("memory", "peak RSS of `chorus ingest` of \(count.grouped) events (\(drafts / lines) drafts each; target < 64 MB)",
+                  "\(ingestPeak / 1024) MB", baseline: "idle daemon \(idleKilobytes / 1024) MB",
+                  ratio: "\((Double(ingestPeak) / Double(max(idleKilobytes, 1))).twoDecimals)× idle")
+    }
+
+    /// An event of `prefix` that the shipped rules draft for (a severe attack in Israel, distinct incidents).
+    static func backlogEvent(_ prefix: String, _ index: Int) -> Event {
+        let sent = Date(timeIntervalSince1970: 1_780_000_000 + Double(index))
+        return Event(id: "\(prefix)-\(index)", kind: "terror_attack", incident: "\(prefix)-incident-\(index)", sentAt: sent,
+                     occurredAt: sent, countries: ["IL"], place: "Jerusalem", severity: .severe, certainty: .observed,
+                     fatalities: 3, injured: 10, headline: ["en": "Attack \(index)"])
+    }
+
+    /// Runs `executable` with `arguments` to its end; its peak resident set (`ru_maxrss` from `wait4`), in kB.
+    static func peakKilobytes(of executable: URL, _ arguments: [String]) throws -> Int {
+        var pid: pid_t = 0
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        guard posix_spawn(&pid, executable.path, &actions, nil, argv, environ) == 0 else {
+            throw BenchError("cannot start \(executable.path)")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw BenchError("wait4 failed") }
+        }
+        // 65 (an item rejected) would still have measured the run; anything else is a failed run.
+        let code = (status >> 8) & 0xff
+        guard status & 0x7f == 0, code == 0 else { throw BenchError("\(executable.lastPathComponent) \(arguments.first ?? "") exited with \(status)") }
+        return Int(usage.ru_maxrss)
+    }
+
     // MARK: Start-up
 
     static func startUp(chorus: URL, conninfo: String, rules: URL, workspace: URL, quick: Bool,

@@ -4,19 +4,19 @@ import Postgres
 
 // chorus-bench: the figures of PRODUCT.md §9, each against a baseline measured in the same run.
 //
-//     swift run -c release chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,release,console] [--rules DIR] [--news-documents DIR]
+//     swift run -c release chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR]
 //
 // Inputs are generated from fixed seeds; the database is a private cluster in a temporary directory,
 // durable (fsync on) like a production one, stopped and removed at the end.
 
 struct BenchOptions {
     var quick = false
-    var sections: Set<String> = ["matching", "news", "postgres", "pipeline", "daemon", "release", "console"]
+    var sections: Set<String> = ["matching", "news", "postgres", "pipeline", "daemon", "backlog", "release", "console"]
     var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
     /// Write the generated day of news as EMM documents here, and measure nothing.
     var newsDocuments: URL?
 
-    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,release,console] [--rules DIR] [--news-documents DIR]"
+    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR]"
 
     init(_ arguments: [String]) throws {
         var words = arguments[...]
@@ -76,7 +76,7 @@ func runBenchmarks(_ options: BenchOptions) throws {
         defer { try? FileManager.default.removeItem(at: workspace) }
         try NewsBench.run(rules: options.rules, workspace: workspace, quick: options.quick, into: &table)
     }
-    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "news", "release", "console"]) {
+    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "news", "backlog", "release", "console"]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"))
@@ -113,6 +113,14 @@ func runBenchmarks(_ options: BenchOptions) throws {
             try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
             try DaemonBench.run(cluster: cluster, database: "chorus_daemon_bench", rules: options.rules.standardizedFileURL,
                                 workspace: workspace, quick: options.quick, into: &table)
+        }
+        if options.sections.contains("backlog") {
+            try connection.execute("CREATE DATABASE chorus_backlog_bench")
+            try Migrator().migrate(try Connection(cluster.conninfo(database: "chorus_backlog_bench")))
+            let workspace = directory.appendingPathComponent("backlog", isDirectory: true)
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+            try DaemonBench.backlog(cluster: cluster, database: "chorus_backlog_bench", rules: options.rules.standardizedFileURL,
+                                    workspace: workspace, quick: options.quick, into: &table)
         }
         if options.sections.contains("release") {
             try connection.execute("CREATE DATABASE chorus_release_bench")

@@ -111,7 +111,7 @@ struct CommandLineTests {
         let typo = Self.run(["status", "--config", file.path])
         #expect(typo.0 == .configuration)
         #expect(typo.2 == "Error: \(file.path):2:3: unknown field 'databse' (did you mean 'database'?); "
-                + "allowed: database, rules, sources, batch, webhooks, delivery, console, notifications\n")
+                + "allowed: database, rules, sources, batch, webhooks, delivery, maxConnections, console, notifications\n")
 
         try "{ database: 'host=/tmp', ".write(to: file, atomically: true, encoding: .utf8)
         let syntax = Self.run(["status", "--config", file.path])

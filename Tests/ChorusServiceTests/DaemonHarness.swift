@@ -146,6 +146,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        SpawnedProcesses.started(process.processIdentifier)
         try handle.close()
     }
 
@@ -160,6 +161,7 @@ final class DaemonProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning { return nil }
+        SpawnedProcesses.ended(process.processIdentifier)
         return process.terminationStatus
     }
 
@@ -175,5 +177,8 @@ final class DaemonProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        SpawnedProcesses.ended(process.processIdentifier)
     }
+
+    deinit { stop() }
 }

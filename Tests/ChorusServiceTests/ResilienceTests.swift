@@ -35,6 +35,9 @@ struct ResilienceTests {
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
         #expect(!daemon.log.contains("password"))
+        // A restart is passing trouble: reconnects are warnings, never errors (issue 17).
+        let errors = daemon.log.split(separator: "\n").filter { $0.contains("level=error") }
+        #expect(errors.isEmpty, "\(errors)")
     }
 
     @Test func twoDaemonsOneKilledTheOtherTakesOverWithoutLossOrDuplicate() throws {

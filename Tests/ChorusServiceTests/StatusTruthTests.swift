@@ -90,4 +90,32 @@ struct StatusTruthTests {
         #expect(outcome.standardOutput.contains("Embedded:  not running"), "\(outcome.standardOutput)")
         #expect(outcome.standardError.hasPrefix("Error: the embedded cluster in "), "\(outcome.standardError)")
     }
+
+    /// Issue 17, finding 4, through the real binary: the spellings that used to leak (a tab before '=', an
+    /// escaped space, an '@' or a '/' in a URL's password) appear neither in `chorus status` (which exits 69:
+    /// the database is unreachable) nor in the daemon's `starting` line and its waiting warning.
+    @Test(arguments: ["host=/nonexistent/chorus password\t=s3cretTab dbname=q", "host=/nonexistent/chorus password=Esc\\ s3cretEsc dbname=q",
+                      "postgres://u:p@ss3cretAt@db.invalid/q?connect_timeout=2", "postgres://u:pa/ss3cretSlash@db.invalid/q?connect_timeout=2"])
+    func noSpellingOfAPasswordIsShown(conninfo: String) throws {
+        let secrets = ["s3cretTab", "s3cretEsc", "ss3cretAt", "ss3cretSlash"]
+        let status = try ChorusProcess.run(["status", "--database", conninfo])
+        #expect(status.status == 69, "\(status.standardOutput)\(status.standardError)")
+        for secret in secrets {
+            #expect(!status.standardOutput.contains(secret) && !status.standardError.contains(secret),
+                    "\(status.standardOutput)\(status.standardError)")
+        }
+        let harness = try DaemonHarness()
+        let configuration = try String(contentsOf: harness.configurationFile, encoding: .utf8)
+        let escaped = conninfo.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+        try configuration.replacingOccurrences(of: harness.conninfo.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""),
+                                               with: escaped)
+            .write(to: harness.configurationFile, atomically: true, encoding: .utf8)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("database not reachable at start-up", timeout: 60), "\(daemon.log.suffix(2000))")
+        #expect(daemon.waitForLog("msg=\"starting\"", timeout: 60), "\(daemon.log.suffix(2000))")
+        for secret in secrets {
+            #expect(!daemon.log.contains(secret), "\(daemon.log.suffix(2000))")
+        }
+    }
 }

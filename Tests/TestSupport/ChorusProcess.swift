@@ -40,6 +40,8 @@ public enum ChorusProcess {
         process.standardError = errors
         process.standardInput = standardInput
         try process.run()
+        SpawnedProcesses.started(process.processIdentifier)
+        defer { SpawnedProcesses.ended(process.processIdentifier) }
         if let input { standardInput.fileHandleForWriting.write(input) }
         try standardInput.fileHandleForWriting.close()
         // Read both pipes while the process runs, so that neither fills up and blocks it.
@@ -109,6 +111,7 @@ extension ChorusProcess {
             process.standardError = errorPipe
             process.standardInput = FileHandle.nullDevice
             try process.run()
+            SpawnedProcesses.started(process.processIdentifier)
             for (pipe, isError) in [(outputPipe, false), (errorPipe, true)] {
                 done.enter()
                 let handle = pipe.fileHandleForReading
@@ -161,7 +164,17 @@ extension ChorusProcess {
                 throw ChorusProcessError(message: "chorus \(process.arguments?.joined(separator: " ") ?? "") did not end in \(Int(timeout)) s")
             }
             process.waitUntilExit()
+            SpawnedProcesses.ended(process.processIdentifier)
             return Outcome(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+        }
+
+        /// A test that ended without stopping it (it threw, an expectation failed first) leaves nothing running.
+        deinit {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            SpawnedProcesses.ended(process.processIdentifier)
         }
     }
 

@@ -72,6 +72,7 @@ public enum TestPostgres {
 
     private static func removeRoot() {
         guard case .success(let root) = root else { return }
+        SpawnedProcesses.killAll()
         removeTree(root)
     }
 
@@ -85,6 +86,8 @@ public enum TestPostgres {
             let ownerFile = directory.appendingPathComponent("owner.pid")
             guard let text = try? String(contentsOf: ownerFile, encoding: .utf8), let pid = Int32(text),
                   pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            // A daemon the crashed run started must not outlive it (nor keep its cluster busy).
+            SpawnedProcesses.killProcesses(under: directory)
             removeTree(directory)
         }
     }

@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusStore
 import Foundation
 import Postgres
 
@@ -6,12 +7,14 @@ import Postgres
 /// Chorus, and each row is claimed with `FOR UPDATE SKIP LOCKED`, so several instances share the inbox
 /// without taking the same row.
 ///
-/// A claim is a transaction on the source's own connection that stays open until ``acknowledge(_:)``,
-/// which marks the row processed (with its outcome) and commits. The consumer's own transaction (events,
-/// drafts) commits on another connection just before; a crash between the two commits leaves the row
-/// unprocessed, so it is delivered again — at least once, and the queue's unique keys
-/// (source, event id, version) make the repeat a no-op. A delivery that is never acknowledged (the
-/// consumer failed) is released by the next ``next()``: the row goes back to the inbox.
+/// Every inbox source of a daemon shares one ``InboxHub``: one listening connection for all of them, and a
+/// bounded number of connections for claims. A claim is a transaction on a connection lent by the hub
+/// that stays open until ``acknowledge(_:)``, which marks the row processed (with its outcome), commits and
+/// gives the connection back. The consumer's own transaction (events, drafts) commits on another
+/// connection just before; a crash between the two commits leaves the row unprocessed, so it is delivered
+/// again — at least once, and the queue's unique keys (source, event id, version) make the repeat a no-op.
+/// A delivery that is never acknowledged (the consumer failed) is released by the next ``next()``: the row
+/// goes back to the inbox. A source without rows holds no connection: it waits for the hub's doorbell.
 ///
 /// Rows belong to this source when their `source` column equals its name. A document larger than the
 /// parser's limit is rejected without being fetched. The cursor (`{"id": N}`) only records the last row
@@ -20,12 +23,14 @@ public actor InboxSource: Source {
     /// The feed's name: rows whose `source` column equals it are this source's.
     public nonisolated let name: String
     /// The channel the inbox trigger notifies.
-    public static let channel = "chorus_inbox"
+    public static let channel = InboxStore.channel
 
-    private let client: PostgresClient
+    private let hub: InboxHub
     private let parser: FeedParser
     private let pollInterval: Duration
-    private var listening = false
+    private let doorbell: Doorbell
+    private let registration: Int
+    private var lent: PostgresClient?
     private var claimed: Int64?
     private var lastError: String?
     private var lastSuccess: Date?
@@ -35,115 +40,88 @@ public actor InboxSource: Source {
     }
 
     /// - Parameters:
-    ///   - client: a client of the source's own (a claim holds its connection's transaction open).
-    ///   - pollInterval: how long to wait for a notification before looking anyway (a safety net).
-    public init(name: String, client: PostgresClient, parser: FeedParser, pollInterval: Duration = .seconds(5)) {
+    ///   - hub: what the daemon's inbox sources share (the listening connection, the claim connections).
+    ///   - pollInterval: how long to wait for the hub's doorbell before looking anyway (a safety net: the hub
+    ///     itself looks at every source's rows every ``InboxHub/refreshInterval``).
+    public init(name: String, hub: InboxHub, parser: FeedParser, pollInterval: Duration = .seconds(60)) {
         self.name = name
-        self.client = client
+        self.hub = hub
         self.parser = parser
         self.pollInterval = pollInterval
+        let doorbell = Doorbell()
+        self.doorbell = doorbell
+        registration = hub.register(name, doorbell: doorbell)
     }
 
-    /// Claims the next unprocessed row, waiting for a notification while there is none.
+    /// Claims the next unprocessed row, waiting for the doorbell while there is none.
     public func next() async throws -> SourceDelivery? {
         try await release()
         while !Task.isCancelled {
-            let row: ClaimedRow?
+            let client = try await hub.lease()
+            let row: InboxStore.ClaimedRow?
             do {
-                row = try await claim()
+                let name = self.name
+                let limit = parser.options.maximumDocumentBytes
+                row = try await client.withConnection { connection in
+                    try InboxStore.claim(source: name, maximumDocumentBytes: limit, on: connection)
+                }
             } catch {
+                await hub.giveBack(client)
                 lastError = "\(error)"
                 throw error
             }
             if let row {
+                lent = client
                 claimed = row.id
                 lastError = nil
                 lastSuccess = Date()
                 return try delivery(for: row)
             }
-            // Bounded waits, so that cancellation is noticed within a second; each is a poll() on the socket.
-            let wait = min(pollInterval, .seconds(1))
-            _ = try await client.withConnection { connection in try connection.waitForNotifications(timeout: wait) }
+            await hub.giveBack(client)
+            await doorbell.wait(timeout: pollInterval)
         }
         return nil
     }
 
-    /// Marks the claimed row processed with its outcome and commits the claim.
+    /// Marks the claimed row processed with its outcome, commits the claim and gives the connection back.
     public func acknowledge(_ delivery: SourceDelivery) async throws {
-        guard let id = claimed, delivery.origin == Self.origin(id) else { return }
-        let outcome = delivery.result.isRejectedEntirely ? "rejected" : delivery.result.rejections.isEmpty ? "accepted" : "partial"
-        _ = try await client.withConnection { connection in
-            try connection.execute("UPDATE chorus.inbox SET processed_at = now(), outcome = \(outcome) WHERE id = \(id)")
-            try connection.executeScript("COMMIT")
-        }
+        guard let id = claimed, let client = lent, delivery.origin == Self.origin(id) else { return }
+        let outcome: InboxStore.Outcome = delivery.result.isRejectedEntirely ? .rejected : delivery.result.rejections.isEmpty ? .accepted : .partial
+        _ = try await client.withConnection { connection in try InboxStore.markProcessed(id, outcome: outcome, on: connection) }
         claimed = nil
+        lent = nil
+        await hub.giveBack(client)
     }
 
-    /// Rows of this source not yet processed (claimed ones included), and the last failure.
+    /// Rows of this source not yet processed (claimed ones included) at the hub's last count, and the last failure.
     public func status() async -> SourceStatus {
-        let name = self.name
-        let count: Int? = try? await client.withConnection { connection in
-            try connection.query(
-                "SELECT count(*)::int8 AS n FROM chorus.inbox WHERE processed_at IS NULL AND source = \(name)"
-            ).first?.decode("n", as: Int.self)
-        }
-        return SourceStatus(backlog: count, backlogUnit: "rows", lastError: lastError, lastSuccess: lastSuccess)
+        SourceStatus(backlog: hub.backlog(of: name), backlogUnit: "rows", lastError: lastError ?? hub.listenerError,
+                     lastSuccess: lastSuccess)
     }
 
-    /// Gives up an unacknowledged claim (the row goes back to the inbox) and closes the connection.
+    /// Gives up an unacknowledged claim (the row goes back to the inbox) and leaves the hub.
     public func close() async {
         try? await release()
-        await client.close()
+        await hub.unregister(name, token: registration)
     }
 
-    /// Gives up an unacknowledged claim: the row goes back to the inbox.
+    /// Gives up an unacknowledged claim: the row goes back to the inbox, the connection to the hub.
     public func release() async throws {
-        guard claimed != nil else { return }
+        guard claimed != nil, let client = lent else { return }
         claimed = nil
-        try await client.withConnection { connection in try connection.executeScript("ROLLBACK") }
-    }
-
-    private struct ClaimedRow: Sendable {
-        var id: Int64
-        var format: String
-        var document: String?
-        var size: Int
-    }
-
-    private func claim() async throws -> ClaimedRow? {
-        let name = self.name
-        let limit = parser.options.maximumDocumentBytes
-        let subscribe = !listening
-        let row = try await client.withConnection { connection -> ClaimedRow? in
-            if subscribe { try connection.listen(InboxSource.channel) }
-            try connection.executeScript("BEGIN")
-            do {
-                let result = try connection.query("""
-                    SELECT id, format, octet_length(document)::int8 AS size,
-                           CASE WHEN octet_length(document) <= \(limit) THEN document END AS document
-                    FROM chorus.inbox
-                    WHERE processed_at IS NULL AND source = \(name)
-                    ORDER BY id
-                    LIMIT 1
-                    FOR UPDATE SKIP LOCKED
-                    """)
-                guard let first = result.first else {
-                    try connection.executeScript("ROLLBACK")
-                    return nil
-                }
-                return ClaimedRow(
-                    id: try first.decode("id", as: Int64.self), format: try first.decode("format", as: String.self),
-                    document: try first.decode("document", as: String?.self), size: try first.decode("size", as: Int.self))
-            } catch {
-                if connection.isConnected { try? connection.executeScript("ROLLBACK") }
-                throw error
-            }
+        lent = nil
+        do {
+            try await client.withConnection { connection in try connection.executeScript("ROLLBACK") }
+        } catch {
+            // No transaction may stay open on a connection given back: a fresh one next time.
+            await client.close()
+            await hub.giveBack(client)
+            throw error
         }
-        listening = true
-        return row
+        await hub.giveBack(client)
     }
 
-    private func delivery(for row: ClaimedRow) throws -> SourceDelivery {
+    private func delivery(for row: InboxStore.ClaimedRow) throws -> SourceDelivery {
         let limit = parser.options.maximumDocumentBytes
         let data = row.document.map { Data($0.utf8) } ?? Data()
         let result: ParseResult

@@ -65,6 +65,16 @@ public struct ChorusConfiguration: Sendable, Equatable {
     public var notifications = NotificationConfiguration()
     /// How deliveries are retried.
     public var delivery = DeliveryPolicy()
+    /// The most connections `chorus run` opens to the database at once (``fixedConnections`` of its own and
+    /// the rest for inbox claims), however many sources it has.
+    public var maximumConnections = ChorusConfiguration.defaultMaximumConnections
+    /// The daemon's connections that do not depend on its sources: the source locks, the writer, the cursor
+    /// reader, the heartbeat, the release service, and the inbox sources' one listening connection.
+    public static let fixedConnections = 6
+    /// `maxConnections` when the file does not say.
+    public static let defaultMaximumConnections = 10
+    /// Connections inbox sources may use for claims at once.
+    public var inboxClaimConnections: Int { max(1, maximumConnections - Self.fixedConnections) }
     /// The file this configuration was read from (`nil` when there was none).
     public var file: URL?
 

@@ -7,7 +7,7 @@ import Foundation
 /// rules directory — so that every problem carries its line and column, unknown fields are named as in
 /// every other file chorus reads, and all problems are reported at once.
 struct ConfigurationReader {
-    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "console", "notifications"]
+    static let fields = ["database", "rules", "sources", "batch", "webhooks", "delivery", "maxConnections", "console", "notifications"]
     static let notificationFields = ["webhook", "remindAfter", "warnBefore"]
     static let consoleFields = ["listen", "publicURL", "database", "sessionLifetime", "idleTimeout"]
     static let sourceFields = ["name", "type", "format", "location", "pollInterval", "defaultCountries", "maxLines", "timeout"]
@@ -74,6 +74,10 @@ struct ConfigurationReader {
             }
         }
         if let node = fields["delivery"] { configuration.delivery = delivery(node) }
+        let least = ChorusConfiguration.fixedConnections + 1
+        if let node = fields["maxConnections"], let value = wholeNumber(node, "maxConnections", in: least...10_000) {
+            configuration.maximumConnections = value
+        }
         if let node = fields["notifications"] { configuration.notifications = notifications(node) }
         return configuration
     }

@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusFeeds
 import ChorusStore
 import Foundation
 import Postgres
@@ -106,8 +107,9 @@ public final class Daemon: Sendable {
         let committer = GroupCommitter(client: PostgresClient(conninfo: conninfo, label: "writer"),
                                        limits: settings.configuration.batch, daemonState: daemonState, logger: logger)
         let reader = PostgresClient(conninfo: conninfo, label: "reader")
+        let inbox = InboxHub(conninfo: conninfo, maximumClaims: settings.configuration.inboxClaimConnections)
         let environment = SourceWorker.Environment(
-            locks: locks, committer: committer, reader: reader, conninfo: conninfo, settings: box,
+            locks: locks, committer: committer, reader: reader, inbox: inbox, settings: box,
             daemonState: daemonState, logger: logger)
         let supervisor = SourceSupervisor(environment: environment, workingDirectory: options.workingDirectory) { [daemonState, notifier, logger] in
             // READY=1 once the source workers run.
@@ -135,7 +137,7 @@ public final class Daemon: Sendable {
                     shutdown.fire()
                     return
                 case .reload:
-                    await Self.reload(options: options, box: box, committer: committer, supervisor: supervisor,
+                    await Self.reload(options: options, box: box, committer: committer, inbox: inbox, supervisor: supervisor,
                                       notifier: notifier, daemonState: daemonState, logger: logger)
                 }
             }
@@ -184,7 +186,7 @@ public final class Daemon: Sendable {
     /// SIGHUP: validate the new configuration and rules first; a bad set is refused and the old one kept.
     /// Nothing already drafted is drafted again: events are keyed in the database and cursors only move on.
     static func reload(
-        options: Options, box: SettingsBox, committer: GroupCommitter, supervisor: SourceSupervisor,
+        options: Options, box: SettingsBox, committer: GroupCommitter, inbox: InboxHub, supervisor: SourceSupervisor,
         notifier: SystemdNotifier, daemonState: DaemonState, logger: Logger
     ) async {
         notifier.reloading()
@@ -217,6 +219,7 @@ public final class Daemon: Sendable {
         }
         box.replace(with: new)
         committer.setLimits(new.configuration.batch)
+        inbox.maximumClaims = new.configuration.inboxClaimConnections
         daemonState.setRuleSetVersion(new.ruleSet.version)
         let kindsChanged = new.kinds != old.kinds
         if kindsChanged || new.configuration.sources != old.configuration.sources {

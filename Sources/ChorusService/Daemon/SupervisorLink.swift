@@ -1,3 +1,4 @@
+import ChorusStore
 import Foundation
 import Postgres
 
@@ -85,13 +86,8 @@ struct Heartbeat: Service {
         let phase = daemonState.phase
         let version = daemonState.ruleSetVersion
         let status = daemonState.summary
-        _ = try await client.withConnection { connection in
-            try connection.execute("""
-                INSERT INTO chorus.daemon_instances (instance, host, pid, started_at, heartbeat_at, phase, ruleset_version, status, sources)
-                VALUES (\(instance), \(host), \(pid), \(startedAt), now(), \(phase), \(version), \(status), \(sources)::jsonb)
-                ON CONFLICT (instance) DO UPDATE SET heartbeat_at = now(), phase = EXCLUDED.phase,
-                    ruleset_version = EXCLUDED.ruleset_version, status = EXCLUDED.status, sources = EXCLUDED.sources
-                """)
-        }
+        let beat = DaemonRecords.Heartbeat(instance: instance, host: host, pid: pid, startedAt: startedAt, phase: phase,
+                                           ruleSetVersion: version, status: status, sourcesJSON: sources)
+        _ = try await client.withConnection { connection in try DaemonRecords.beat(beat, on: connection) }
     }
 }

@@ -27,7 +27,7 @@ final class SettingsBox: Sendable {
 enum SourceFactory {
     /// - Parameter logger: where a source's notices go (a file truncated, rewritten or rotated).
     static func make(
-        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, conninfo: String,
+        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, inbox: InboxHub,
         logger: Logger
     ) throws -> any Source {
         let parser = FeedParser(options: ParserOptions(kinds: kinds, source: source.name, defaultCountries: source.defaultCountries))
@@ -53,8 +53,7 @@ enum SourceFactory {
                                   parser: parser, format: format ?? .auto, cursor: cursor)
         case .inbox:
             // Progress lives in the inbox table itself (processed_at); the cursor is informational.
-            return InboxSource(name: source.name, client: PostgresClient(conninfo: conninfo, label: "inbox.\(source.name)"),
-                               parser: parser, pollInterval: interval ?? .seconds(5))
+            return InboxSource(name: source.name, hub: inbox, parser: parser, pollInterval: interval ?? .seconds(60))
         }
     }
 

@@ -30,7 +30,8 @@ struct SourceWorker: Sendable {
         let locks: SourceLocks
         let committer: GroupCommitter
         let reader: PostgresClient
-        let conninfo: String
+        /// What the inbox sources share: one listening connection, a bounded number for claims.
+        let inbox: InboxHub
         let settings: SettingsBox
         let daemonState: DaemonState
         let logger: Logger
@@ -48,7 +49,7 @@ struct SourceWorker: Sendable {
                 let cursor = try await loadCursor()
                 let settings = environment.settings.current
                 let feed = try SourceFactory.make(source, location: location, cursor: cursor, kinds: settings.kinds,
-                                                  conninfo: environment.conninfo, logger: logger)
+                                                  inbox: environment.inbox, logger: logger)
                 logger.info("source started", ["type": source.kind.rawValue, "cursor": cursor?.json ?? "none"])
                 let outcome = await work(feed, epoch: epoch, backoff: &backoff)
                 await SourceFactory.close(feed)
@@ -276,10 +277,7 @@ struct SourceWorker: Sendable {
 
     private func loadCursor() async throws -> SourceCursor? {
         let name = source.name
-        let text = try await environment.reader.withConnection { connection in
-            try connection.query("SELECT cursor::text AS cursor FROM chorus.source_cursors WHERE source = \(name)")
-                .first?.decode("cursor", as: String.self)
-        }
+        let text = try await environment.reader.withConnection { connection in try DaemonRecords.cursor(of: name, on: connection) }
         return text.map(SourceCursor.init(json:))
     }
 }
