@@ -130,6 +130,66 @@ enum DaemonBench {
                   ratio: "\((Double(peak) / Double(max(idle, 1))).twoDecimals)× idle")
     }
 
+    // MARK: A day of news
+
+    /// A day of EMM-sized traffic (300,000 items; 30,000 with `--quick`) dropped into a spool directory as
+    /// EMM documents of 1,000 items, through the daemon with a rule that holds every incident until three
+    /// independent origins report it within 24 hours: the resident set while the windows stay open.
+    static func newsMemory(chorus: URL, conninfo: String, rules: URL, workspace: URL, quick: Bool,
+                           into table: inout ReportTable) throws {
+        let count = quick ? 30_000 : 300_000
+        let day = NewsDay(count: count).items
+        let spool = workspace.appendingPathComponent("news-spool", isDirectory: true)
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let newsRules = try NewsBench.rulesDirectory(from: rules, in: workspace)
+        let daemon = try DaemonProcess.start(chorus: chorus, conninfo: conninfo, rules: newsRules, workspace: workspace,
+                                             feed: spool, name: "news", spool: spool)
+        defer { daemon.stop() }
+        let idle = daemon.residentKilobytes()
+        let documents = stride(from: 0, to: day.count, by: 1_000).map { start in
+            NewsDay.emmDocument(day[start..<min(start + 1_000, day.count)])
+        }
+        let started = ContinuousClock.now
+        var peak = idle
+        for (index, document) in documents.enumerated() {
+            let name = String(format: "emm-%05d.xml", index)
+            let part = spool.appendingPathComponent(name + ".part")
+            try document.write(to: part)
+            try FileManager.default.moveItem(at: part, to: spool.appendingPathComponent(name))
+            peak = max(peak, daemon.peakResidentKilobytes())
+        }
+        let processed = spool.appendingPathComponent("processed", isDirectory: true)
+        let deadline = Date().addingTimeInterval(quick ? 600 : 3_600)
+        var done = 0
+        while Date() < deadline {
+            done = (try? FileManager.default.contentsOfDirectory(atPath: processed.path).count) ?? 0
+            peak = max(peak, daemon.peakResidentKilobytes())
+            if done >= documents.count { break }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        peak = max(peak, daemon.peakResidentKilobytes())
+        guard done >= documents.count else { throw BenchError("the daemon processed \(done) of \(documents.count) news documents in time") }
+        let counter = try Connection(conninfo)
+        guard let row = try counter.query("""
+            SELECT (SELECT count(*) FROM chorus.events WHERE source = 'news') AS events,
+                   (SELECT count(*) FROM chorus.corroborations WHERE state = 'held' AND expires_at > now()) AS held,
+                   (SELECT count(*) FROM chorus.corroborations WHERE state = 'corroborated') AS corroborated,
+                   (SELECT count(*) FROM chorus.corroboration_evidence) AS evidence,
+                   (SELECT count(*) FROM chorus.bundles) AS bundles
+            """).first else { throw BenchError("no counts") }
+        let held: Int = try row.decode("held"), corroborated: Int = try row.decode("corroborated")
+        table.add("news", "peak RSS, \(count.grouped) news items (a day of EMM traffic) through the daemon, windows open (target < 64 MB)",
+                  "\(peak / 1024) MB", baseline: "idle after start \(idle / 1024) MB",
+                  ratio: "\((Double(peak) / Double(max(idle, 1))).twoDecimals)× idle")
+        table.add("news", "open windows at the end: incidents held / corroborated (bundles), reports kept as evidence",
+                  "\(held.grouped) / \(corroborated.grouped) (\(try row.decode("bundles", as: Int.self).grouped))",
+                  baseline: "\(try row.decode("evidence", as: Int.self).grouped) reports of \(try row.decode("events", as: Int.self).grouped) events")
+        table.add("news", "items/s through the daemon into PostgreSQL (classified, corroborated, committed)",
+                  (Double(count) / seconds).grouped, baseline: "\(documents.count) documents in \(seconds.twoDecimals) s")
+    }
+
     // MARK: Backlog
 
     /// Issue 17's memory figures, both with events the shipped rules draft for (many drafts each):
@@ -285,14 +345,18 @@ final class DaemonProcess {
     private let notifySocket: Int32
     private let notifyPath: String
 
+    /// Starts `chorus run` on `rules` with one source: the JSON Lines file `feed`, or the spool directory `spool`;
+    /// `extra` is added to the configuration's top level.
     static func start(chorus: URL, conninfo: String, rules: URL, workspace: URL, feed: URL, name: String,
-                      configuration extra: String = "") throws -> DaemonProcess {
+                      spool: URL? = nil, configuration extra: String = "") throws -> DaemonProcess {
         let config = workspace.appendingPathComponent("\(name).json5")
+        let source = spool.map { #"type: "spool", location: \#(jsonString($0.path))"# }
+            ?? #"type: "file", format: "jsonl", location: \#(jsonString(feed.path))"#
         let configuration = """
             {
               database: \(jsonString(conninfo)),
               rules: \(jsonString(rules.path)),
-              sources: [{ name: \(jsonString(name)), type: "file", format: "jsonl", location: \(jsonString(feed.path)), pollInterval: "1s" }],
+              sources: [{ name: \(jsonString(name)), \(source), pollInterval: "1s" }],
               batch: { maxEvents: 2000, maxDelay: "0ms" },
               \(extra)
             }

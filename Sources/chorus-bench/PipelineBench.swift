@@ -9,7 +9,8 @@ import Postgres
 /// `QueueWriter`) against a `COPY FROM STDIN` of the very same rows into the same tables, in the same run.
 enum PipelineBench {
     /// The tables the write path fills, in an order `COPY` can load them (foreign keys first).
-    static let tables = ["events", "bundles", "bundle_events", "drafts", "action_items", "review_audit"]
+    static let tables = ["events", "bundles", "bundle_events", "corroborations", "corroboration_evidence", "drafts", "action_items",
+                         "review_audit"]
 
     static func run(_ connection: Connection, rules: URL, quick: Bool, into table: inout ReportTable) throws {
         let ruleSet = try RuleSet.load(from: rules)
@@ -112,6 +113,8 @@ enum PipelineBench {
             try transaction.copyIn("COPY chorus.events FROM STDIN", rows: snapshot["events"] ?? [])
             try transaction.copyIn("COPY chorus.bundles FROM STDIN", rows: snapshot["bundles"] ?? [])
             try transaction.copyIn("COPY chorus.bundle_events FROM STDIN", rows: snapshot["bundle_events"] ?? [])
+            try transaction.copyIn("COPY chorus.corroborations FROM STDIN", rows: snapshot["corroborations"] ?? [])
+            try transaction.copyIn("COPY chorus.corroboration_evidence FROM STDIN", rows: snapshot["corroboration_evidence"] ?? [])
             try transaction.copyIn("COPY chorus.drafts FROM STDIN", rows: snapshot["drafts"] ?? [])
             try transaction.copyIn("COPY chorus.action_items FROM STDIN", rows: snapshot["action_items"] ?? [])
             try transaction.copyIn("COPY chorus.review_audit FROM STDIN", rows: snapshot["review_audit"] ?? [])

@@ -4,7 +4,7 @@ import Postgres
 
 // chorus-bench: the figures of PRODUCT.md §9, each against a baseline measured in the same run.
 //
-//     swift run -c release chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR]
+//     swift run -c release chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR]
 //
 // Inputs are generated from fixed seeds; the database is a private cluster in a temporary directory,
 // durable (fsync on) like a production one, stopped and removed at the end.
@@ -13,8 +13,10 @@ struct BenchOptions {
     var quick = false
     var sections: Set<String> = ["matching", "news", "postgres", "pipeline", "daemon", "backlog", "release", "console"]
     var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
+    /// Write the generated day of news as EMM documents here, and measure nothing.
+    var newsDocuments: URL?
 
-    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR]"
+    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR]"
 
     init(_ arguments: [String]) throws {
         var words = arguments[...]
@@ -27,6 +29,9 @@ struct BenchOptions {
             case "--rules":
                 guard let path = words.popFirst() else { throw BenchError("--rules needs a directory") }
                 rules = URL(fileURLWithPath: path, isDirectory: true)
+            case "--news-documents":
+                guard let path = words.popFirst() else { throw BenchError("--news-documents needs a directory") }
+                newsDocuments = URL(fileURLWithPath: path, isDirectory: true)
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -50,15 +55,28 @@ func machineDescription() -> String {
 }
 
 func runBenchmarks(_ options: BenchOptions) throws {
+    if let directory = options.newsDocuments {
+        // The day of news as files, to feed `chorus ingest` or a spool by hand.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let day = NewsDay(count: options.quick ? 30_000 : 300_000).items
+        for (index, start) in stride(from: 0, to: day.count, by: 1_000).enumerated() {
+            try NewsDay.emmDocument(day[start..<min(start + 1_000, day.count)])
+                .write(to: directory.appendingPathComponent(String(format: "emm-%05d.xml", index)))
+        }
+        print("wrote \(day.count) items to \(directory.path)")
+        return
+    }
     var table = ReportTable()
     var header = ["Machine: \(machineDescription())", "Mode: \(options.quick ? "--quick" : "full")"]
     if options.sections.contains("matching") {
         MatchingBench.run(quick: options.quick, into: &table)
     }
     if options.sections.contains("news") {
-        try NewsBench.run(rules: options.rules, quick: options.quick, into: &table)
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-news-\(getpid())", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        try NewsBench.run(rules: options.rules, workspace: workspace, quick: options.quick, into: &table)
     }
-    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "backlog", "release", "console"]) {
+    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "news", "backlog", "release", "console"]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"))
@@ -76,6 +94,16 @@ func runBenchmarks(_ options: BenchOptions) throws {
         }
         if options.sections.contains("pipeline") {
             try PipelineBench.run(connection, rules: options.rules, quick: options.quick, into: &table)
+        }
+        if options.sections.contains("news") {
+            // A day of news through the daemon, in a database of its own.
+            try connection.execute("CREATE DATABASE chorus_news_bench")
+            try Migrator().migrate(try Connection(cluster.conninfo(database: "chorus_news_bench")))
+            let workspace = directory.appendingPathComponent("news", isDirectory: true)
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+            try DaemonBench.newsMemory(chorus: try DaemonBench.executable(), conninfo: cluster.conninfo(database: "chorus_news_bench"),
+                                       rules: options.rules.standardizedFileURL, workspace: workspace, quick: options.quick,
+                                       into: &table)
         }
         if options.sections.contains("daemon") {
             // The daemon gets a database of its own, so the figures above do not share tables with it.

@@ -71,7 +71,7 @@ struct RulesCommandTests {
         #expect(outcome.code == .dataError)
         let lines = outcome.out.split(separator: "\n").map(String.init)
         #expect(lines.count == 24)
-        #expect(lines.contains("\(directory)/rules/unknown-field.json5:5:3: unknown field 'partcipants' (did you mean 'participants'?); allowed: id, description, when, participants, speakers, templates, message, phases, gestures, release, suppress"))
+        #expect(lines.contains("\(directory)/rules/unknown-field.json5:5:3: unknown field 'partcipants' (did you mean 'participants'?); allowed: id, description, when, participants, speakers, templates, message, phases, gestures, release, suppress, corroboration"))
         #expect(lines.contains("\(directory)/rules/missing-template.json5: templates.en: no template in 'en', which participant 'de-foreign-office' drafts in"))
         #expect(lines.contains("\(directory)/rules/stray.json: warning: not read: rule files end in .json5: rename it to stray.json5"))
         #expect(outcome.err == "Error: 23 problems in \(directory)\n", "warnings are not counted as problems")

@@ -108,6 +108,19 @@ import Testing
         #expect(rejection.reason.hasPrefix("info[0].severity: ''"))
     }
 
+    /// An empty `<polygon/>` (or `<circle/>`) says nothing: the alert is kept, the shape noted.
+    @Test func anEmptyShapeKeepsTheAlert() throws {
+        let text = try #require(String(data: try Fixtures.data("cap12_spec_A2_severe_thunderstorm_polygon.xml"), encoding: .utf8))
+        let polygon = try #require(text.range(of: #"<polygon>[^<]*</polygon>"#, options: .regularExpression))
+        let result = try Fixtures.parser().parse(Data(text.replacingCharacters(in: polygon, with: "<polygon/><circle> </circle>").utf8))
+        #expect(result.rejections.isEmpty)
+        let event = try #require(result.events.first)
+        #expect(event.kind == "storm" && event.countries == ["US"])
+        #expect(event.location == nil)
+        #expect(result.notes.map(\.message) == ["info[0].area[0].polygon[0]: empty; kept without it",
+                                               "info[0].area[0].circle[0]: empty; kept without it"])
+    }
+
     @Test func malformedPolygonIsNamed() throws {
         let text = try #require(String(data: try Fixtures.data("INVALID_noaa_errors.cap"), encoding: .utf8))
             .replacingOccurrences(of: "<severity></severity>", with: "<severity>Minor</severity>")

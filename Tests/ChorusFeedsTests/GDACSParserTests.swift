@@ -49,8 +49,6 @@ import Testing
 
     @Test(arguments: [
         ("<gdacs:alertlevel>Purple</gdacs:alertlevel>", "gdacs:alertlevel: 'Purple' is not one of Green, Orange, Red"),
-        ("<gdacs:iso3>XYZ</gdacs:iso3>", "gdacs:iso3: 'XYZ' is not an ISO 3166-1 alpha-3 code"),
-        ("<gdacs:country>Atlantis</gdacs:country>", "gdacs:country: 'Atlantis' is not a country name Chorus knows"),
         ("<gdacs:fromdate>yesterday</gdacs:fromdate>", "gdacs:fromdate: 'yesterday' is not an RFC 822 date"),
         ("<gdacs:population unit=\"\" value=\"1e300\"/>", "gdacs:population: value '1e300' is not a population"),
     ])
@@ -70,6 +68,59 @@ import Testing
         #expect(event.alertLevel == .orange)
         #expect(event.severity == .severe)
         #expect(event.countries == ["DE"])
+    }
+
+    /// Be liberal (issue 15, real-world robustness): country fields no table knows, or that disagree, cost
+    /// the event nothing; each problem is noted with its field.
+    @Test(arguments: [
+        ("<gdacs:country>Myanmar-India Border Region</gdacs:country><gdacs:iso3>MMR</gdacs:iso3>", ["MM"],
+         "Myanmar-India Border Region", ["gdacs:country: 'Myanmar-India Border Region' is not a country name Chorus knows; kept as the place"]),
+        ("<gdacs:country>Miscellaneous (French) Indian Ocean Islands</gdacs:country>", [],
+         "Miscellaneous (French) Indian Ocean Islands",
+         ["gdacs:country: 'Miscellaneous (French) Indian Ocean Islands' is not a country name Chorus knows; kept as the place"]),
+        ("<gdacs:country>Myanmar</gdacs:country><gdacs:iso3>IND</gdacs:iso3>", ["IN", "MM"], "Myanmar",
+         ["gdacs:iso3: 'IN' names none of gdacs:country 'Myanmar'; both kept"]),
+        ("<gdacs:country>Germany</gdacs:country><gdacs:iso3>XYZ</gdacs:iso3>", ["DE"], "Germany",
+         ["gdacs:iso3: 'XYZ' is not an ISO 3166-1 alpha-3 code; kept without it"]),
+    ] as [(String, [String], String, [String])])
+    func countryFieldsNoTableKnowsKeepTheEvent(fields: String, countries: [String], place: String, notes: [String]) throws {
+        let rss = """
+        <rss version="2.0" xmlns:gdacs="http://www.gdacs.org"><channel>
+        <item><gdacs:eventtype>EQ</gdacs:eventtype><gdacs:eventid>9</gdacs:eventid><gdacs:episodeid>1</gdacs:episodeid>\(fields)</item>
+        </channel></rss>
+        """
+        let result = try Fixtures.parser().parse(Data(rss.utf8))
+        #expect(result.rejections.isEmpty)
+        let event = try #require(result.events.first)
+        #expect(event.kind == "earthquake")
+        #expect(event.countries == countries)
+        #expect(event.place == place)
+        #expect(result.notes == notes.map { ParseNote(item: "EQ9-1", message: $0) })
+    }
+
+    /// GDACS's newer profile: each item embeds a full CAP alert beside its GDACS elements. The item is read
+    /// as GDACS (the alert inside is not a second event), whatever the alert says.
+    @Test func anItemEmbeddingACAPAlertIsOneGDACSEvent() throws {
+        let rss = """
+        <rss version="2.0" xmlns:gdacs="http://www.gdacs.org" xmlns:cap="urn:oasis:names:tc:emergency:cap:1.2"><channel>
+        <item><title>Orange alert for flood in Myanmar</title>
+        <gdacs:eventtype>FL</gdacs:eventtype><gdacs:eventid>1102983</gdacs:eventid><gdacs:episodeid>2</gdacs:episodeid>
+        <gdacs:alertlevel>Orange</gdacs:alertlevel><gdacs:country>Myanmar</gdacs:country><gdacs:iso3>MMR</gdacs:iso3>
+        <cap:alert><cap:identifier>GDACS_FL_1102983_2</cap:identifier><cap:sender>info@gdacs.org</cap:sender>
+        <cap:sent>2024-08-20T10:00:00-00:00</cap:sent><cap:status>Actual</cap:status><cap:msgType>Alert</cap:msgType>
+        <cap:scope>Public</cap:scope><cap:info><cap:category>Met</cap:category><cap:event>Flood</cap:event>
+        <cap:urgency>Past</cap:urgency><cap:severity>Severe</cap:severity><cap:certainty>Observed</cap:certainty>
+        <cap:parameter><cap:valueName>eventid</cap:valueName><cap:value>1102983</cap:value></cap:parameter>
+        <cap:area><cap:areaDesc>Myanmar</cap:areaDesc><cap:polygon/></cap:area></cap:info></cap:alert>
+        </item></channel></rss>
+        """
+        #expect(FeedParser.detectFormat(Data(rss.utf8)) == .gdacs)
+        let result = try Fixtures.parser().parse(Data(rss.utf8))
+        #expect(result.rejections.isEmpty)
+        #expect(result.events.map(\.id) == ["FL1102983-2"])
+        #expect(result.events.first?.kind == "flood")
+        #expect(result.events.first?.countries == ["MM"])
+        #expect(result.events.first?.alertLevel == .orange)
     }
 
     @Test func countryNames() {

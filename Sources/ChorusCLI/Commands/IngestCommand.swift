@@ -186,6 +186,8 @@ struct IngestCommand: ChorusCommand {
                 "draftsReturnedToReview": summary.draftsReturnedToReview,
                 "rejected": rejected, "rejectedAlreadyKept": summary.rejectionsAlreadyKnown,
                 "notIncidents": documents.reduce(0) { $0 + $1.result.nonIncidents },
+                "reportsHeld": summary.reportsHeld, "incidentsHeld": summary.incidentsHeld.count,
+                "bundlesCorroborated": summary.bundlesCorroborated.count,
             ]
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -197,6 +199,12 @@ struct IngestCommand: ChorusCommand {
                           + "drafts: \(summary.draftsCreated) created, \(summary.draftsSuperseded) superseded, "
                           + "\(summary.draftsWithdrawn) withdrawn, \(summary.draftsFlagged) flagged, "
                           + "\(summary.draftsReturnedToReview) approved sent back to review.")
+            if summary.reportsHeld > 0 || !summary.bundlesCorroborated.isEmpty {
+                let reports = summary.reportsHeld, incidents = summary.incidentsHeld.count, opened = summary.bundlesCorroborated.count
+                context.print("Corroboration: \(reports) report\(reports == 1 ? "" : "s") held with \(incidents) "
+                              + "incident\(incidents == 1 ? "" : "s") awaiting corroboration ('chorus review list --held'); "
+                              + "\(opened) bundle\(opened == 1 ? "" : "s") opened as \(opened == 1 ? "its incident was" : "their incidents were") corroborated.")
+            }
             let alreadyKept = summary.rejectionsAlreadyKnown > 0 ? ", \(summary.rejectionsAlreadyKnown) of them already" : ""
             context.print("Rejected: \(rejected) (kept in chorus.rejected_inputs\(alreadyKept)). Rule set \(ruleSet.version.prefix(12)).")
         }

@@ -87,10 +87,14 @@ struct ReviewListCommand: ChorusCommand {
         abstract: "The queue, newest bundle first, with its drafts' states.",
         discussion: """
         By default the bundles with drafts awaiting a reviewer (pending or needs_edit), 50 at most. Drill \
-        bundles are listed apart, after the live ones; --drill shows only drills, --no-drill only live bundles.
+        bundles are listed apart, after the live ones; --drill shows only drills, --no-drill only live bundles. \
+        With --held, the incidents held until corroborated instead: their rule drafts nothing until enough \
+        independent origins or an authoritative source report them within its window; each with its \
+        reports, from whom, when, and how they counted.
         """,
         options: [
             .option("status", value: "state", help: "pending (default; includes needs_edit), needs_edit, approved, released, rejected, superseded, withdrawn, expired or all."),
+            .flag("held", help: "Incidents held until corroborated, with their evidence, instead of bundles."),
             .flag("drill", help: "Only drill bundles."),
             .flag("no-drill", help: "Only live bundles."),
             .option("limit", value: "n", help: "At most this many bundles (default: 50; 0 for all)."),
@@ -100,10 +104,13 @@ struct ReviewListCommand: ChorusCommand {
 
     let database: ReviewDatabase
     let filter: ReviewFilter
+    let held: Bool
     let json: Bool
 
     init(_ arguments: ParsedArguments) throws {
         database = ReviewDatabase(arguments)
+        held = arguments.flag("held")
+        if held, arguments.value("status") != nil { throw UsageError("--held lists incidents, not drafts: it takes no --status") }
         let status = arguments.value("status") ?? DraftState.pending.rawValue
         let state = DraftState(rawValue: status)
         guard status == "all" || state != nil else {
@@ -117,7 +124,17 @@ struct ReviewListCommand: ChorusCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let store = ReviewStore(connection: try database.connect(context))
+        let connection = try database.connect(context)
+        if held {
+            let incidents = try CorroborationStore(connection: connection).held(drill: filter.drill, limit: filter.limit)
+            if json {
+                context.print(try ReviewJSON.text(HeldListOutput(held: incidents)))
+            } else {
+                ReviewText(context: context).held(incidents)
+            }
+            return
+        }
+        let store = ReviewStore(connection: connection)
         let bundles = try store.list(filter)
         if json {
             context.print(try ReviewJSON.text(ReviewListOutput(bundles: bundles)))
@@ -130,6 +147,11 @@ struct ReviewListCommand: ChorusCommand {
 /// What `review list --json` prints.
 struct ReviewListOutput: Codable {
     var bundles: [BundleSummary]
+}
+
+/// What `review list --held --json` prints.
+struct HeldListOutput: Codable {
+    var held: [CorroborationRecord]
 }
 
 struct ReviewShowCommand: ChorusCommand {

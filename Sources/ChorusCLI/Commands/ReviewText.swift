@@ -45,9 +45,29 @@ struct ReviewText {
         let marker = bundle.isDrill ? paint("[DRILL] ", "35") : ""
         line("\(marker)\(bold("Bundle \(bundle.id)"))  \(bundle.ruleId)  \(facts(bundle.event))  \(dim("created \(clock(bundle.createdAt))"))")
         if let headline = bundle.event.headline { line("    " + isolate(headline, rtl: nil)) }
-        line("    drafts: \(states(bundle.draftStates))  ·  \(release(bundle))")
+        line("    drafts: \(states(bundle.draftStates))  ·  \(release(bundle))"
+             + (bundle.corroboration.map { "  ·  corroborated: \(corroboration($0))" } ?? ""))
         for item in bundle.actionItems { line("    ▸ " + item) }
         if let flag = bundle.flag { line("    " + paint("⚑ \(flag)", "31")) }
+    }
+
+    /// Incidents held until corroborated, newest first, each with its reports.
+    func held(_ incidents: [CorroborationRecord]) {
+        let live = incidents.filter { !$0.isDrill }
+        let drills = incidents.filter(\.isDrill)
+        if incidents.isEmpty {
+            line("No incidents held: every report so far was corroborated, expired or needed no corroboration.")
+            return
+        }
+        for (title, group) in [("Held until corroborated (no bundle yet)", live), ("Drills held until corroborated", drills)] where !group.isEmpty {
+            line(bold("\(title): \(group.count)"))
+            for incident in group {
+                line("\(incident.isDrill ? paint("[DRILL] ", "35") : "")\(bold("Held \(incident.id)"))  \(incident.ruleId)  "
+                     + "\(incidentFacts(incident))  \(dim("since \(clock(incident.firstSeenAt)), expires \(clock(incident.expiresAt))"))")
+                line("    \(incident.certainty): \(incident.origins) of \(incident.required) independent origins")
+                evidence(incident.evidence, indent: "    ")
+            }
+        }
     }
 
     func watchLine(_ bundle: BundleSummary) {
@@ -78,6 +98,14 @@ struct ReviewText {
             for (language, headline) in event.headline.sorted(by: { $0.key < $1.key }) {
                 line("    \(language)  " + isolate(headline, rtl: LanguageSupport.isRightToLeft(language)))
             }
+        }
+        if let corroboration = detail.corroboration {
+            line("")
+            var heading = "Corroboration: \(corroboration.certainty), \(corroboration.origins) of \(corroboration.required) independent origins"
+            if let at = corroboration.corroboratedAt { heading += ", corroborated \(clock(at))" }
+            line(bold(heading))
+            line("  " + dim("held from \(clock(corroboration.firstSeenAt)); window to \(clock(corroboration.expiresAt))"))
+            evidence(corroboration.evidence, indent: "  ")
         }
         if !detail.actionItems.isEmpty {
             line("")
@@ -196,6 +224,33 @@ struct ReviewText {
                 line("      " + isolate(textLine, rtl: record.direction == "rtl"))
             }
         }
+    }
+
+    /// One line a report: whether it counted, from whom, through which feed, when; its headline.
+    func evidence(_ reports: [EvidenceRecord], indent: String) {
+        for report in reports {
+            let mark = report.isAuthoritative ? "★" : report.counted ? "✓" : "·"
+            var who = report.origin + (report.outlet.map { " (carried by \($0))" } ?? "")
+            if report.isAuthoritative { who += " — authoritative" }
+            if let original = report.copyOf {
+                who += " — a copy of \(original)'s story, not counted"
+            } else if !report.counted {
+                who += " — same origin as an earlier report, not counted"
+            }
+            var facts = ["via \(report.feed)", "received \(clock(report.receivedAt))"]
+            if let fatalities = report.fatalities { facts.append("\(fatalities) killed") }
+            if let injured = report.injured { facts.append("\(injured) injured") }
+            line("\(indent)\(mark) \(who)  \(dim(facts.joined(separator: " · ")))")
+            if let headline = report.headline { line("\(indent)    " + isolate(headline, rtl: nil)) }
+        }
+    }
+
+    func corroboration(_ brief: CorroborationBrief) -> String {
+        "\(brief.certainty), \(brief.origins) of \(brief.required) origins"
+    }
+
+    func incidentFacts(_ incident: CorroborationRecord) -> String {
+        ([incident.kind, incident.countries.joined(separator: ",")] + [incident.place].compactMap { $0 }).joined(separator: " ")
     }
 
     // MARK: Pieces

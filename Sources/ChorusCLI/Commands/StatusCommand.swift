@@ -130,6 +130,8 @@ struct StatusReport: Encodable {
     var daemons: [Daemon]?
     var sources: [Source]?
     var queue: Queue?
+    /// Live incidents held until corroborated (no bundle yet).
+    var held: HeldSummary?
 
     mutating func read(_ snapshot: StoreSnapshot) {
         database.reachable = true
@@ -150,6 +152,7 @@ struct StatusReport: Encodable {
         sources = snapshot.cursors.map { Source(name: $0.source, updatedAt: $0.updatedAt.formatted(.iso8601), lagSeconds: $0.lagSeconds) }
         queue = Queue(bundles: snapshot.bundles, drafts: snapshot.drafts, rejectedInputs: snapshot.rejectedInputs,
                       lastRejection: snapshot.lastRejection)
+        held = snapshot.held
     }
 
     func printText(to context: CommandContext, now: Date = Date()) {
@@ -202,6 +205,15 @@ struct StatusReport: Encodable {
             let drafts = DraftState.allCases.map { "\($0) \(queue.drafts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             lines.append("Queue:     \(queue.bundles) bundles; drafts: \(drafts)")
             lines.append("Rejected:  \(queue.rejectedInputs) inputs" + (queue.lastRejection.map { "; last: \($0)" } ?? ""))
+        }
+        if let held {
+            var line = "Held:      \(held.incidents) incident\(held.incidents == 1 ? "" : "s") awaiting corroboration"
+            if held.incidents > 0 {
+                line += " (\(held.reports) report\(held.reports == 1 ? "" : "s")" + (held.nextExpiry.map { "; next window closes \(RFC3339.format($0))" } ?? "")
+                    + "; see 'chorus review list --held')"
+            }
+            if held.expiredLastDay > 0 { line += "; \(held.expiredLastDay) expired uncorroborated in the last day" }
+            lines.append(line)
         }
         context.print(lines.joined(separator: "\n"))
     }

@@ -26,11 +26,20 @@ public struct BundlePlan: Sendable, Hashable, Codable {
     public var actionItems: [ActionItem]
     /// The time the plan was made for.
     public var draftedAt: Date
+    /// What must report the incident before the bundle opens (the rule's `corroboration`); `nil`: it opens now.
+    public var corroboration: CorroborationPolicy?
+
+    /// Whether its drafts were left for later: a report its rule holds until corroborated, planned without
+    /// drafts or gestures (``BundlePlanner/plans(event:ruleSet:now:feed:)``); whoever opens or redrafts the
+    /// bundle with it plans it again in full.
+    public var waitsForCorroboration: Bool {
+        corroboration != nil && msgType != .cancel && drafts.isEmpty && actionItems.isEmpty
+    }
 
     /// Creates a plan.
     public init(ruleID: String, ruleSetVersion: String, eventID: String, msgType: Event.MessageType, references: [String],
                 isDrill: Bool, incidentKey: String, suppression: SuppressionKey, release: ReleasePlan, drafts: [Draft],
-                actionItems: [ActionItem], draftedAt: Date) {
+                actionItems: [ActionItem], draftedAt: Date, corroboration: CorroborationPolicy? = nil) {
         self.ruleID = ruleID
         self.ruleSetVersion = ruleSetVersion
         self.eventID = eventID
@@ -43,6 +52,7 @@ public struct BundlePlan: Sendable, Hashable, Codable {
         self.drafts = drafts
         self.actionItems = actionItems
         self.draftedAt = draftedAt
+        self.corroboration = corroboration
     }
 }
 

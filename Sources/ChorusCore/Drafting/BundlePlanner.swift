@@ -12,10 +12,15 @@ public enum BundlePlanner {
     /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, phase, language and
     /// channel).
     public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> BundlePlan {
+        plan(event: event, rule: rule, ruleSet: ruleSet, now: now, drafting: true)
+    }
+
+    /// The plan, without drafts and gestures when `drafting` is false (``BundlePlan/waitsForCorroboration``).
+    static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date, drafting: Bool) -> BundlePlan {
         let isCancel = event.msgType == .cancel
-        let items = isCancel ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now)
+        let items = isCancel || !drafting ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now)
         var drafts: [Draft] = []
-        if !isCancel {
+        if !isCancel && drafting {
             let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer)
             let speakers = Speakers(event: event, rule: rule, ruleSet: ruleSet)
             let happened = event.occurredAt ?? event.sentAt ?? now
@@ -60,12 +65,19 @@ public enum BundlePlanner {
             suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
             release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
                                  expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval), deskOfficer: rule.release.deskOfficer),
-            drafts: drafts, actionItems: items, draftedAt: now)
+            drafts: drafts, actionItems: items, draftedAt: now, corroboration: rule.corroboration)
     }
 
     /// The bundles of every rule `event` matches.
-    public static func plans(event: Event, ruleSet: RuleSet, now: Date) -> [BundlePlan] {
-        ruleSet.match(event).map { plan(event: event, rule: $0.rule, ruleSet: ruleSet, now: now) }
+    ///
+    /// With `feed` (the source that delivered the event), a report that a rule holds until corroborated —
+    /// not authoritative under its `corroboration` — is planned without drafts: most such reports are held,
+    /// and the store plans the one that opens the bundle again, drafts and all (``RulePlanner``).
+    public static func plans(event: Event, ruleSet: RuleSet, now: Date, feed: String? = nil) -> [BundlePlan] {
+        ruleSet.match(event).map { match in
+            let waits = feed.map { feed in match.rule.corroboration.map { !$0.isAuthoritative(event, feed: feed) } ?? false } ?? false
+            return plan(event: event, rule: match.rule, ruleSet: ruleSet, now: now, drafting: !waits)
+        }
     }
 
     /// The correlation key: the feed's incident, else the message an update refers to, else the event's id.

@@ -120,6 +120,11 @@ public struct DryRunReport: Sendable, Hashable, Codable {
                 out += "not before \(RFC3339.format(bundle.release.notBefore)), expires \(RFC3339.format(bundle.release.expiresAt))"
                 out += bundle.release.deskOfficer ? "; needs a desk officer's approval\n" : "\n"
                 out += "  suppression: \(bundle.suppression.key) until \(RFC3339.format(bundle.suppression.until))\n"
+                if let policy = bundle.corroboration, bundle.msgType != .cancel {
+                    let alone = policy.isAuthoritative(event, feed: event.source ?? "")
+                        ? "authoritative, so it drafts at once" : "held until corroborated (certainty possible)"
+                    out += "  corroboration: \(policy.summary); this report alone is \(alone)\n"
+                }
                 if bundle.msgType == .cancel {
                     out += "  cancels: withdraws the pending drafts of incident \(bundle.incidentKey), flags approved ones\n"
                     continue

@@ -13,10 +13,12 @@ public struct Rule: Sendable, Hashable {
         let gestures: [Gesture]
         let release: ReleaseSettings
         let suppression: SuppressionSettings
+        let corroboration: CorroborationPolicy?
         let file: String
 
         init(id: String, description: String, conditions: [RuleConditions], senders: [RuleSender], phases: [Phase],
-             gestures: [Gesture], release: ReleaseSettings, suppression: SuppressionSettings, file: String) {
+             gestures: [Gesture], release: ReleaseSettings, suppression: SuppressionSettings,
+             corroboration: CorroborationPolicy?, file: String) {
             self.id = id
             self.description = description
             self.conditions = conditions
@@ -25,6 +27,7 @@ public struct Rule: Sendable, Hashable {
             self.gestures = gestures
             self.release = release
             self.suppression = suppression
+            self.corroboration = corroboration
             self.file = file
         }
     }
@@ -47,6 +50,8 @@ public struct Rule: Sendable, Hashable {
     public var release: ReleaseSettings { storage.release }
     /// Which later events fold into the same bundle.
     public var suppression: SuppressionSettings { storage.suppression }
+    /// What must report an incident before the rule drafts for it; `nil` drafts for every report.
+    public var corroboration: CorroborationPolicy? { storage.corroboration }
     /// The file the rule came from, relative to the rules directory.
     public var file: String { storage.file }
 
@@ -56,16 +61,18 @@ public struct Rule: Sendable, Hashable {
     /// when given, replace the statement built from them.
     public init(id: String, description: String, conditions: [RuleConditions], senders: [RuleSender],
                 templates: [String: LanguageTemplates] = [:], phases: [Phase]? = nil, gestures: [Gesture] = [],
-                release: ReleaseSettings = ReleaseSettings(), suppression: SuppressionSettings = SuppressionSettings(), file: String = "") {
+                release: ReleaseSettings = ReleaseSettings(), suppression: SuppressionSettings = SuppressionSettings(),
+                corroboration: CorroborationPolicy? = nil, file: String = "") {
         storage = Storage(id: id, description: description, conditions: conditions, senders: senders,
                           phases: phases ?? [Phase(text: .templates(templates))], gestures: gestures,
-                          release: release, suppression: suppression, file: file)
+                          release: release, suppression: suppression, corroboration: corroboration, file: file)
     }
 
     public static func == (lhs: Rule, rhs: Rule) -> Bool {
         lhs.storage === rhs.storage || (lhs.id == rhs.id && lhs.description == rhs.description && lhs.conditions == rhs.conditions
             && lhs.senders == rhs.senders && lhs.phases == rhs.phases && lhs.gestures == rhs.gestures
-            && lhs.release == rhs.release && lhs.suppression == rhs.suppression && lhs.file == rhs.file)
+            && lhs.release == rhs.release && lhs.suppression == rhs.suppression && lhs.corroboration == rhs.corroboration
+            && lhs.file == rhs.file)
     }
 
     public func hash(into hasher: inout Hasher) {

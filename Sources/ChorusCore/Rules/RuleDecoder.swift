@@ -6,10 +6,11 @@ struct RuleDecoder {
     let context: LoaderContext
 
     static let ruleFields = ["id", "description", "when", "participants", "speakers", "templates", "message", "phases",
-                             "gestures", "release", "suppress"]
+                             "gestures", "release", "suppress", "corroboration"]
     static let phaseFields = ["id", "speakers", "participants", "when", "after", "afterGesture", "templates", "message"]
     static let senderFields = ["participant", "channels", "languages"]
     static let gestureFields = ["light", "countries", "at", "after", "when"]
+    static let corroborationFields = ["sources", "window", "authoritative"]
     /// Kinds whose bundles always need a desk officer, and whose rules must know who acted.
     static let kindsNeedingDeskOfficer: Set<String> = ["diplomatic_expulsion"]
 
@@ -107,6 +108,7 @@ struct RuleDecoder {
             }
             if let windowNode = suppressFields["window"], let value = reader.duration(windowNode, "suppress.window") { suppression.window = value }
         }
+        let corroboration = fields["corroboration"].flatMap { self.corroboration($0, &reader) }
         // Expulsions: every word is policy, and the state that expelled must be known so that it never speaks.
         let kinds = conditions.map { $0.kinds ?? context.kinds }.reduce(into: Set<String>()) { $0.formUnion($1) }
         let sensitive = kinds.intersection(Self.kindsNeedingDeskOfficer).sorted()
@@ -131,7 +133,7 @@ struct RuleDecoder {
         for problem in problems { reader.report(at: nil, problem.path, problem.message) }
         guard reader.diagnostics.isEmpty else { return nil }
         return Rule(id: id, description: description, conditions: conditions, senders: senders, phases: phases.map(\.phase),
-                    gestures: gestures, release: release, suppression: suppression, file: reader.file)
+                    gestures: gestures, release: release, suppression: suppression, corroboration: corroboration, file: reader.file)
     }
 
     static func isIdentifier(_ text: String) -> Bool {
@@ -190,6 +192,37 @@ struct RuleDecoder {
         guard reader.diagnostics.count == before, let text else { return nil }
         return Phase(id: id, speakers: speakers, participants: participants, conditions: conditions, after: after,
                      afterGesture: afterGesture, text: text)
+    }
+
+    /// `corroboration: { sources: 3, window: "6h", authoritative: ["police.gov.il"] }`.
+    private func corroboration(_ node: JSON5Node, _ reader: inout NodeReader) -> CorroborationPolicy? {
+        guard let fields = reader.object(node, "corroboration", allowed: Self.corroborationFields, required: ["sources"]),
+              let sourcesNode = fields["sources"], let count = reader.number(sourcesNode, "corroboration.sources") else { return nil }
+        guard count == count.rounded(), (2...100).contains(count) else {
+            let hint = count == 1 ? ": one report needs no corroboration, leave the field out" : ""
+            reader.report(sourcesNode, "corroboration.sources", "\(RuleConditions.format(count)) is not a number of independent origins from 2 to 100\(hint)")
+            return nil
+        }
+        var window = Duration.seconds(6 * 3600)
+        if let windowNode = fields["window"], let value = reader.duration(windowNode, "corroboration.window") {
+            guard value > .zero else {
+                reader.report(windowNode, "corroboration.window", "a window of 0 could never be corroborated")
+                return nil
+            }
+            window = value
+        }
+        var authoritative: [String] = []
+        if let listNode = fields["authoritative"], let values = reader.strings(listNode, "corroboration.authoritative") {
+            for (text, valueNode, path) in values {
+                let name = text.hasPrefix("*.") ? String(text.dropFirst(2)) : text
+                guard !name.isEmpty, !name.contains("*"), !name.contains(where: \.isWhitespace) else {
+                    reader.report(valueNode, path, "'\(text)' is not a feed name or an origin (a domain, '*.gov.il' for every domain under gov.il)")
+                    continue
+                }
+                authoritative.append(text)
+            }
+        }
+        return CorroborationPolicy(sources: Int(count), windowSeconds: Int(window.components.seconds), authoritative: authoritative)
     }
 
     private func senders(_ node: JSON5Node, _ reader: inout NodeReader) -> [RuleSender]? {

@@ -2,7 +2,7 @@ import ChorusCore
 import Foundation
 
 /// The country a point lies in, from Natural Earth's 1:110m country outlines (public domain; the table in
-/// `CoarseCountryBoundaries+Data.swift`, written by `Scripts/generate-country-boundaries.py`).
+/// `CoarseCountryBoundaries+Data.swift`, written by `docs/generators/generate-country-boundaries.py`).
 ///
 /// Coarse on purpose: good for "which country is this georss point in", not for borders. At 1:110m a
 /// coastline can be kilometres off, so a point outside every outline but within 25 km of exactly one

@@ -39,7 +39,10 @@ struct CAPParser {
             let identifier = alert.value("identifier", alert.namespace)
             let item = identifier.flatMap { $0.utf8.count <= 200 ? $0 : nil } ?? "alert:\(index + 1)"
             do {
-                options.finish(try event(from: alert), item: item, into: &result)
+                var notes: [String] = []
+                let event = try event(from: alert, notes: &notes)
+                result.notes += notes.map { ParseNote(item: item, message: $0) }
+                options.finish(event, item: item, into: &result)
             } catch {
                 result.rejections.append(Rejection(item: item, reason: "\(error)"))
             }
@@ -52,7 +55,8 @@ struct CAPParser {
 
     // MARK: Alert
 
-    func event(from alert: XMLNode) throws -> Event {
+    /// The event of `alert`; problems worked around (an empty `<polygon/>`) are added to `notes`, naming their field.
+    func event(from alert: XMLNode, notes: inout [String]) throws -> Event {
         let ns = alert.namespace
         func required(_ name: String) throws -> String {
             guard let value = alert.value(name, ns) else { throw ParseFailure(field: name, "is required") }
@@ -103,6 +107,7 @@ struct CAPParser {
         for (index, info) in infos.enumerated() {
             infoFacts.append(try InfoFacts(info, path: "info[\(index)]", options: options))
         }
+        notes += infoFacts.flatMap(\.notes)
         let primary = infoFacts[0]
         event.kind = options.kinds.capKind(
             eventCodes: primary.eventCodes, event: primary.event, headline: primary.headline, categories: primary.categories)
@@ -160,6 +165,8 @@ private struct InfoFacts {
     var location: Event.Location?
     var countries: [String] = []
     var magnitude: Double?
+    /// Problems worked around, naming their field.
+    var notes: [String] = []
 
     init(_ info: XMLNode, path: String, options: ParserOptions) throws {
         let ns = info.namespace
@@ -222,11 +229,16 @@ private struct InfoFacts {
                 try options.checkField(description, "\(areaPath).areaDesc")
                 places.append(Self.collapse(description))
             }
+            // An empty shape says nothing: noted, and the alert kept (a broken one is refused, it may be misread).
             for (index, polygon) in area.children("polygon", ns).enumerated() {
-                polygons.append(try Self.polygon(polygon.trimmedText, field: "\(areaPath).polygon[\(index)]"))
+                let field = "\(areaPath).polygon[\(index)]"
+                if polygon.trimmedText.isEmpty { notes.append("\(field): empty; kept without it"); continue }
+                polygons.append(try Self.polygon(polygon.trimmedText, field: field))
             }
             for (index, circle) in area.children("circle", ns).enumerated() {
-                circles.append(try Self.circle(circle.trimmedText, field: "\(areaPath).circle[\(index)]"))
+                let field = "\(areaPath).circle[\(index)]"
+                if circle.trimmedText.isEmpty { notes.append("\(field): empty; kept without it"); continue }
+                circles.append(try Self.circle(circle.trimmedText, field: field))
             }
             for geocode in area.children("geocode", ns) {
                 guard let name = geocode.value("valueName", ns), let value = geocode.value("value", ns) else { continue }

@@ -7,7 +7,10 @@ import Foundation
 /// - `id` is event type, event id and episode (`EQ1199929-1287798`); `incident` is type and event id
 ///   (`EQ1199929`), the same for every episode of one disaster.
 /// - `alertlevel` Red/Orange/Green is `alertLevel`, and also `severity` (Red extreme, Orange severe, Green minor).
-/// - `iso3` and every name in `country` become `countries`.
+/// - `iso3` and every name in `country` become `countries`. Be liberal (PRODUCT.md §2.2): a name no table
+///   knows ("Myanmar-India Border Region"), a code that is not ISO 3166-1 alpha-3, and an `iso3` that names
+///   none of the countries of `country` keep the event, each noted with its field (``ParseResult/notes``);
+///   an unknown name stays in `place`.
 /// - An earthquake's `severity` value is its magnitude; `population` becomes the tag `population:N`.
 struct GDACSParser {
     static let namespace = "http://www.gdacs.org"
@@ -34,7 +37,10 @@ struct GDACSParser {
         for (index, item) in items.prefix(options.maximumItems).enumerated() {
             let label = itemLabel(item) ?? "item:\(index + 1)"
             do {
-                options.finish(try event(from: item), item: label, into: &result)
+                var notes: [String] = []
+                let event = try event(from: item, notes: &notes)
+                result.notes += notes.map { ParseNote(item: label, message: $0) }
+                options.finish(event, item: label, into: &result)
             } catch {
                 result.rejections.append(Rejection(item: label, reason: "\(error)"))
             }
@@ -48,7 +54,8 @@ struct GDACSParser {
         return type + id + (item.value("episodeid", Self.namespace).flatMap { $0.count <= 32 ? "-\($0)" : nil } ?? "")
     }
 
-    func event(from item: XMLNode) throws -> Event {
+    /// The event of `item`; problems worked around are added to `notes`, naming their field.
+    func event(from item: XMLNode, notes: inout [String]) throws -> Event {
         let ns = Self.namespace
         func text(_ name: String, _ namespace: String? = GDACSParser.namespace, field: String? = nil) throws -> String? {
             let value = item.value(name, namespace)
@@ -95,18 +102,24 @@ struct GDACSParser {
         }
 
         var countries: [String] = []
+        var coded: [String] = []
         if let iso3 = try text("iso3") {
             for code in iso3.split(whereSeparator: { $0 == "," || $0 == ";" || $0.isWhitespace }) {
                 guard let alpha2 = CountryNames.alpha2(forAlpha3: String(code)) else {
-                    throw ParseFailure(field: "gdacs:iso3", "\(quoted(code)) is not an ISO 3166-1 alpha-3 code")
+                    notes.append("gdacs:iso3: \(quoted(code)) is not an ISO 3166-1 alpha-3 code; kept without it")
+                    continue
                 }
-                if !countries.contains(alpha2) { countries.append(alpha2) }
+                if !coded.contains(alpha2) { coded.append(alpha2) }
             }
         }
+        countries = coded
         if let names = try text("country") {
             let (codes, unknown) = CountryNames.alpha2Codes(forList: names)
-            if let name = unknown.first {
-                throw ParseFailure(field: "gdacs:country", "\(quoted(name)) is not a country name Chorus knows")
+            for name in unknown {
+                notes.append("gdacs:country: \(quoted(name)) is not a country name Chorus knows; kept as the place")
+            }
+            if !coded.isEmpty, !codes.isEmpty, !codes.contains(where: coded.contains) {
+                notes.append("gdacs:iso3: \(quoted(coded.joined(separator: ", "))) names none of gdacs:country \(quoted(names)); both kept")
             }
             for code in codes where !countries.contains(code) { countries.append(code) }
             event.place = names

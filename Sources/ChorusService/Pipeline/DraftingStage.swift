@@ -22,7 +22,7 @@ public struct DraftingStage: Sendable {
         QueueBatch(
             source: source,
             events: result.events.map { event in
-                PlannedEvent(event: event, plans: BundlePlanner.plans(event: event, ruleSet: ruleSet, now: now))
+                PlannedEvent(event: event, plans: BundlePlanner.plans(event: event, ruleSet: ruleSet, now: now, feed: source))
             },
             rejections: rejections(of: result, origin: origin, raw: raw),
             cursor: cursor,

@@ -10,5 +10,6 @@ public enum Migrations {
         guarantees,
         draftPhases,
         console,
+        corroboration,
     ]
 }

@@ -30,11 +30,11 @@ public enum DatabaseRoles {
 -- (The embedded cluster gets it by itself: chorus applies the same text, ChorusStore's DatabaseRoles.)
 --
 -- chorus_daemon   the pipeline (`chorus run`, `chorus ingest`, `chorus drill`): writes events, rejected inputs,
---                 cursors, bundles, drafts, action items and their audit rows, claims inbox rows, sends drafts
---                 whose facts changed back to review (chorus.apply_facts), applies the release policy
---                 (chorus.release_due()), and claims and records deliveries. It cannot approve, reject, edit or
---                 release a particular draft: the review functions are not granted to it, and the guard
---                 trigger on chorus.drafts refuses those moves from anyone but the owner.
+--                 cursors, bundles, drafts, action items and their audit rows, held incidents and their evidence,
+--                 claims inbox rows, sends drafts whose facts changed back to review (chorus.apply_facts),
+--                 applies the release policy (chorus.release_due()), and claims and records deliveries. It cannot
+--                 approve, reject, edit or release a particular draft: the review functions are not granted to
+--                 it, and the guard trigger on chorus.drafts refuses those moves from anyone but the owner.
 -- chorus_reviewer reviewers: read everything, approve and reject through chorus.approve_draft and
 --                 chorus.reject_draft (and release_due/expire_due). No INSERT, UPDATE or DELETE on any table.
 -- chorus_editor   reviewers who also write new revisions (chorus.edit_draft). Whoever edited a draft last
@@ -103,6 +103,11 @@ GRANT UPDATE (processed_at, outcome) ON chorus.inbox TO chorus_daemon;
 -- Delivery claims (migration 5): lease, attempt, record.
 GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_until, delivered_at, last_error, destination)
     ON chorus.deliveries TO chorus_daemon;
+-- Held incidents and their evidence (migration 9): the pipeline holds, corroborates and cancels; evidence
+-- is append-only.
+GRANT INSERT ON chorus.corroborations, chorus.corroboration_evidence TO chorus_daemon;
+GRANT UPDATE (countries, place, lat, lon, incidents, state, certainty, reports, origins, authorities, sources_required,
+    bundle_id, corroborated_at, updated_at) ON chorus.corroborations TO chorus_daemon;
 -- Each `chorus run` instance's heartbeat row (migration 3), upserted every few seconds.
 GRANT INSERT, UPDATE ON chorus.daemon_instances TO chorus_daemon;
 -- Audit rows without `actor` and `at`: the database writes those (the session user, the clock).

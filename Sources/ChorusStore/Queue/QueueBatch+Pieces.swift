@@ -74,6 +74,9 @@ extension QueueWriteSummary {
         draftsFlagged += other.draftsFlagged
         draftsReturnedToReview += other.draftsReturnedToReview
         correlations += other.correlations
+        reportsHeld += other.reportsHeld
+        incidentsHeld.formUnion(other.incidentsHeld)
+        bundlesCorroborated += other.bundlesCorroborated
         rejectionsRecorded += other.rejectionsRecorded
         rejectionsAlreadyKnown += other.rejectionsAlreadyKnown
     }

@@ -76,6 +76,12 @@ public struct QueueWriteSummary: Sendable, Equatable {
     public var draftsReturnedToReview = 0
     /// What each event did to the bundles it belongs to, in the order written.
     public var correlations: [Correlated] = []
+    /// Reports held with their incident until it is corroborated (rules with `corroboration`).
+    public var reportsHeld = 0
+    /// The held incidents that gained a report and are still held.
+    public var incidentsHeld: Set<Int> = []
+    /// Bundles opened because their incident was corroborated (also in ``bundlesOpened``).
+    public var bundlesCorroborated: [Int] = []
     /// Rejected inputs stored.
     public var rejectionsRecorded = 0
     /// Rejected inputs that were already stored (the same document read again): not stored twice.

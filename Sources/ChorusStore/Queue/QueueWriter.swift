@@ -28,6 +28,7 @@ public struct QueueWriter: Sendable {
             var run = WriteRun(connection: transaction)
             for batch in batches { try run.write(batch) }
             try run.flushNewBundles()
+            try run.persistCorroboration()
             try run.notifyReviewers()
             return run.summary
         }
@@ -42,6 +43,8 @@ private struct WriteRun {
     private var pendingBundles: [(plan: BundlePlan, eventRow: Int)] = []
     private var pendingKeys: Set<String> = []
     private var lockedKeys: Set<String> = []
+    /// Incidents held until corroborated (rules with `corroboration`), and their evidence.
+    private var corroboration = CorroborationLedger()
 
     init(connection: Connection) {
         self.connection = connection
@@ -52,10 +55,12 @@ private struct WriteRun {
         let work: [WorkItem] = batch.events.enumerated().compactMap { index, planned in
             rows[index].map { WorkItem(event: planned.event, row: $0, plans: planned.plans) }
         }
-        try lockCorrelationKeys(work.flatMap(\.plans))
+        let reports = work.map { (event: $0.event, plans: $0.plans) }
+        try lockCorrelationKeys(work.flatMap(\.plans), extra: CorroborationLedger.lockKeys(reports))
         // One lookup for the whole batch; an event that may meet a bundle opened earlier in this batch looks
         // again once that bundle is written.
         let found = try findBundles(for: work)
+        try corroboration.load(reports, feed: batch.source, bundles: found.flatMap(\.values).map(\.bundle), on: connection)
         for (index, item) in work.enumerated() {
             var links = found[index]
             let meetsPending = !pendingKeys.isDisjoint(with: item.plans.flatMap(Self.keys(of:)))
@@ -67,8 +72,19 @@ private struct WriteRun {
             for plan in item.plans {
                 if let link = links[plan.ruleID] {
                     continued.insert(plan.ruleID)
-                    try continueBundle(link, item: item, plan: plan, source: batch.source, planner: nil)
+                    try continueBundle(link, item: item, plan: plan, source: batch.source, planner: batch.planner)
+                    corroboration.note(item.event, row: item.row, feed: batch.source, plan: plan, bundle: link.bundle)
                 } else if item.event.msgType != .cancel {
+                    // A rule that demands corroboration holds the report, or opens the bundle it corroborates,
+                    // or folds it into the bundle its incident opened before.
+                    if let policy = plan.corroboration {
+                        switch corroboration.weigh(item.event, row: item.row, feed: batch.source, plan: plan, policy: policy) {
+                        case .hold, .join: continue
+                        case .open: break
+                        }
+                    }
+                    // The report that opens the bundle is drafted now, if drafting waited for it.
+                    let plan = plan.waitsForCorroboration ? batch.planner?.plan(item.event, ruleID: plan.ruleID) ?? plan : plan
                     pendingBundles.append((plan, item.row))
                     pendingKeys.formUnion(Self.keys(of: plan))
                 }
@@ -151,8 +167,8 @@ private struct WriteRun {
     }
 
     /// Serializes writers that could open or continue the same bundles (another instance, another source).
-    private mutating func lockCorrelationKeys(_ plans: [BundlePlan]) throws {
-        let keys = Set(plans.flatMap(Self.keys(of:))).subtracting(lockedKeys).sorted()
+    private mutating func lockCorrelationKeys(_ plans: [BundlePlan], extra: [String]) throws {
+        let keys = Set(plans.flatMap(Self.keys(of:)) + extra).subtracting(lockedKeys).sorted()
         guard !keys.isEmpty else { return }
         try connection.execute("""
             SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(\(keys)) AS k ORDER BY k
@@ -262,6 +278,7 @@ private struct WriteRun {
             opened.append((bundle, plan, eventRow))
         }
         guard !opened.isEmpty else { return }
+        corroboration.bundlesOpened(opened.map { ($0.eventRow, $0.plan.ruleID, $0.bundle) })
         try connection.execute("""
             INSERT INTO chorus.bundle_events (bundle_id, event_id, role)
             SELECT * FROM unnest(\(opened.map(\.bundle)), \(opened.map(\.eventRow)), \(opened.map { _ in "opened" }))
@@ -340,7 +357,9 @@ private struct WriteRun {
         guard let state = try bundleState(bundle) else { return }
         var plan = plan
         let relation = Correlation.relation(of: item.event, feed: source, link: link.link, to: state.bundle)
-        if plan == nil, relation == .update { plan = planner?.plan(item.event, ruleID: state.ruleID) }
+        if relation == .update, plan == nil || plan?.waitsForCorroboration == true {
+            plan = planner?.plan(item.event, ruleID: state.ruleID) ?? plan
+        }
         let decision = Correlation.decide(event: item.event, feed: source, link: link.link, plan: plan, bundle: state.bundle)
         guard let role = decision.relation.role else { return }
         try connection.execute("""
@@ -456,6 +475,20 @@ private struct WriteRun {
             ruleID: try row.decode("rule_id"), ruleSetVersion: try row.decode("ruleset_version"), factsRow: try row.decode("facts_event_id"),
             bundle: CorrelatedBundle(id: bundle, incidentKey: try row.decode("incident_key"), current: current,
                                      currentFeed: try row.decode("source"), drafts: drafts))
+    }
+
+    // MARK: Corroboration
+
+    /// Writes the held incidents and their evidence (after the last new bundles are in).
+    mutating func persistCorroboration() throws {
+        let written = try corroboration.persist(on: connection)
+        summary.reportsHeld += written.reportsHeld
+        summary.incidentsHeld.formUnion(written.held)
+        summary.bundlesCorroborated += written.corroborated
+        for (eventID, bundle) in written.joined {
+            summary.correlations.append(Correlated(eventID: eventID, bundle: bundle, relation: .report, changes: []))
+            summary.bundlesTouched.insert(bundle)
+        }
     }
 
     // MARK: Notification

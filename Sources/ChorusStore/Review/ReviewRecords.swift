@@ -27,6 +27,22 @@ public struct BundleSummary: Sendable, Codable, Equatable {
     public var draftStates: [DraftState: Int]
     /// The action items' summaries (e.g. lighting the Brandenburg Gate).
     public var actionItems: [String]
+    /// How well its incident is established, when its rule demanded corroboration.
+    public var corroboration: CorroborationBrief? = nil
+}
+
+/// A bundle's corroboration at a glance: the certainty its evidence establishes and its independent origins.
+public struct CorroborationBrief: Sendable, Codable, Equatable {
+    public var certainty: Event.Certainty
+    public var origins: Int
+    /// The independent origins its rule demands.
+    public var required: Int
+
+    public init(certainty: Event.Certainty, origins: Int, required: Int) {
+        self.certainty = certainty
+        self.origins = origins
+        self.required = required
+    }
 }
 
 /// The facts of an event a reviewer needs at a glance.
@@ -143,6 +159,8 @@ public struct BundleDetail: Sendable, Codable, Equatable {
     public var actionItems: [ActionItemRecord]
     /// The audit trail, oldest first (only the draft's rows, with a draft id).
     public var audit: [AuditRecord]
+    /// The evidence — which reports, from whom, when — when its rule demanded corroboration.
+    public var corroboration: CorroborationRecord? = nil
 }
 
 /// A released draft, as the outbox lists it and webhooks receive it.

@@ -57,8 +57,10 @@ public struct ReviewStore {
                    e.payload::text AS payload, f.payload::text AS facts,
                    coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
                        SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
-                   ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions
+                   ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions,
+                   c.certainty, c.origins, c.sources_required
             FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id JOIN chorus.events f ON f.id = b.facts_event_id
+            LEFT JOIN chorus.corroborations c ON c.bundle_id = b.id
             WHERE b.id = ANY(\(ids))
             """).rows {
             var states: [DraftState: Int] = [:]
@@ -68,6 +70,11 @@ public struct ReviewStore {
                 }
                 states[state] = count
             }
+            var corroboration: CorroborationBrief?
+            if let certainty = try row.decode("certainty", as: Event.Certainty?.self) {
+                corroboration = CorroborationBrief(certainty: certainty, origins: try row.decode("origins"),
+                                                   required: try row.decode("sources_required"))
+            }
             let summary = BundleSummary(
                 id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
                 releasePolicy: try row.decode("release_policy", as: ReleasePolicy.self), notBefore: try row.decode("not_before"),
@@ -75,7 +82,7 @@ public struct ReviewStore {
                 updatedAt: try row.decode("updated_at"),
                 event: Self.brief(try Self.event(try row.decode("payload"))),
                 facts: IncidentFacts(try Self.event(try row.decode("facts"))),
-                draftStates: states, actionItems: try row.decode("actions"))
+                draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
             byID[summary.id] = summary
         }
         return ids.compactMap { byID[$0] }
@@ -100,7 +107,8 @@ public struct ReviewStore {
                              isDrill: try row.decode("is_drill"))
         }
         return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try drafts(bundle: id),
-                            actionItems: actions, audit: try audit(bundle: id))
+                            actionItems: actions, audit: try audit(bundle: id),
+                            corroboration: try CorroborationStore(connection: connection).corroboration(bundle: id))
     }
 
     /// A draft's bundle, showing only that draft and its audit rows.

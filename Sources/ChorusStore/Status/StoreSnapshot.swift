@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 
 /// What `chorus status` reads from the database, in one place (SQL on `chorus.*` lives in ChorusStore):
-/// the server, the schema, the daemons' heartbeat rows, the cursors and the queue.
+/// the server, the schema, the daemons' heartbeat rows, the cursors, the queue and the held incidents.
 public struct StoreSnapshot: Sendable {
     /// One `chorus run` instance's heartbeat row (migration 3).
     public struct DaemonRow: Sendable {
@@ -33,6 +33,8 @@ public struct StoreSnapshot: Sendable {
     public var bundles = 0
     public var rejectedInputs = 0
     public var lastRejection: String?
+    /// Incidents held until corroborated (migration 9), `nil` before it.
+    public var held: HeldSummary?
 
     /// Reads everything; a schema not created yet gives the server and nothing else.
     public static func read(_ connection: Connection) throws -> StoreSnapshot {
@@ -83,6 +85,9 @@ public struct StoreSnapshot: Sendable {
         snapshot.bundles = try counts?.decode("bundles") ?? 0
         snapshot.rejectedInputs = try counts?.decode("rejected") ?? 0
         snapshot.lastRejection = try counts?.decode("last")
+        if applied.contains(where: { $0.name == Migrations.corroboration.name }) {
+            snapshot.held = try CorroborationStore(connection: connection).summary()
+        }
         return snapshot
     }
 }
