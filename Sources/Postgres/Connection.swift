@@ -115,6 +115,7 @@ public final class Connection {
         guard !inTransaction else {
             throw PostgresError(.misuse, message: "a transaction is already open on this connection")
         }
+        try endLeftoverTransaction()
         switch isolation {
         case .readCommitted: try executeScript("BEGIN")
         case .repeatableRead: try executeScript("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -131,6 +132,17 @@ public final class Connection {
         }
         try executeScript("COMMIT")
         return value
+    }
+
+    /// A session still inside a transaction that no `transaction` call owns — its ROLLBACK was cancelled
+    /// (57014) or timed out — would refuse every later statement with 25P02 ("current transaction is
+    /// aborted") for the rest of the connection's life. Roll it back before the next BEGIN.
+    private func endLeftoverTransaction() throws {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
+        switch PQtransactionStatus(handle) {
+        case PQTRANS_INTRANS, PQTRANS_INERROR: try executeScript("ROLLBACK")
+        default: return
+        }
     }
 
     // MARK: - LISTEN / NOTIFY

@@ -103,6 +103,21 @@ struct ConnectionTests {
         #expect(nested?.kind == .misuse)
     }
 
+    /// A ROLLBACK that a cancel or a statement timeout interrupted leaves the session in an aborted
+    /// transaction; the next `transaction` must still work rather than fail with 25P02 forever.
+    @Test func aTransactionLeftOpenByAnInterruptedRollbackDoesNotPoisonTheConnection() throws {
+        let connection = try TestPostgres.connect()
+        try connection.execute("CREATE TABLE t (n int)")
+        // What an interrupted ROLLBACK leaves behind: a session inside a failed transaction.
+        try connection.executeScript("BEGIN")
+        #expect(throws: PostgresError.self) { try connection.executeScript("SELECT 1/0") }
+        let aborted = #expect(throws: PostgresError.self) { try connection.query("SELECT 1") }
+        #expect(aborted?.sqlState == "25P02")
+        let inserted = try connection.transaction { transaction in try transaction.execute("INSERT INTO t VALUES (\(1))") }
+        #expect(inserted == 1)
+        #expect(try connection.query("SELECT count(*) AS n FROM t").first?.decode("n", as: Int.self) == 1)
+    }
+
     @Test func aNotificationArrivesWithinTheTimeoutAndASilentWaitTimesOut() throws {
         let conninfo = try TestPostgres.makeDatabase()
         let listener = try Connection(conninfo)
