@@ -48,7 +48,7 @@ struct CorroborationCommandTests {
         let bundle = try #require(bundles.first)
         #expect(bundle.corroboration == CorroborationBrief(certainty: .likely, origins: 3, required: 3))
         // Drafted when it opened, from the report that corroborated it.
-        #expect((bundle.draftStates[.pending] ?? 0) == 42 && bundle.event.id == "toi-2026-shooting-1", "\(bundle)")
+        #expect((bundle.draftStates[.pending] ?? 0) == 33 && bundle.event.id == "toi-2026-shooting-1", "\(bundle)")
         let show = Self.run(["review", "show", "\(bundle.id)"], database: database)
         #expect(show.out.contains("Corroboration: likely, 3 of 3 independent origins, corroborated"), "\(show.out)")
         #expect(show.out.contains("· reuters.com (carried by nytimes.com) — same origin as an earlier report, not counted"), "\(show.out)")

@@ -212,12 +212,12 @@ struct CorroborationTests {
 
     @Test(arguments: [
         ("{ sources: 3, window: '2h', authoritative: ['police-il', '*.gov.il'] }", nil),
-        ("{ sources: 1 }", "62:29: 1 is not a number of independent origins from 2 to 100: one report needs no corroboration, leave the field out"),
-        ("{ sources: 2.5 }", "62:29: 2.5 is not a number of independent origins from 2 to 100"),
+        ("{ sources: 1 }", "67:29: 1 is not a number of independent origins from 2 to 100: one report needs no corroboration, leave the field out"),
+        ("{ sources: 2.5 }", "67:29: 2.5 is not a number of independent origins from 2 to 100"),
         ("{ window: '2h' }", "corroboration.sources: missing required field 'sources'"),
-        ("{ sources: 3, window: '0' }", "62:40: a window of 0 could never be corroborated"),
-        ("{ sources: 3, window: 'soon' }", "62:40: 'soon' is not a duration"),
-        ("{ sources: 3, authoritative: ['*'] }", "62:48: '*' is not a feed name or an origin"),
+        ("{ sources: 3, window: '0' }", "67:40: a window of 0 could never be corroborated"),
+        ("{ sources: 3, window: 'soon' }", "67:40: 'soon' is not a duration"),
+        ("{ sources: 3, authoritative: ['*'] }", "67:48: '*' is not a feed name or an origin"),
         ("{ sources: 3, source: 2 }", "unknown field 'source'"),
     ] as [(String, String?)])
     func theRuleFieldIsChecked(field: String, problem: String?) throws {
