@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Glibc
+import TestSupport
 
 /// Headless Chromium driven over the W3C WebDriver protocol (chromedriver) from Swift: the console's tests
 /// click through real pages in a real browser — its cookies, its CSP, its EventSource.
@@ -34,19 +35,23 @@ final class WebDriver: @unchecked Sendable {
         driver.standardOutput = FileHandle.nullDevice
         driver.standardError = FileHandle.nullDevice
         try driver.run()
+        // Killed at the test process's exit whatever happens: a driver held until then never sees deinit.
+        SpawnedProcesses.started(driver.processIdentifier)
         self.port = port
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let status = try? request("GET", "/status"), (status["value"] as? [String: Any])?["ready"] as? Bool == true { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        driver.terminate()
+        kill(driver.processIdentifier, SIGKILL)
         throw WebDriverError("chromedriver did not start")
     }
 
     deinit {
-        // Not waitUntilExit(): Foundation's Process can wait forever here; chromedriver ends its browsers.
-        if driver.isRunning { driver.terminate() }
+        // Not waitUntilExit(): Foundation's Process can wait forever here. SIGKILL, not terminate(): the
+        // driver inherits the test process's blocked SIGTERM and would outlive the run.
+        if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
+        SpawnedProcesses.ended(driver.processIdentifier)
     }
 
     /// A browser window of its own (its own profile: its own cookies), at a phone's size.
