@@ -37,7 +37,7 @@ public enum BundlePlanner {
                         let locale = locales[localeID] ?? Locale(identifier: localeID)
                         locales[localeID] = locale
                         let values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
-                                                    landmark: landmark, host: participant.host)
+                                                    landmark: landmark, host: participant.host, contact: participant.contact)
                         drafts.append(draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
                                             notBefore: notBefore))
                     }
@@ -115,6 +115,8 @@ public enum BundlePlanner {
         let event = values.facts.event
         var text = ""
         var problem: String?
+        // A consular contact nobody could confirm holds the draft for the desk: a guessed number is never published.
+        var unconfirmed: String?
         let choice: TextChoice?
         switch phase.text {
         case .templates(let byLanguage): choice = byLanguage[language]?.choice(for: channel)
@@ -124,6 +126,9 @@ public enum BundlePlanner {
         if let template = choice?.template(for: event) {
             do {
                 text = try template.render(values)
+                if let contact = participant.contact, contact.unverified, template.usedFields.contains(.contact) {
+                    unconfirmed = "\(origin): the contact \(contact.value) is unverified (participants.json5): confirm it with \(participant.name) before release"
+                }
                 if event.isDrill { text = LanguageSupport.drillMarker(for: language) + " " + text }
             } catch {
                 problem = "\(origin): \(error.description)"
@@ -135,6 +140,7 @@ public enum BundlePlanner {
         if problem == nil, length > channel.limit {
             problem = "over the \(channel.rawValue) limit: \(length) of \(channel.limit)"
         }
+        if problem == nil { problem = unconfirmed }
         return Draft(participant: participant.id, participantName: participant.name, country: participant.country,
                      handle: account.handle, channel: channel,
                      language: language, text: text, length: length, limit: channel.limit,

@@ -139,6 +139,9 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     /// For an embassy, the country it is accredited to, as `country` shows countries: a house style
     /// shared by several embassies names each one's host (*Thank you, Germany*).
     case host
+    /// The sender's standing consular contact (`contact` in participants.json5): a 24-hour number or a
+    /// crisis registration page, exactly as published.
+    case contact
 
     /// The filters that apply to the field.
     public var filters: Set<TemplateFilter> {
@@ -148,7 +151,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .landmark: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link: return []
+        case .where, .magnitude, .headline, .link, .contact: return []
         }
     }
 

@@ -15,17 +15,21 @@ public struct TemplateValues: Sendable {
     public var landmark: Landmark?
     /// For an embassy, its host country.
     public var host: String?
+    /// The sender's consular contact.
+    public var contact: Participant.Contact?
     /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
     private let styleTag: String
 
     /// Creates the values of one draft.
-    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil) {
+    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil,
+                contact: Participant.Contact? = nil) {
         self.facts = facts
         self.language = language
         self.locale = locale
         self.senderTimeZone = senderTimeZone
         self.landmark = landmark
         self.host = host
+        self.contact = contact
         styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
@@ -61,6 +65,7 @@ public struct TemplateValues: Sendable {
         case .link: return event.link != nil
         case .landmark: return landmarkName != nil
         case .host: return host != nil
+        case .contact: return contact != nil
         }
     }
 
@@ -105,6 +110,11 @@ public struct TemplateValues: Sendable {
         case .host:
             guard let host else { return nil }
             return CountryPhrases.phrase(host, language: styleTag, form: countryForm(filter))
+        case .contact:
+            // A number or an address reads left to right: in Hebrew and Arabic it is isolated as such, so that
+            // the groups of "+972 2 530 3155" keep their order in a right-to-left sentence.
+            guard let contact else { return nil }
+            return LanguageSupport.isRightToLeft(language) ? "\u{2066}" + contact.value + "\u{2069}" : contact.value
         }
     }
 
