@@ -51,8 +51,8 @@ public struct Participant: Sendable, Hashable, Codable {
     public struct Contact: Sendable, Hashable, Codable {
         /// The number or address, exactly as published.
         public var value: String
-        /// Whether nobody on the team could confirm it: a draft that gives it waits for a desk officer
-        /// (``DraftState/needsEdit``), never publishes a guessed number.
+        /// Whether nobody on the team could confirm it (never guessed: marked, as an unverified handle is;
+        /// `rules test` shows the drafts that give it as *(contact unverified)*).
         public var unverified: Bool
 
         /// Creates a contact.
