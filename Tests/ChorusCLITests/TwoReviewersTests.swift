@@ -60,7 +60,9 @@ import TestSupport
         let object = try #require(try JSONSerialization.jsonObject(with: Data(trail.standardOutput.utf8)) as? [String: Any])
         let audit = try #require(object["audit"] as? [[String: Any]])
         let decisions = audit.compactMap { row -> String? in
-            guard let action = row["action"] as? String, action != "drafted", let actor = row["actor"] as? String else { return nil }
+            // The reviewers' decisions (the pipeline's own rows — drafted, flagged by the drill's update — aside).
+            guard let action = row["action"] as? String, ["edited", "approved", "rejected"].contains(action),
+                  let actor = row["actor"] as? String else { return nil }
             return "\(action) by \(actor)"
         }
         #expect(decisions == ["edited by \(alice.name)", "approved by \(bob.name)"])
