@@ -54,7 +54,7 @@ public struct ReviewStore {
         var byID: [Int: BundleSummary] = [:]
         for row in try connection.query("""
             SELECT b.id, b.rule_id, b.is_drill, b.release_policy, b.not_before, b.expires_at, b.flag, b.created_at, b.updated_at,
-                   e.payload::text AS payload, f.payload::text AS facts,
+                   e.payload::text AS payload, CASE WHEN f.id <> e.id THEN f.payload::text END AS facts,
                    coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
                        SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
                    ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions,
@@ -75,13 +75,15 @@ public struct ReviewStore {
                 corroboration = CorroborationBrief(certainty: certainty, origins: try row.decode("origins"),
                                                    required: try row.decode("sources_required"))
             }
+            // The facts are the opening event's until an update changes them: that event is decoded once.
+            let event = try Self.event(try row.decode("payload"))
+            let facts = try row.decode("facts", as: String?.self).map(Self.event) ?? event
             let summary = BundleSummary(
                 id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
                 releasePolicy: try row.decode("release_policy", as: ReleasePolicy.self), notBefore: try row.decode("not_before"),
                 expiresAt: try row.decode("expires_at"), flag: try row.decode("flag"), createdAt: try row.decode("created_at"),
                 updatedAt: try row.decode("updated_at"),
-                event: Self.brief(try Self.event(try row.decode("payload"))),
-                facts: IncidentFacts(try Self.event(try row.decode("facts"))),
+                event: Self.brief(event), facts: IncidentFacts(facts),
                 draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
             byID[summary.id] = summary
         }
