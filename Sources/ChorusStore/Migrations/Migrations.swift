@@ -11,5 +11,6 @@ public enum Migrations {
         draftPhases,
         console,
         corroboration,
+        updateFacts,
     ]
 }
