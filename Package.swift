@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Chorus: an event-driven crisis solidarity notifier.
-// No package dependencies: the toolchain's own libraries and libpq (through `CLibPQ`) only.
+// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`) and zlib (through `CZlib`) only.
 import PackageDescription
 
 let package = Package(
@@ -15,6 +15,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // C: zlib, visible to `ChorusFeeds` alone (zipped GDELT exports: raw inflate, CRC-32).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The safe libpq layer: connections, parameterized queries, rows, transactions,
         // LISTEN/NOTIFY, batch writes, and an embedded PostgreSQL cluster.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -23,7 +29,7 @@ let package = Package(
         // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
         .target(name: "ChorusCore"),
         // Parsers for feed formats and the sources that deliver documents.
-        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres"]),
+        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres", "CZlib"]),
         // Migrations and the queue: pipeline writes, review operations, audit.
         .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
         // The review console: pages, sessions and live updates, on ChorusHTTP.
@@ -49,7 +55,7 @@ let package = Package(
         .testTarget(name: "ChorusConsoleTests", dependencies: ["ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusStoreTests", dependencies: ["ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "ChorusServiceTests", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCLITests", dependencies: ["ChorusCLI", "Postgres", "TestSupport"], resources: [.copy("Fixtures")]),
