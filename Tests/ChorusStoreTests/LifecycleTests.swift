@@ -170,7 +170,8 @@ struct LifecycleTests {
         })
         try write([try update { $0.injured = 15 }])
         let replacement = try #require(try alice.drafts(bundle: fixture.liveBundle).first {
-            $0.participant == english.participant && $0.channel == english.channel && $0.language == "en" && $0.state == .pending
+            $0.participant == english.participant && $0.channel == english.channel && $0.language == "en" && $0.phase == english.phase
+                && $0.state == .pending
         })
         #expect(replacement.id != english.id)
         let error = refusal { try bob.approve(draft: english.id, expectedVersion: english.version, note: nil) }

@@ -312,7 +312,10 @@ public struct DryRunReport: Sendable, Hashable, Codable {
                     }
                     let unverified = ruleSet?.participants[draft.participant]?.accounts
                         .contains { $0.handle == draft.handle && $0.unverified } == true ? " (handle unverified)" : ""
-                    out += "      \(draft.participant) \(draft.channel.rawValue) \(draft.language) \(draft.handle)\(unverified)  \(draft.length)/\(draft.limit)"
+                    // A consular contact nobody could confirm is marked as a handle is: the desk confirms it before release.
+                    let contact = ruleSet?.participants[draft.participant]?.contact
+                    let unconfirmed = contact.map { $0.unverified && draft.text.contains($0.value) } == true ? " (contact unverified)" : ""
+                    out += "      \(draft.participant) \(draft.channel.rawValue) \(draft.language) \(draft.handle)\(unverified)\(unconfirmed)  \(draft.length)/\(draft.limit)"
                     let times = Set(bundle.drafts.filter { $0.phase == draft.phase }.map(\.notBefore))
                     if times.count > 1, let at = draft.notBefore { out += "  not before \(RFC3339.format(at))" }
                     out += draft.state == .needsEdit ? "  NEEDS EDIT: \(draft.problem ?? "")\n" : "\n"

@@ -164,6 +164,9 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     case previousFatalities
     /// On an update that changed the number of people injured: the number before it.
     case previousInjured
+    /// The sender's standing consular contact (`contact` in participants.json5): a 24-hour number or a
+    /// crisis registration page, exactly as published.
+    case contact
 
     /// The filters that apply to the field.
     public var filters: Set<TemplateFilter> {
@@ -173,7 +176,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .landmark: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link, .target, .motive, .day: return []
+        case .where, .magnitude, .headline, .link, .target, .motive, .day, .contact: return []
         }
     }
 

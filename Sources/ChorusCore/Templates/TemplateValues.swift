@@ -15,17 +15,21 @@ public struct TemplateValues: Sendable {
     public var landmark: Landmark?
     /// For an embassy, its host country.
     public var host: String?
+    /// The sender's consular contact.
+    public var contact: Participant.Contact?
     /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
     private let styleTag: String
 
     /// Creates the values of one draft.
-    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil) {
+    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil,
+                contact: Participant.Contact? = nil) {
         self.facts = facts
         self.language = language
         self.locale = locale
         self.senderTimeZone = senderTimeZone
         self.landmark = landmark
         self.host = host
+        self.contact = contact
         styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
@@ -89,6 +93,7 @@ public struct TemplateValues: Sendable {
         case .target, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
         case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
+        case .contact: return contact != nil
         }
     }
 
@@ -140,6 +145,11 @@ public struct TemplateValues: Sendable {
         case .target, .motive, .day:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
+        case .contact:
+            // A number or an address reads left to right: in Hebrew and Arabic it is isolated as such, so that
+            // the groups of "+972 2 530 3155" keep their order in a right-to-left sentence.
+            guard let contact else { return nil }
+            return LanguageSupport.isRightToLeft(language) ? "\u{2066}" + contact.value + "\u{2069}" : contact.value
         }
     }
 
