@@ -64,7 +64,7 @@ struct BundlePlannerTests {
             #expect(draft.length <= draft.limit)
             #expect(draft.isDrill)
         }
-        #expect(DryRunReport.warnings([DryRunReport.MatchResult(rule: rule.id, alternative: 0, reasons: [], bundle: plan)]).isEmpty)
+        #expect(DryRunReport.identicalTexts([DryRunReport.MatchResult(rule: rule.id, alternative: 0, reasons: [], bundle: plan)]).isEmpty)
     }
 
     @Test func theRevisedCountRedraftsTheStatementsThatGiveIt() throws {

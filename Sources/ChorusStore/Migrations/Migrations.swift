@@ -12,5 +12,6 @@ public enum Migrations {
         console,
         corroboration,
         consoleChecks,
+        updateFacts,
     ]
 }
