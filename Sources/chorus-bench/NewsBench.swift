@@ -32,7 +32,7 @@ enum NewsBench {
 
     static func run(rules: URL, workspace: URL, quick: Bool, into table: inout ReportTable) throws {
         let ruleSet = try RuleSet.load(from: try rulesDirectory(from: rules, in: workspace))
-        let classifier = NewsClassifier(options: ParserOptions(kinds: try ruleSet.feedKindMapping()))
+        let classifier = NewsClassifier(options: ParserOptions(kinds: try ruleSet.feedKindMapping(), gazetteer: ruleSet.gazetteer))
         let stage = DraftingStage(ruleSet: ruleSet)
         let items = NewsDay(count: quick ? 30_000 : 100_000).items
         let runs = quick ? 3 : 5

@@ -19,8 +19,15 @@ enum Fixtures {
         try KindMapping.load(from: kindsURL)
     }
 
+    /// The repository's `Rules/gazetteer.json5`.
+    static func gazetteer() throws -> Gazetteer {
+        try Gazetteer.load(from: Repository.rules.appendingPathComponent("gazetteer.json5"))
+    }
+
+    /// A parser with the repository's kinds and gazetteer, as the daemon reads feeds.
     static func parser(source: String? = nil, defaultCountries: [String] = []) throws -> FeedParser {
-        FeedParser(options: ParserOptions(kinds: try kinds(), source: source, defaultCountries: defaultCountries))
+        FeedParser(options: ParserOptions(kinds: try kinds(), gazetteer: try gazetteer(), source: source,
+                                          defaultCountries: defaultCountries))
     }
 
     /// Parses a fixture with format detection.

@@ -5,9 +5,9 @@ import Testing
 
 @Suite struct NewsClassifierTests {
     static func classify(_ title: String, summary: String? = nil, language: String?, categories: [String] = [],
-                         points: [Event.Location] = []) throws -> Event? {
-        let classifier = NewsClassifier(options: ParserOptions(kinds: try Fixtures.kinds()))
-        let item = NewsItem(id: "i", title: title, summary: summary, link: "https://www.paper.example.com/x", language: language,
+                         points: [Event.Location] = [], link: String = "https://www.paper.example.com/x") throws -> Event? {
+        let classifier = NewsClassifier(options: ParserOptions(kinds: try Fixtures.kinds(), gazetteer: try Fixtures.gazetteer()))
+        let item = NewsItem(id: "i", title: title, summary: summary, link: link, language: language,
                             categories: categories, points: points)
         return classifier.event(from: item, publisher: nil)
     }
@@ -20,13 +20,25 @@ import Testing
         var fatalities: Int? = nil
         var injured: Int? = nil
         var actors: [String] = []
+        var place: String? = nil
         var description: String { title }
     }
 
     @Test(arguments: [
-        // Cities need the gazetteer (issue 12): until then countries come from country names, points and tags.
+        // Places from the gazetteer, in every language it holds names for: the place, and its country.
         Case(title: "Truck-ramming attack in Jerusalem: four killed, 17 injured", language: "en", kind: "terror_attack",
-             fatalities: 4, injured: 17),
+             countries: ["IL"], fatalities: 4, injured: 17, place: "Jerusalem"),
+        Case(title: "Anschlag in Jerusalem: vier Tote", language: "de", kind: "terror_attack", countries: ["IL"], fatalities: 4,
+             place: "Jerusalem"),
+        Case(title: "Fusillade à Marseille : deux morts", language: "fr", kind: "shooting", countries: ["FR"], fatalities: 2,
+             place: "Marseille"),
+        Case(title: "Atentado en Barcelona: una furgoneta arrolla a peatones en La Rambla", language: "es", kind: "terror_attack",
+             countries: ["ES"], place: "Barcelona"),
+        Case(title: "פיגוע ירי בירושלים: שלושה הרוגים", language: "he", kind: "shooting", countries: ["IL"], fatalities: 3,
+             place: "ירושלים"),
+        Case(title: "Attentat au camion-bélier à Nice", language: "fr", kind: "terror_attack", countries: ["FR"], place: "Nice"),
+        Case(title: "Anschlag am Breitscheidplatz in Berlin", language: "de", kind: "terror_attack", countries: ["DE"],
+             place: "Breitscheidplatz"),
         Case(title: "Truck-ramming attack in Israel kills four officers", language: "en", kind: "terror_attack",
              countries: ["IL"], fatalities: 4),
         Case(title: "Anschlag in Israel: vier Tote und 15 Verletzte", language: "de", kind: "terror_attack",
@@ -37,10 +49,12 @@ import Testing
              countries: ["IL"], fatalities: 4),
         Case(title: "פיגוע דריסה בישראל: ארבעה הרוגים ו-17 פצועים", language: "he", kind: "terror_attack",
              countries: ["IL"], fatalities: 4, injured: 17),
-        Case(title: "مقتل 4 جنود في عملية دهس في القدس", language: "ar", kind: "terror_attack", fatalities: 4),
+        Case(title: "مقتل 4 جنود في عملية دهس في القدس", language: "ar", kind: "terror_attack", countries: ["IL"], fatalities: 4,
+             place: "القدس"),
         Case(title: "Shooting at Las Vegas concert: at least 58 people killed, 489 wounded", language: "en", kind: "shooting",
-             fatalities: 58, injured: 489),
-        Case(title: "Schüsse in München: Polizei sucht Täter", language: "de", kind: "shooting", fatalities: nil),
+             countries: ["US"], fatalities: 58, injured: 489, place: "Las Vegas"),
+        Case(title: "Schüsse in München: Polizei sucht Täter", language: "de", kind: "shooting", countries: ["DE"], fatalities: nil,
+             place: "München"),
         Case(title: "Tormenta tropical golpea Honduras", language: "es", kind: "tropical_cyclone", countries: ["HN"]),
         Case(title: "La tempête tropicale Irma frappe la Guadeloupe", language: "fr", kind: "tropical_cyclone", countries: ["GP"]),
         Case(title: "Russia expels 23 British diplomats", language: "en", kind: "diplomatic_expulsion", actors: ["RU"]),
@@ -61,7 +75,29 @@ import Testing
         #expect(event.fatalities == expected.fatalities, "\(expected)")
         #expect(event.injured == expected.injured, "\(expected)")
         #expect(event.actors == expected.actors, "\(expected)")
+        #expect(event.place == expected.place, "\(expected)")
         #expect(event.certainty == .possible)
+    }
+
+    @Test func thePlaceGivesTheCountryNeverTheOutlet() throws {
+        // A German outlet's report of an attack in Jerusalem is about Israel, with Jerusalem's point.
+        let german = try #require(try Self.classify("Anschlag in Jerusalem", language: "de", link: "https://www.tagesschau.de/ausland/x.html"))
+        #expect(german.countries == ["IL"] && german.place == "Jerusalem" && german.origin == "tagesschau.de")
+        #expect(german.location == Event.Location(lat: 31.7683, lon: 35.2137))
+        // A headline naming the country only: the lead's place in that country.
+        let lead = try #require(try Self.classify("Terror attack in Israel", summary: "A gunman opened fire near a synagogue in Jerusalem.",
+                                                  language: "en"))
+        #expect(lead.countries == ["IL"] && lead.place == "Jerusalem")
+        // A lead that opens with the outlet's dateline: the country it names is where it happened.
+        let dateline = try #require(try Self.classify("Absturz befürchtet", summary: "Frankfurt (ots) - Der Absturz der Egyptair-Maschine",
+                                                      language: "de"))
+        #expect(dateline.countries == ["EG"] && dateline.place == nil)
+        // A country's name inside a place's name is not a second country ("Tel Aviv-Yafo" holds no country).
+        let words = NewsText.words("Messerangriff in Tel Aviv-Yafo")
+        let lookup = GazetteerPlaceLookup(gazetteer: try Fixtures.gazetteer())
+        #expect(lookup.places(in: words, language: "de").map(\.country) == ["IL"])
+        // Whole words only: "nicer" is not Nice.
+        #expect(lookup.places(in: NewsText.words("a nicer day"), language: "en").isEmpty)
     }
 
     @Test func casualtyFiguresInWordsAndDigits() {

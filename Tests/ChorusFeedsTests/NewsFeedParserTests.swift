@@ -11,6 +11,8 @@ import Testing
         var countries: [String]
         var origin: String
         var fatalities: Int? = nil
+        /// The place, when the gazetteer knows the one the item names.
+        var place: String? = nil
         var description: String { headlinePrefix }
     }
 
@@ -27,6 +29,7 @@ import Testing
             #expect(event.countries == want.countries, "\(want)")
             #expect(event.origin == want.origin, "\(want)")
             #expect(event.fatalities == want.fatalities, "\(want)")
+            #expect(event.place == want.place, "\(want)")
             #expect(event.certainty == .possible && event.occurredAt == nil && event.tags.first == "news")
         }
         for note in notes {
@@ -43,7 +46,9 @@ import Testing
         try Self.check("guardian_us_rss_2018-01-31.xml", events: [
             // The "Train crashes" category; an AP story carried by the Guardian counts as AP's.
             Expected(headlinePrefix: "Train carrying dozens of GOP lawmakers", kind: "transport_accident", countries: [], origin: "apnews.com"),
-            Expected(headlinePrefix: "Las Vegas shooting: 'person of interest'", kind: "shooting", countries: [], origin: "apnews.com"),
+            // Las Vegas from the gazetteer: the place and its country (the outlet, the Guardian, is British).
+            Expected(headlinePrefix: "Las Vegas shooting: 'person of interest'", kind: "shooting", countries: ["US"], origin: "apnews.com",
+                     place: "Las Vegas"),
             // "grenade attack" is an armed attack, not yet terrorism; Kenya from the category, not Grenada.
             Expected(headlinePrefix: "Kenyan opposition figure alleges gun and grenade attack", kind: "shooting", countries: ["KE"],
                      origin: "theguardian.com"),

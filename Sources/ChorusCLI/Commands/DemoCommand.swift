@@ -282,7 +282,7 @@ struct Demo {
         }
         let data = try Data(contentsOf: url)
         let kinds = try ruleSet.feedKindMapping()
-        let result = FeedParser(options: ParserOptions(kinds: kinds, source: "gdacs-sample")).parse(data, format: .auto)
+        let result = FeedParser(options: ParserOptions(kinds: kinds, gazetteer: ruleSet.gazetteer, source: "gdacs-sample")).parse(data, format: .auto)
         let batch = DraftingStage(ruleSet: ruleSet).batch(source: "gdacs-sample", origin: url.lastPathComponent, result: result,
                                                          raw: data, cursor: nil, now: Date())
         let summary = try QueueWriter().write([batch], on: connection)

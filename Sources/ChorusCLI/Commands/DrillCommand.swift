@@ -124,7 +124,7 @@ struct DrillCommand: ChorusCommand {
                 return
             }
             let kinds = try KindMapping.load(from: try global.rulesDirectory(context).appendingPathComponent("kinds.json5"))
-            let result = FeedParser(options: ParserOptions(kinds: kinds, source: "drill")).parse(data, format: .auto)
+            let result = FeedParser(options: ParserOptions(kinds: kinds, gazetteer: ruleSet.gazetteer, source: "drill")).parse(data, format: .auto)
             for rejection in result.rejections {
                 context.printError("chorus: rejected \(file)\(rejection.item.map { "#\($0)" } ?? ""): \(rejection.reason)")
             }

@@ -97,8 +97,19 @@ struct IngestCommand: ChorusCommand {
         } catch {
             throw CommandError(.configuration, "\(error)")
         }
+        // The gazetteer names the places news texts mention; without one, news items give countries only.
+        let gazetteerURL = kindsURL.deletingLastPathComponent().appendingPathComponent("gazetteer.json5")
+        var gazetteer = Gazetteer.empty
+        if FileManager.default.fileExists(atPath: gazetteerURL.path) {
+            do {
+                gazetteer = try Gazetteer.load(from: gazetteerURL)
+            } catch {
+                throw CommandError(.configuration, error.diagnostics.map { "\(gazetteerURL.deletingLastPathComponent().path)/\($0)" }
+                    .joined(separator: "\n"))
+            }
+        }
         let parser = FeedParser(options: ParserOptions(
-            kinds: kinds, source: source, defaultCountries: countries, maximumDocumentBytes: maximumBytes))
+            kinds: kinds, gazetteer: gazetteer, source: source, defaultCountries: countries, maximumDocumentBytes: maximumBytes))
         var accepted = 0
         var rejected = 0
         for file in files {
@@ -149,7 +160,8 @@ struct IngestCommand: ChorusCommand {
             throw CommandError(.configuration, error.diagnostics.map { "\(rules.path)/\($0)" }.joined(separator: "\n"))
         }
         let parser = FeedParser(options: ParserOptions(
-            kinds: kinds, source: source, defaultCountries: countries, maximumDocumentBytes: maximumBytes))
+            kinds: kinds, gazetteer: ruleSet.gazetteer, source: source, defaultCountries: countries,
+            maximumDocumentBytes: maximumBytes))
         var documents: [OneShotIngest.Document] = []
         for file in files {
             switch read(file, context: context) {

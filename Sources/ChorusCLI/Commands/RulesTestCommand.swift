@@ -74,7 +74,7 @@ public struct RulesTestCommand: ChorusCommand {
                 continue
             }
             if let mapping {
-                let result = FeedParser(options: ParserOptions(kinds: mapping)).parse(data)
+                let result = FeedParser(options: ParserOptions(kinds: mapping, gazetteer: ruleSet.gazetteer)).parse(data)
                 events += result.events
                 problems += result.rejections.map { "\(file): \($0)" }
             } else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads `gazetteer.json5`: `{ places: [ { id, country, location, names, in?, aliases?, within?, timeZone? } ] }`.
 enum GazetteerDecoder {
     static let placeFields = ["id", "country", "timeZone", "location", "names", "in", "aliases", "within"]
@@ -65,5 +67,26 @@ enum GazetteerDecoder {
             if !explicitZone.contains(index) { places[index].timeZone = places[parentIndex].timeZone }
         }
         return Gazetteer(places: places)
+    }
+}
+
+extension Gazetteer {
+    /// Reads a `gazetteer.json5` on its own, for code that reads feeds without drafting (`ingest --dry-run`).
+    /// - Throws: ``RuleSetError/invalid(_:)`` with the file's problems.
+    public static func load(from url: URL) throws(RuleSetError) -> Gazetteer {
+        let file = url.lastPathComponent
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw .invalid([RuleDiagnostic(file: file, position: nil, path: "", message: "cannot read the file")])
+        }
+        let root: JSON5Node
+        do {
+            root = try JSON5Reader.parse(data)
+        } catch {
+            throw .invalid([RuleDiagnostic(file: file, position: error.position, path: "", message: "syntax error: \(error.message)")])
+        }
+        var reader = NodeReader(file: file)
+        let gazetteer = GazetteerDecoder.decode(root, &reader)
+        if reader.diagnostics.contains(where: { $0.severity == .error }) { throw .invalid(reader.diagnostics) }
+        return gazetteer
     }
 }

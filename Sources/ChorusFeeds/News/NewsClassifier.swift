@@ -8,8 +8,11 @@ import Foundation
 ///   the item's language (the first rule in file order wins), else the lead's (the phrase that comes first
 ///   wins). None, or a not-an-incident word in the headline (an anniversary, a trial), and there is no event.
 /// - **countries** where it happened, never the outlet's: the places a geotagger named (EMM), the item's own
-///   points (``CoarseCountryBoundaries``), categories that are country names, countries and places named
-///   in the headline (``PlaceLookup``), else the first one the lead names. For an expulsion, a country named
+///   points (``CoarseCountryBoundaries``), categories that are country names, countries and the
+///   gazetteer's places named in the headline (``PlaceLookup``, ``GazetteerPlaceLookup``: the place gives
+///   its country), else the first country the lead names (a lead may open with the outlet's dateline),
+///   else the lead's first place. The place is the first the tagger or the headline
+///   names, else the lead's first place in one of those countries. For an expulsion, a country named
 ///   before the verb is the actor ("Russia expels …"), one named after it the affected country.
 /// - **casualties** only when the headline or lead states a figure (``CasualtyReader``); else unknown.
 /// - **origin**: the publisher's domain, or the agency whose byline the item carries (``NewsOrigin``).
@@ -28,10 +31,10 @@ public struct NewsClassifier: Sendable {
     static let leadFigureWords = 60
     static let leadWords = 120
 
-    public init(options: ParserOptions, places: any PlaceLookup = CountryNameLookup.shared,
-                boundaries: CoarseCountryBoundaries = .shared) {
+    /// A classifier with `options`, reading places with `places` (by default the options' own).
+    public init(options: ParserOptions, places: (any PlaceLookup)? = nil, boundaries: CoarseCountryBoundaries = .shared) {
         self.options = options
-        self.places = places
+        self.places = places ?? options.places
         self.boundaries = boundaries
     }
 
@@ -89,10 +92,18 @@ public struct NewsClassifier: Sendable {
             if event.place == nil, let name = place.name { event.place = name }
             if event.location == nil { event.location = place.location }
         }
-        if countries.isEmpty, let first = places.places(in: leadWords, language: item.language)
-            .first(where: { !actors.contains($0.country) }) {
+        let inLead = places.places(in: leadWords, language: item.language)
+        // A lead's country name before its places: a lead often opens with the outlet's dateline
+        // ("Frankfurt (ots) - Der mutmaßliche Absturz der Egyptair-Maschine …").
+        if countries.isEmpty, let first = inLead.first(where: { $0.name == nil && !actors.contains($0.country) })
+            ?? inLead.first(where: { !actors.contains($0.country) }) {
             add(first.country)
             if event.place == nil, let name = first.name { event.place = name }
+            if event.location == nil { event.location = first.location }
+        }
+        // A headline that names only the country ("attack in Israel"): the lead's first place in it.
+        if event.place == nil, let first = inLead.first(where: { $0.name != nil && countries.contains($0.country) }) {
+            event.place = first.name
             if event.location == nil { event.location = first.location }
         }
         event.countries = countries

@@ -20,8 +20,7 @@ public struct NamedPlace: Sendable, Hashable {
 }
 
 /// Finds the places and countries a news text names: the one seam between news classification and the
-/// place names it knows, so that a gazetteer can take the place of ``CountryNameLookup`` in one line
-/// (``NewsClassifier/init(options:places:)``).
+/// place names it knows (``CountryNameLookup``, ``GazetteerPlaceLookup``; ``ParserOptions/places``).
 public protocol PlaceLookup: Sendable {
     /// Places named in `words` (``NewsText`` form), in text order.
     func places(in words: [String], language: String?) -> [NamedPlace]
@@ -93,5 +92,52 @@ public struct CountryNameLookup: PlaceLookup {
         let primary = language.flatMap { $0.split(separator: "-").first.map { $0.lowercased() } }
         let matcher = primary.flatMap { matchers[$0] } ?? combined
         return matcher.hits(in: words).map { NamedPlace(name: nil, country: codes[$0.value], position: $0.position) }
+    }
+}
+
+/// The places of a gazetteer (`Rules/gazetteer.json5`, #12) and the country names of ``CountryNameLookup``:
+/// "Anschlag in Jerusalem", "fusillade à Marseille", "פיגוע בירושלים" give the place, its point and the
+/// country it is filed under.
+///
+/// A place is found by any of its names, in every language the gazetteer holds, and by its aliases, whatever
+/// the text's language (Hebrew and Arabic also behind their prefixed clitics, `בירושלים`, `بالقدس`); whole
+/// words only, so `Nice` is not `nicer`. Where one name belongs to several places the first by id wins
+/// (`valencia` before `valencia-province`). A country name inside a place's name is not also a country hit
+/// of its own. The place is named as the gazetteer names it in the text's language (else in English), so
+/// that drafting finds it again.
+public struct GazetteerPlaceLookup: PlaceLookup {
+    private let places: [Place]
+    private let matcher: PhraseMatcher
+    private let countries: any PlaceLookup
+
+    /// The places of `gazetteer`, with `countries` for country names.
+    public init(gazetteer: Gazetteer, countries: any PlaceLookup = CountryNameLookup.shared) {
+        var matcher = PhraseMatcher()
+        for (index, place) in gazetteer.places.enumerated() {
+            var seen: Set<String> = []
+            for name in place.names.keys.sorted().compactMap({ place.names[$0] }) + place.aliases {
+                // Written as plain words: a name is no pattern (no `*`, no `…`).
+                let form = NewsText.form(name)
+                if !form.isEmpty, seen.insert(form).inserted { matcher.add(form, value: index) }
+            }
+        }
+        self.places = gazetteer.places
+        self.matcher = matcher
+        self.countries = countries
+    }
+
+    public func places(in words: [String], language: String?) -> [NamedPlace] {
+        let primary = language.flatMap { $0.split(separator: "-").first.map { $0.lowercased() } } ?? "en"
+        let hits = matcher.hits(in: words)
+        var found: [NamedPlace] = hits.map { hit in
+            let place = places[hit.value]
+            return NamedPlace(name: place.names[primary] ?? place.names["en"] ?? place.names.values.sorted().first ?? place.id,
+                              country: place.country, location: place.location, position: hit.position)
+        }
+        for country in countries.places(in: words, language: language) {
+            let inside = hits.contains { country.position >= $0.position && country.position < $0.position + $0.length }
+            if !inside { found.append(country) }
+        }
+        return found.sorted { $0.position < $1.position }
     }
 }

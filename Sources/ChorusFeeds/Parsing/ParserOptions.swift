@@ -9,6 +9,9 @@ public struct ParserOptions: Sendable {
     public var defaultCountries: [String]
     /// How feed vocabularies map to kinds (`Rules/kinds.json5`).
     public var kinds: KindMapping
+    /// The places and countries news texts name: the gazetteer's (`Rules/gazetteer.json5`) with the
+    /// country names, or the country names alone without a gazetteer.
+    public var places: any PlaceLookup
     /// The largest document accepted, in bytes.
     public var maximumDocumentBytes: Int
     /// The largest free-text field a parser takes from a document (a headline, a description, an area),
@@ -26,12 +29,13 @@ public struct ParserOptions: Sendable {
     public static let defaultMaximumDocumentBytes = 10 * 1024 * 1024
 
     public init(
-        kinds: KindMapping, source: String? = nil, defaultCountries: [String] = [],
+        kinds: KindMapping, gazetteer: Gazetteer = .empty, source: String? = nil, defaultCountries: [String] = [],
         maximumDocumentBytes: Int = ParserOptions.defaultMaximumDocumentBytes,
         maximumFieldBytes: Int = EventLimits.textBytes, maximumDepth: Int = 64, maximumItems: Int = 100_000,
         maximumElements: Int = 500_000
     ) {
         self.kinds = kinds
+        self.places = gazetteer.places.isEmpty ? CountryNameLookup.shared : GazetteerPlaceLookup(gazetteer: gazetteer)
         self.source = source
         self.defaultCountries = defaultCountries
         self.maximumDocumentBytes = maximumDocumentBytes

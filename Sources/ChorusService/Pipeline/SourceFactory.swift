@@ -27,10 +27,12 @@ final class SettingsBox: Sendable {
 enum SourceFactory {
     /// - Parameter logger: where a source's notices go (a file truncated, rewritten or rotated).
     static func make(
-        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, inbox: InboxHub,
+        _ source: SourceConfiguration, location: String?, cursor: SourceCursor?, kinds: KindMapping, gazetteer: Gazetteer,
+        inbox: InboxHub,
         logger: Logger
     ) throws -> any Source {
-        let parser = FeedParser(options: ParserOptions(kinds: kinds, source: source.name, defaultCountries: source.defaultCountries))
+        let parser = FeedParser(options: ParserOptions(kinds: kinds, gazetteer: gazetteer, source: source.name,
+                                                        defaultCountries: source.defaultCountries))
         let format = source.format.flatMap(FeedFormat.init(rawValue:))
         let interval = source.pollInterval
         switch source.kind {

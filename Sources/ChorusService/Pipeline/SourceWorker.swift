@@ -49,6 +49,7 @@ struct SourceWorker: Sendable {
                 let cursor = try await loadCursor()
                 let settings = environment.settings.current
                 let feed = try SourceFactory.make(source, location: location, cursor: cursor, kinds: settings.kinds,
+                                                  gazetteer: settings.ruleSet.gazetteer,
                                                   inbox: environment.inbox, logger: logger)
                 logger.info("source started", ["type": source.kind.rawValue, "cursor": cursor?.json ?? "none"])
                 let outcome = await work(feed, epoch: epoch, backoff: &backoff)
