@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Chorus: an event-driven crisis solidarity notifier.
-// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`) and libcurl (through `CCurl`) only.
+// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`), libcurl (through `CCurl`) and
+// zlib (through `CZlib`) only.
 import PackageDescription
 
 let package = Package(
@@ -24,6 +25,12 @@ let package = Package(
         // Chorus's one HTTP client (feeds' polls, webhooks): a libcurl easy handle a request, on a thread
         // of its own, with a total deadline, a size limit and cancellation.
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        // C: zlib, visible to `ChorusFeeds` alone (zipped GDELT exports: raw inflate, CRC-32).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The safe libpq layer: connections, parameterized queries, rows, transactions,
         // LISTEN/NOTIFY, batch writes, and an embedded PostgreSQL cluster.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -32,7 +39,7 @@ let package = Package(
         // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
         .target(name: "ChorusCore"),
         // Parsers for feed formats and the sources that deliver documents.
-        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres", "HTTPClient"]),
+        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres", "CZlib", "HTTPClient"]),
         // Migrations and the queue: pipeline writes, review operations, audit.
         .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
         // The review console: pages, sessions and live updates, on ChorusHTTP.
@@ -59,7 +66,7 @@ let package = Package(
         .testTarget(name: "ChorusConsoleTests", dependencies: ["ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ChorusFeedsTests", dependencies: ["ChorusFeeds", "ChorusCore", "ChorusStore", "TestSupport", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChorusStoreTests", dependencies: ["ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "ChorusServiceTests", dependencies: ["ChorusService", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCLITests", dependencies: ["ChorusCLI", "Postgres", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -144,4 +144,54 @@ import Testing
         #expect(RFC822Date.parse("Sun, 29 Dec 2019 25:00:00 GMT") == nil)
         #expect(RFC822Date.parse("") == nil)
     }
+
+    @Test func theNewerProfileWithFactsOnlyInCAPParameters() throws {
+        let name = "gdacs_rss_cap_profile_WRITTEN.xml"
+        #expect(FeedParser.detectFormat(try Fixtures.data(name)) == .gdacs)
+        let result = try Fixtures.parse(name)
+        #expect(result.events.map(\.id) == ["EQ1395426-1519213", "TC1000965-22", "FL1102000"])
+        // The item without an event type costs only itself.
+        #expect(result.rejections.count == 1 && result.rejections.first?.reason.contains("gdacs:eventtype") == true, "\(result.rejections)")
+
+        let quake = result.events[0]
+        #expect(quake.kind == "earthquake" && quake.incident == "EQ1395426")
+        #expect(quake.alertLevel == .orange && quake.severity == .severe && quake.certainty == .observed)
+        #expect(quake.magnitude == 6.8)
+        #expect(quake.tags == ["population:1200000"])
+        #expect(quake.countries == ["MA"] && quake.place == "Morocco")
+        #expect(quake.location == Event.Location(lat: 31.0581, lon: -8.3842))
+        #expect(quake.occurredAt == (try Fixtures.date("2023-09-08T22:11:01Z")))
+        #expect(quake.sentAt == (try Fixtures.date("2023-09-08T23:41:09Z")))  // the alert's sent: the item has no pubDate
+        #expect(quake.headline["en"]?.hasPrefix("Orange earthquake alert (Magnitude 6.8M") == true)
+        #expect(quake.link == "https://www.gdacs.org/report.aspx?eventtype=EQ&eventid=1395426")
+
+        let cyclone = result.events[1]
+        #expect(cyclone.kind == "tropical_cyclone" && cyclone.alertLevel == .red && cyclone.severity == .extreme)
+        #expect(cyclone.countries == ["MM"] && cyclone.place == "Myanmar-India Border Region")
+        #expect(cyclone.magnitude == nil && cyclone.tags.isEmpty)
+        // The real polygon's centroid; the empty one is no point.
+        let centre = try #require(cyclone.location)
+        #expect(abs(centre.lat - 20.5) < 1e-9 && abs(centre.lon - 92.5) < 1e-9)
+        #expect(cyclone.link == nil)
+
+        let flood = result.events[2]
+        #expect(flood.kind == "flood" && flood.countries == ["ES"] && flood.alertLevel == .green)
+        #expect(flood.headline["en"] == "Green flood alert")
+        #expect(flood.description["en"] == nil)
+
+        let notes = result.notes.map { "\($0.item ?? ""): \($0.message)" }
+        #expect(notes.contains { $0.hasPrefix("TC1000965-22:") && $0.contains("Myanmar-India Border Region") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("TC1000965-22:") && $0.contains("cap:parameter population") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("FL1102000:") && $0.contains("'XYZ' is not an ISO 3166-1 alpha-3 code") }, "\(notes)")
+    }
+
+    @Test func severityAndPopulationTexts() {
+        #expect(GDACSParser.magnitude(in: "Magnitude 6.1M, Depth:10km") == 6.1)
+        #expect(GDACSParser.magnitude(in: "5.4 M") == 5.4)
+        #expect(GDACSParser.magnitude(in: "Depth:10km") == nil)
+        #expect(GDACSParser.population(in: "1.2 million people within 100km") == 1_200_000)
+        #expect(GDACSParser.population(in: "52 thousand (in MMI>=VII)") == 52_000)
+        #expect(GDACSParser.population(in: "12,000 people") == 12_000)
+        #expect(GDACSParser.population(in: "unknown") == nil)
+    }
 }

@@ -111,6 +111,30 @@ import Testing
         #expect(CasualtyReader.figures(in: "many dead, dozens injured") == .init())
     }
 
+    @Test(arguments: [
+        ("at least 12 killed in the blast", "en"), ("the attack, killing at least 12", "en"), ("mindestens zwölf Tote", "de"),
+        ("au moins 12 morts", "fr"), ("al menos 12 muertos", "es"), ("pelo menos 12 mortos", "pt"), ("לפחות 12 הרוגים", "he"),
+        ("ما لا يقل عن 12 قتيلا", "ar"), ("12 قتيلا على الأقل", "ar"),
+    ])
+    func minimumFigures(_ text: String, _ language: String) {
+        #expect(CasualtyReader.figures(in: text) == .init(fatalities: 12, fatalitiesAreMinimum: true), "\(text)")
+    }
+
+    @Test func aMinimumFigureIsTaggedAnExactOneIsNot() throws {
+        #expect(CasualtyReader.figures(in: "12 killed, at least 30 injured") == .init(fatalities: 12, injured: 30, injuredAreMinimum: true))
+        #expect(CasualtyReader.figures(in: "12 killed") == .init(fatalities: 12))
+        // "At least" before something else is not the figure's: "at least one gunman … 12 dead".
+        #expect(CasualtyReader.figures(in: "at least one gunman, 12 dead") == .init(fatalities: 12))
+        // The largest figure decides; it is a minimum when the statement giving it is one.
+        #expect(CasualtyReader.figures(in: "at least 4 killed; the toll rose to 6 dead") == .init(fatalities: 6))
+        let event = try #require(try Self.classify("Anschlag in Jerusalem: mindestens zwölf Tote",
+                                                   summary: "Mindestens 30 Menschen wurden verletzt.", language: "de"))
+        #expect(event.fatalities == 12 && event.injured == 30)
+        #expect(event.tags.contains("fatalities:minimum") && event.tags.contains("injured:minimum"))
+        let exact = try #require(try Self.classify("Anschlag in Jerusalem: zwölf Tote", language: "de"))
+        #expect(exact.fatalities == 12 && !exact.tags.contains("fatalities:minimum"))
+    }
+
     @Test func pointsGiveTheCountryTheyLieIn() throws {
         let boundaries = CoarseCountryBoundaries.shared
         #expect(boundaries.country(at: .init(lat: 31.25, lon: 34.79)) == "IL")       // Beersheba

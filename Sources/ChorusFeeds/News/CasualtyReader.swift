@@ -8,15 +8,45 @@ import ChorusCore
 /// only fillers such as "people", "at least", "mindestens", "לפחות" between them). "Dozens killed" and
 /// "many dead" state no figure and give none; when a text states several, the largest is kept (tolls are
 /// revised upwards). Anything else is unknown, never zero.
+///
+/// A figure stated as a minimum — "at least 12 killed", "killing at least 12", "mindestens zwölf Tote",
+/// "au moins 12 morts", "al menos 12 muertos", "pelo menos 12 mortos", "לפחות 12 הרוגים",
+/// "ما لا يقل عن 12 قتيلا", "12 قتيلا على الأقل" — is marked as one (``Figures/fatalitiesAreMinimum``): the
+/// event carries the fact tag `fatalities:minimum` / `injured:minimum` (docs/EVENTS.md).
 public enum CasualtyReader {
     /// The figures a text states.
     public struct Figures: Sendable, Hashable {
         public var fatalities: Int?
         public var injured: Int?
+        /// Whether the text gives ``fatalities`` as a minimum ("at least").
+        public var fatalitiesAreMinimum: Bool
+        /// Whether the text gives ``injured`` as a minimum.
+        public var injuredAreMinimum: Bool
 
-        public init(fatalities: Int? = nil, injured: Int? = nil) {
+        public init(fatalities: Int? = nil, injured: Int? = nil, fatalitiesAreMinimum: Bool = false, injuredAreMinimum: Bool = false) {
             self.fatalities = fatalities
             self.injured = injured
+            self.fatalitiesAreMinimum = fatalitiesAreMinimum
+            self.injuredAreMinimum = injuredAreMinimum
+        }
+
+        /// The larger figure of each count of `all` (tolls are revised upwards), a minimum when a statement
+        /// of that figure says so.
+        public static func largest(of all: [Figures]) -> Figures {
+            var result = Figures()
+            for figures in all {
+                if let value = figures.fatalities, value >= (result.fatalities ?? 0) {
+                    result.fatalitiesAreMinimum = value == result.fatalities
+                        ? result.fatalitiesAreMinimum || figures.fatalitiesAreMinimum : figures.fatalitiesAreMinimum
+                    result.fatalities = value
+                }
+                if let value = figures.injured, value >= (result.injured ?? 0) {
+                    result.injuredAreMinimum = value == result.injured
+                        ? result.injuredAreMinimum || figures.injuredAreMinimum : figures.injuredAreMinimum
+                    result.injured = value
+                }
+            }
+            return result
         }
     }
 
@@ -29,21 +59,57 @@ public enum CasualtyReader {
 
     /// The figures in words already in ``NewsText`` form.
     public static func figures(inWords words: [String]) -> Figures {
-        var figures = Figures()
-        func record(_ count: Count, _ value: Int) {
+        var statements: [Figures] = []
+        func record(_ count: Count, _ value: Int, minimum: Bool) {
             switch count {
-            case .fatalities: figures.fatalities = max(figures.fatalities ?? 0, value)
-            case .injured: figures.injured = max(figures.injured ?? 0, value)
+            case .fatalities: statements.append(Figures(fatalities: value, fatalitiesAreMinimum: minimum))
+            case .injured: statements.append(Figures(injured: value, injuredAreMinimum: minimum))
             }
         }
         for (index, word) in words.enumerated() {
-            if let count = numberFirst[word] ?? stemmed(word, numberFirst), let value = number(before: index, in: words) {
-                record(count, value)
-            } else if let count = numberAfter[word] ?? stemmed(word, numberAfter), let value = number(after: index, in: words) {
-                record(count, value)
+            if let count = numberFirst[word] ?? stemmed(word, numberFirst), let found = number(before: index, in: words) {
+                // "at least 12 killed", "12 قتيلا على الأقل"
+                record(count, found.value, minimum: minimum(endingAt: found.first - 1, in: words)
+                       || trailingMinimum(after: index, in: words) || minimum(within: found.last + 1..<index, in: words))
+            } else if let count = numberAfter[word] ?? stemmed(word, numberAfter), let found = number(after: index, in: words) {
+                // "killing at least 12"
+                record(count, found.value, minimum: minimum(within: index + 1..<found.first, in: words))
             }
         }
-        return figures
+        return Figures.largest(of: statements)
+    }
+
+    /// "At least" in each language, in ``NewsText`` form.
+    private static let minimumPhrases: [[String]] = [
+        "at least", "mindestens", "wenigstens", "au moins", "al menos", "por lo menos", "pelo menos", "ao menos", "לפחות",
+        "ما لا يقل عن", "لا يقل عن", "على الأقل",
+    ].map { NewsText.words($0) }
+
+    /// Whether a minimum phrase ends at word `end`.
+    private static func minimum(endingAt end: Int, in words: [String]) -> Bool {
+        minimumPhrases.contains { phrase in
+            let start = end - phrase.count + 1
+            return start >= 0 && end < words.count && Array(words[start...end]) == phrase
+        }
+    }
+
+    /// Whether a minimum phrase follows the casualty word at `index` and belongs to it ("12 قتيلا على الأقل"),
+    /// not to the next figure ("12 killed, at least 30 injured").
+    private static func trailingMinimum(after index: Int, in words: [String]) -> Bool {
+        let start = index + 1
+        return minimumPhrases.contains { phrase in
+            guard start + phrase.count <= words.count, Array(words[start..<start + phrase.count]) == phrase else { return false }
+            return start + phrase.count == words.count || value(of: words[start + phrase.count]) == nil
+        }
+    }
+
+    /// Whether a minimum phrase lies wholly in `range` (the fillers between a number and its casualty word).
+    private static func minimum(within range: Range<Int>, in words: [String]) -> Bool {
+        range.contains { start in
+            minimumPhrases.contains { phrase in
+                start + phrase.count <= range.upperBound && Array(words[start..<start + phrase.count]) == phrase
+            }
+        }
     }
 
     /// Hebrew and Arabic casualty words with a clitic in front (`והרוגים`, `القتلى`).
@@ -59,7 +125,10 @@ public enum CasualtyReader {
         }
     }
 
-    private static func number(before index: Int, in words: [String]) -> Int? {
+    /// A number and the words it covers.
+    private typealias Found = (value: Int, first: Int, last: Int)
+
+    private static func number(before index: Int, in words: [String]) -> Found? {
         var cursor = index - 1
         var skipped = 0
         while cursor >= 0, skipped <= 4 {
@@ -71,7 +140,7 @@ public enum CasualtyReader {
         return nil
     }
 
-    private static func number(after index: Int, in words: [String]) -> Int? {
+    private static func number(after index: Int, in words: [String]) -> Found? {
         var cursor = index + 1
         var skipped = 0
         while cursor < words.count, skipped <= 3 {
@@ -88,12 +157,12 @@ public enum CasualtyReader {
     }
 
     /// A number of several words ending at `end`: "dix-sept" (17), "twenty-one", "vingt et un".
-    private static func compound(_ value: Int, endingAt end: Int, in words: [String]) -> Int {
-        guard value < 10, end >= 1 else { return value }
+    private static func compound(_ value: Int, endingAt end: Int, in words: [String]) -> Found {
+        guard value < 10, end >= 1 else { return (value, end, end) }
         var tensAt = end - 1
         if tensAt >= 1, words[tensAt] == "et" || words[tensAt] == "y" { tensAt -= 1 }
-        guard let tens = numberWords[words[tensAt]], tens >= 10, tens % 10 == 0, tens < 100 else { return value }
-        return tens + value
+        guard let tens = numberWords[words[tensAt]], tens >= 10, tens % 10 == 0, tens < 100 else { return (value, end, end) }
+        return (tens + value, tensAt, end)
     }
 
     /// A number written in digits (at most six) or as a word; Arabic "و" (and) may be written on the digits.

@@ -14,7 +14,8 @@ import Foundation
 ///   else the lead's first place. The place is the first the tagger or the headline
 ///   names, else the lead's first place in one of those countries. For an expulsion, a country named
 ///   before the verb is the actor ("Russia expels …"), one named after it the affected country.
-/// - **casualties** only when the headline or lead states a figure (``CasualtyReader``); else unknown.
+/// - **casualties** only when the headline or lead states a figure (``CasualtyReader``); else unknown. A
+///   figure stated as a minimum ("at least 12") carries the fact tag `fatalities:minimum` / `injured:minimum`.
 /// - **origin**: the publisher's domain, or the agency whose byline the item carries (``NewsOrigin``).
 /// - **certainty** `possible`: one report. Corroboration raises it when independent reports agree.
 /// - no `occurredAt`: a publication date is not when something happened.
@@ -22,6 +23,10 @@ public struct NewsClassifier: Sendable {
     let options: ParserOptions
     let places: any PlaceLookup
     let boundaries: CoarseCountryBoundaries
+
+    /// The fact tags of a minimum figure (docs/EVENTS.md, "Fact tags").
+    static let fatalitiesMinimumTag = "fatalities:minimum"
+    static let injuredMinimumTag = "injured:minimum"
 
     /// The longest lead kept on the event.
     static let maximumLeadCharacters = 2000
@@ -110,10 +115,14 @@ public struct NewsClassifier: Sendable {
         event.actors = actors.filter { !countries.contains($0) }
 
         // What it cost.
-        let figures = CasualtyReader.figures(inWords: titleWords)
-        let leadFigures = CasualtyReader.figures(inWords: Array(leadWords.prefix(Self.leadFigureWords)))
-        event.fatalities = [figures.fatalities, leadFigures.fatalities].compactMap { $0 }.max()
-        event.injured = [figures.injured, leadFigures.injured].compactMap { $0 }.max()
+        let figures = CasualtyReader.Figures.largest(of: [
+            CasualtyReader.figures(inWords: titleWords),
+            CasualtyReader.figures(inWords: Array(leadWords.prefix(Self.leadFigureWords))),
+        ])
+        event.fatalities = figures.fatalities
+        event.injured = figures.injured
+        if figures.fatalitiesAreMinimum { event.tags.append(Self.fatalitiesMinimumTag) }
+        if figures.injuredAreMinimum { event.tags.append(Self.injuredMinimumTag) }
 
         // Who says so.
         let reported = NewsOrigin.origin(link: item.link, sourceURL: item.sourceURL, publisher: publisher,

@@ -150,7 +150,7 @@ struct CAPParser {
 }
 
 /// What one `<info>` block says.
-private struct InfoFacts {
+struct InfoFacts {
     var language: String
     var categories: [String] = []
     var event: String?

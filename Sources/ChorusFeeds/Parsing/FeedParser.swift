@@ -14,11 +14,24 @@ public struct FeedParser: Sendable {
         self.options = options
     }
 
-    /// Parses one document.
+    /// Parses one document: one of the formats, or a zip archive holding one (``ZipArchive``).
     public func parse(_ data: Data, format: FeedFormat = .auto) -> ParseResult {
         if data.count > options.maximumDocumentBytes {
             return ParseResult(rejections: [Rejection(
                 reason: "the document is \(data.count) bytes, more than the limit of \(options.maximumDocumentBytes)")])
+        }
+        // A zipped document (GDELT's `*.export.CSV.zip`) is its one member, read with the same limit.
+        if ZipArchive.isArchive(data) {
+            let member: (name: String, data: Data)
+            do {
+                member = try ZipArchive.onlyMember(of: data, maximumBytes: options.maximumDocumentBytes)
+            } catch {
+                return .refused("the zip archive cannot be read: \(error.reason)")
+            }
+            if ZipArchive.isArchive(member.data) {
+                return .refused("the zip archive holds another archive ('\(member.name.prefix(100))'), which is not opened")
+            }
+            return parse(member.data, format: format)
         }
         let resolved: FeedFormat
         if format == .auto {

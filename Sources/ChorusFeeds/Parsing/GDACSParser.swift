@@ -12,6 +12,13 @@ import Foundation
 ///   none of the countries of `country` keep the event, each noted with its field (``ParseResult/notes``);
 ///   an unknown name stays in `place`.
 /// - An earthquake's `severity` value is its magnitude; `population` becomes the tag `population:N`.
+/// - GDACS's newer profile: an item that embeds a whole CAP alert and gives its facts only in the CAP
+///   `<parameter>`s (`eventtype`, `eventid`, `episodeid`/`currentepisodeid`, `alertlevel`, `severity`,
+///   `population`, `country`, `iso3`, `fromdate` …, as text: "Magnitude 6.1M, Depth:10km", "2.1 million
+///   people within 100km") is read the same way: a `gdacs:` element wins over the parameter of the same
+///   name; the CAP alert's `sent`, `headline`, `description`, `web` and `area` (circle, polygon) stand in
+///   for the item's missing `pubDate`, title, description, link and point. A parameter whose text gives
+///   no number is noted and left out; the event is kept.
 struct GDACSParser {
     static let namespace = "http://www.gdacs.org"
     static let geoNamespace = "http://www.w3.org/2003/01/geo/wgs84_pos#"
@@ -49,17 +56,48 @@ struct GDACSParser {
     }
 
     private func itemLabel(_ item: XMLNode) -> String? {
-        guard let type = item.value("eventtype", Self.namespace), let id = item.value("eventid", Self.namespace),
-              type.count <= 8, id.count <= 32 else { return nil }
-        return type + id + (item.value("episodeid", Self.namespace).flatMap { $0.count <= 32 ? "-\($0)" : nil } ?? "")
+        let parameters = EmbeddedAlert(in: item)?.parameters ?? [:]
+        func value(_ name: String) -> String? { item.value(name, Self.namespace) ?? parameters[name] }
+        guard let type = value("eventtype"), let id = value("eventid"), type.count <= 8, id.count <= 32 else { return nil }
+        return type + id + ((value("episodeid") ?? value("currentepisodeid")).flatMap { $0.count <= 32 ? "-\($0)" : nil } ?? "")
+    }
+
+    /// The CAP alert an item embeds (GDACS's newer profile): its first `<info>`'s parameters by lower-cased
+    /// name (the first of each), and the alert itself.
+    struct EmbeddedAlert {
+        var alert: XMLNode
+        var info: XMLNode?
+        var parameters: [String: String]
+
+        init?(in item: XMLNode) {
+            let namespaces = Set<String?>(CAPParser.namespaces)
+            guard let alert = item.descendants(where: { $0.isElement("alert", in: namespaces) }).first else { return nil }
+            self.alert = alert
+            info = alert.child("info", alert.namespace)
+            var parameters: [String: String] = [:]
+            for parameter in info?.children("parameter", alert.namespace) ?? [] {
+                guard let name = parameter.value("valueName", alert.namespace)?.lowercased(),
+                      let value = parameter.value("value", alert.namespace), parameters[name] == nil else { continue }
+                parameters[name] = value
+            }
+            self.parameters = parameters
+        }
+
+        func value(_ name: String) -> String? { info?.value(name, alert.namespace) ?? alert.value(name, alert.namespace) }
     }
 
     /// The event of `item`; problems worked around are added to `notes`, naming their field.
     func event(from item: XMLNode, notes: inout [String]) throws -> Event {
         let ns = Self.namespace
+        let embedded = EmbeddedAlert(in: item)
         func text(_ name: String, _ namespace: String? = GDACSParser.namespace, field: String? = nil) throws -> String? {
-            let value = item.value(name, namespace)
-            try options.checkField(value, field ?? "gdacs:\(name)")
+            var value = item.value(name, namespace)
+            var label = field ?? "gdacs:\(name)"
+            if value == nil, namespace == GDACSParser.namespace, let parameter = embedded?.parameters[name] {
+                value = parameter
+                label = "cap:parameter \(name)"
+            }
+            try options.checkField(value, label)
             return value
         }
         guard let type = try text("eventtype") else { throw ParseFailure(field: "gdacs:eventtype", "is required") }
@@ -70,7 +108,11 @@ struct GDACSParser {
         guard eventID.count <= 32, eventID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw ParseFailure(field: "gdacs:eventid", "\(quoted(eventID)) is not an event number")
         }
-        let episode = try text("episodeid")
+        var episode = try text("episodeid")
+        if episode == nil, let current = embedded?.parameters["currentepisodeid"] {
+            try options.checkField(current, "cap:parameter currentepisodeid")
+            episode = current
+        }
         if let episode, episode.count > 32 || !episode.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
             throw ParseFailure(field: "gdacs:episodeid", "\(quoted(episode)) is not an episode number")
         }
@@ -95,9 +137,15 @@ struct GDACSParser {
         if let pubDate = try text("pubDate", nil, field: "pubDate") {
             guard let date = RFC822Date.parse(pubDate) else { throw ParseFailure(field: "pubDate", "\(quoted(pubDate)) is not an RFC 822 date") }
             event.sentAt = date
+        } else if let sent = embedded?.value("sent") {
+            guard let date = RFC3339.parse(sent) else { throw ParseFailure(field: "cap:sent", "\(quoted(sent.prefix(100))) is not a date-time") }
+            event.sentAt = date
         }
         if let from = try text("fromdate") {
-            guard let date = RFC822Date.parse(from) else { throw ParseFailure(field: "gdacs:fromdate", "\(quoted(from)) is not an RFC 822 date") }
+            // RSS gives RFC 822; a CAP parameter may give either form.
+            guard let date = RFC822Date.parse(from) ?? RFC3339.parse(from) else {
+                throw ParseFailure(field: "gdacs:fromdate", "\(quoted(from)) is not an RFC 822 date")
+            }
             event.occurredAt = date
         }
 
@@ -139,6 +187,20 @@ struct GDACSParser {
             }
             event.tags.append("population:\(Int(number))")
         }
+        if let embedded, item.child("severity", ns) == nil, type.uppercased() == "EQ", let severity = embedded.parameters["severity"] {
+            if let magnitude = Self.magnitude(in: severity) {
+                event.magnitude = magnitude
+            } else {
+                notes.append("cap:parameter severity: \(quoted(severity.prefix(100))) gives no magnitude; kept without it")
+            }
+        }
+        if let embedded, item.child("population", ns) == nil, let population = embedded.parameters["population"] {
+            if let number = Self.population(in: population) {
+                event.tags.append("population:\(number)")
+            } else {
+                notes.append("cap:parameter population: \(quoted(population.prefix(100))) gives no number; kept without it")
+            }
+        }
 
         if let point = item.child("Point", Self.geoNamespace) {
             guard let latText = point.value("lat", Self.geoNamespace), let lonText = point.value("long", Self.geoNamespace),
@@ -152,14 +214,58 @@ struct GDACSParser {
                 throw ParseFailure(field: "georss:point", "\(quoted(point)) is not 'lat lon'")
             }
             event.location = Event.Location(lat: lat, lon: lon)
+        } else if let area = embedded?.info?.child("area", embedded?.alert.namespace), let capNamespace = embedded?.alert.namespace {
+            // The CAP area: a circle's centre, else the polygons' centroid; an empty <polygon/> is no point.
+            if let circle = area.value("circle", capNamespace) {
+                event.location = try InfoFacts.circle(circle, field: "cap:circle")
+            } else {
+                let polygons = try area.children("polygon", capNamespace).compactMap { $0.trimmedText.isEmpty ? nil : $0.trimmedText }
+                    .map { try InfoFacts.polygon($0, field: "cap:polygon") }
+                event.location = Geometry.centroid(of: polygons)
+            }
         }
 
-        if let title = try text("title", nil, field: "title") { event.headline["en"] = title }
-        if let description = try text("description", nil, field: "description") { event.description["en"] = description }
-        if let link = try text("link", nil, field: "link"), let url = URL(string: link),
+        let headline = try text("title", nil, field: "title") ?? embedded?.value("headline")
+        if let headline { try options.checkField(headline, "cap:headline"); event.headline["en"] = headline }
+        let description = try text("description", nil, field: "description") ?? embedded?.value("description")
+        if let description { try options.checkField(description, "cap:description"); event.description["en"] = description }
+        if let link = try text("link", nil, field: "link") ?? embedded?.value("web"), let url = URL(string: link),
            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
+            try options.checkField(link, "cap:web")
             event.link = link
         }
         return event
+    }
+
+    /// The magnitude a GDACS severity text gives: "Magnitude 6.1M, Depth:10km", "6.1 M".
+    static func magnitude(in text: String) -> Double? {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" })
+        for (index, word) in words.enumerated() {
+            let number = word.hasSuffix("M") ? word.dropLast() : word[...]
+            guard let value = Double(number), value.isFinite, value >= 0, value < 10 else { continue }
+            let unit = word.hasSuffix("M") || (index + 1 < words.count && words[index + 1] == "M")
+            let named = index > 0 && words[index - 1].lowercased() == "magnitude"
+            if unit || named { return value }
+        }
+        return nil
+    }
+
+    /// The number of people a GDACS population text gives: "12000", "1.2 million people within 100km",
+    /// "52 thousand (in MMI>=VII)"; `nil` when it states none.
+    static func population(in text: String) -> Int? {
+        let words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "(" })
+        guard let first = words.first, let value = Double(first.replacingOccurrences(of: ",", with: "")), value.isFinite, value >= 0 else {
+            return nil
+        }
+        let scale: Double
+        switch words.dropFirst().first {
+        case "thousand"?: scale = 1_000
+        case "million"?, "millions"?: scale = 1_000_000
+        case "billion"?: scale = 1_000_000_000
+        default: scale = 1
+        }
+        let number = value * scale
+        guard number <= 1e10 else { return nil }
+        return Int(number)
     }
 }

@@ -19,6 +19,10 @@ import Glibc
 /// rotated (the old file is finished first, so no line is lost). Each of these is reported through
 /// `notice` (the daemon logs it). A line is delivered only once complete (ended by a newline), except the
 /// last line of a file that was rotated away. A line longer than the document limit is rejected and skipped.
+///
+/// A zip archive at the path (GDELT's `*.export.CSV.zip`, for a source of any format but JSON Lines) is no
+/// stream of lines: it is read whole as one document (``FeedParser`` opens it), once — its cursor is its
+/// identity, size and fingerprints, so it is read again only when another or changed archive is there.
 public actor FileSource: Source {
     /// The feed's name from the configuration.
     public nonisolated let name: String
@@ -129,6 +133,22 @@ public actor FileSource: Source {
     private func readBatch() async throws -> SourceDelivery? {
         let path = self.path
         let limits = self.limits
+        if format != .jsonl {
+            let current = position
+            if let archive = try await io.run({ try Self.readArchive(path: path, position: current, maximumBytes: limits.lineBytes) }) {
+                reader?.close()
+                reader = nil
+                switch archive {
+                case .unchanged:
+                    return nil
+                case .document(let data, let size, let next):
+                    position = next
+                    let result = data.map { parser.parse($0, format: format) } ?? ParseResult(rejections: [Rejection(
+                        reason: "the archive is \(size) bytes, more than the limit of \(limits.lineBytes)")])
+                    return SourceDelivery(origin: path, document: data ?? Data(), result: result, cursor: try SourceCursor(encoding: next))
+                }
+            }
+        }
         let start = Step(reader: reader, position: position)
         let step = try await io.run { () throws -> Step in
             var step = start
@@ -176,6 +196,47 @@ public actor FileSource: Source {
         return SourceDelivery(
             origin: "\(path):\(numbers.min() ?? 0)-\(numbers.max() ?? 0)", document: document, result: result,
             cursor: try SourceCursor(encoding: step.position))
+    }
+
+    /// A zip archive at the path: unchanged since the cursor, or its bytes (`nil` when over the limit).
+    enum ArchiveRead: Sendable {
+        case unchanged
+        case document(Data?, size: Int64, position: Position)
+    }
+
+    /// The archive at `path`, or `nil` when the path names no file or one that is not a zip archive.
+    static func readArchive(path: String, position: Position, maximumBytes: Int) throws -> ArchiveRead? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw SourceError.io(source: "file", path: path, detail: String(cString: strerror(errno)))
+        }
+        defer { Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SourceError.io(source: "file", path: path, detail: String(cString: strerror(errno))) }
+        func read(at offset: Int64, count: Int) throws -> Data {
+            var buffer = [UInt8](repeating: 0, count: count)
+            var filled = 0
+            while filled < count {
+                let got = buffer.withUnsafeMutableBytes { raw in
+                    pread(fd, raw.baseAddress?.advanced(by: filled), count - filled, off_t(offset) + off_t(filled))
+                }
+                if got < 0, errno == EINTR { continue }
+                if got < 0 { throw SourceError.io(source: "file", path: path, detail: String(cString: strerror(errno))) }
+                if got == 0 { break }
+                filled += got
+            }
+            return Data(buffer[0..<filled])
+        }
+        let size = Int64(info.st_size)
+        guard size >= 4, ZipArchive.isArchive(try read(at: 0, count: 4)) else { return nil }
+        let count = Int(min(Int64(LineReader.fingerprintBytes), size))
+        let next = Position(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), offset: size, line: 0,
+                            head: LineReader.fingerprint(try read(at: 0, count: count)),
+                            tail: LineReader.fingerprint(try read(at: size - Int64(count), count: count)))
+        if next == position { return .unchanged }
+        guard size <= Int64(maximumBytes) else { return .document(nil, size: size, position: next) }
+        return .document(try read(at: 0, count: Int(size)), size: size, position: next)
     }
 
     /// What one trip to the I/O queue takes and brings back.
