@@ -146,7 +146,7 @@ struct RuleDecoder {
     }
 
     /// A phase from its fields (the rule's own for the statement).
-    private func phase(_ fields: [String: JSON5Node], path: String, id: String?, node: JSON5Node, channels: [String: Set<Channel>],
+    private func phase(_ fields: JSON5Fields, path: String, id: String?, node: JSON5Node, channels: [String: Set<Channel>],
                        _ reader: inout NodeReader) -> Phase? {
         func at(_ key: String) -> String { NodeReader.join(path, key) }
         let before = reader.diagnostics.count
