@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Chorus: an event-driven crisis solidarity notifier.
-// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`), libcurl (through `CCurl`) and
-// zlib (through `CZlib`) only.
+// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`), libcurl (through `CCurl`),
+// zlib (through `CZlib`) and glibc's <malloc.h> (through `CMalloc`) only.
 import PackageDescription
 
 let package = Package(
@@ -31,6 +31,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // C: glibc's <malloc.h> (`mallopt`), which the Glibc module does not export; `chorus run` alone.
+        .systemLibrary(name: "CMalloc"),
         // The safe libpq layer: connections, parameterized queries, rows, transactions,
         // LISTEN/NOTIFY, batch writes, and an embedded PostgreSQL cluster.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -47,7 +49,7 @@ let package = Package(
         // The daemon: configuration, services, signals, sd_notify, logging.
         .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusHTTP", "HTTPClient", "Postgres"]),
         // The command tree.
-        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
+        .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres", "CMalloc"],
                 resources: [.copy("Resources")]),
         .executableTarget(name: "chorus", dependencies: ["ChorusCLI"]),
         // The benchmark of PRODUCT.md §9 (run it in release mode).
