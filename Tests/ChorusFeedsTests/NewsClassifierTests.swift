@@ -135,6 +135,17 @@ import Testing
         #expect(exact.fatalities == 12 && !exact.tags.contains("fatalities:minimum"))
     }
 
+    @Test(arguments: ["https://www.theguardian.com/us-news/2018/jan/31/x", "http://WWW.Tagesschau.DE:80/ausland", "https://apnews.com?x=1",
+                      "https://apnews.com#top", "HTTPS://bbc.co.uk", "https://user@evil.example.com/", "https://[::1]/a",
+                      "https://bücher.example/", "ftp://example.com/", "www.example.com/x", "https://"])
+    func theFastHostIsURLsHost(_ link: String) {
+        // The fast path answers only what it reads exactly as URL does; the rest falls through to URL.
+        if let fast = NewsOrigin.plainHost(link) { #expect(fast == URL(string: link)?.host?.lowercased(), "\(link)") }
+        let host = URL(string: link)?.host?.lowercased()
+        let expected = host.flatMap { $0.isEmpty ? nil : NewsOrigin.registrableDomain($0) }
+        #expect(NewsOrigin.domain(ofURL: link) == expected, "\(link)")
+    }
+
     @Test func pointsGiveTheCountryTheyLieIn() throws {
         let boundaries = CoarseCountryBoundaries.shared
         #expect(boundaries.country(at: .init(lat: 31.25, lon: 34.79)) == "IL")       // Beersheba

@@ -136,7 +136,9 @@ public enum NewsText {
 /// `פיגוע*` finds `הפיגוע` and `قتلى` finds `القتلى`.
 ///
 /// The first word of every phrase is looked up in a byte trie, so the cost per word of text does not grow
-/// with the vocabulary.
+/// with the vocabulary. The trie's edges are an open-addressing table on (node, byte) with a multiplicative
+/// hash, and each node's phrases are flagged in an array: a byte of text costs an array probe or two, not
+/// a `Dictionary` lookup with its SipHash (classification reads every word of every item through here).
 public struct PhraseMatcher: Sendable {
     /// A phrase found: which entry and where.
     public struct Hit: Sendable, Hashable {
@@ -163,11 +165,54 @@ public struct PhraseMatcher: Sendable {
     static let gapWords = 3
 
     /// Trie edges: (node << 8 | byte) → node.
-    private var edges: [Int: Int32] = [:]
+    private var edges = EdgeTable()
     /// Phrases whose first word ends at a node: `prefix` ones match any word continuing from there.
     private var prefixPhrases: [Int32: [Phrase]] = [:]
     private var wholePhrases: [Int32: [Phrase]] = [:]
+    /// Per node: bit 0 it has prefix phrases, bit 1 whole ones (so that most nodes cost no lookup).
+    private var nodeFlags: [UInt8] = [0]
     private var nodeCount: Int32 = 1
+
+    /// (node, byte) → node, open addressing with linear probing; keys are never removed.
+    struct EdgeTable: Sendable {
+        private var keys: [Int] = Array(repeating: -1, count: 64)
+        private var values: [Int32] = Array(repeating: 0, count: 64)
+        private var count = 0
+        private var shift = 64 - 6
+
+        private func slot(_ key: Int) -> Int { Int(truncatingIfNeeded: UInt(bitPattern: key &* -7_046_029_254_386_353_131) >> UInt(shift)) }
+
+        subscript(key: Int) -> Int32? {
+            var index = slot(key)
+            let mask = keys.count - 1
+            while true {
+                let found = keys[index]
+                if found == key { return values[index] }
+                if found == -1 { return nil }
+                index = (index + 1) & mask
+            }
+        }
+
+        mutating func insert(_ key: Int, _ value: Int32) {
+            if (count + 1) * 2 > keys.count { grow() }
+            var index = slot(key)
+            let mask = keys.count - 1
+            while keys[index] != -1 && keys[index] != key { index = (index + 1) & mask }
+            if keys[index] == -1 { count += 1 }
+            keys[index] = key
+            values[index] = value
+        }
+
+        private mutating func grow() {
+            let oldKeys = keys
+            let oldValues = values
+            keys = Array(repeating: -1, count: oldKeys.count * 2)
+            values = Array(repeating: 0, count: oldKeys.count * 2)
+            shift -= 1
+            count = 0
+            for (index, key) in oldKeys.enumerated() where key != -1 { insert(key, oldValues[index]) }
+        }
+    }
 
     /// An empty matcher.
     public init() {}
@@ -205,16 +250,19 @@ public struct PhraseMatcher: Sendable {
             if let next = edges[key] {
                 node = next
             } else {
-                edges[key] = nodeCount
+                edges.insert(key, nodeCount)
                 node = nodeCount
                 nodeCount += 1
+                nodeFlags.append(0)
             }
         }
         let entry = Phrase(rest: Array(elements.dropFirst()), value: value)
         if isPrefix {
             prefixPhrases[node, default: []].append(entry)
+            nodeFlags[Int(node)] |= 1
         } else {
             wholePhrases[node, default: []].append(entry)
+            nodeFlags[Int(node)] |= 2
         }
         return true
     }
@@ -272,7 +320,7 @@ public struct PhraseMatcher: Sendable {
             bestDepth = depth
         }
         let word = words[index]
-        for start in clitics(of: word) {
+        func walk(from start: String.UTF8View.Index) {
             var node: Int32 = 0
             var remaining = word.utf8.distance(from: start, to: word.utf8.endIndex)
             var depth = 0
@@ -281,9 +329,16 @@ public struct PhraseMatcher: Sendable {
                 node = next
                 remaining -= 1
                 depth += 1
-                if let phrases = prefixPhrases[node] { for phrase in phrases { consider(phrase, depth: depth) } }
-                if remaining == 0, let phrases = wholePhrases[node] { for phrase in phrases { consider(phrase, depth: depth + 1) } }
+                let flags = nodeFlags[Int(next)]
+                if flags == 0 { continue }
+                if flags & 1 != 0, let phrases = prefixPhrases[node] { for phrase in phrases { consider(phrase, depth: depth) } }
+                if remaining == 0, flags & 2 != 0, let phrases = wholePhrases[node] { for phrase in phrases { consider(phrase, depth: depth + 1) } }
             }
+        }
+        if NewsText.script(of: word) == .other {
+            walk(from: word.utf8.startIndex)  // no clitics: no array of starts
+        } else {
+            for start in clitics(of: word) { walk(from: start) }
         }
         return best
     }

@@ -97,7 +97,8 @@ public struct NewsClassifier: Sendable {
             if event.place == nil, let name = place.name { event.place = name }
             if event.location == nil { event.location = place.location }
         }
-        let inLead = places.places(in: leadWords, language: item.language)
+        // The lead's places, read only when the headline left the country or the place open.
+        let inLead = countries.isEmpty || event.place == nil ? places.places(in: leadWords, language: item.language) : []
         // A lead's country name before its places: a lead often opens with the outlet's dateline
         // ("Frankfurt (ots) - Der mutmaßliche Absturz der Egyptair-Maschine …").
         if countries.isEmpty, let first = inLead.first(where: { $0.name == nil && !actors.contains($0.country) })

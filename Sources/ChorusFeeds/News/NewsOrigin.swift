@@ -17,8 +17,41 @@ public enum NewsOrigin {
 
     /// The registrable domain of a URL's host.
     public static func domain(ofURL text: String) -> String? {
-        guard let host = URL(string: text)?.host?.lowercased(), !host.isEmpty else { return nil }
+        guard let host = plainHost(text) ?? URL(string: text)?.host?.lowercased(), !host.isEmpty else { return nil }
         return registrableDomain(host)
+    }
+
+    /// The host of an `http(s)://host[:port][/…]` address whose host is plain ASCII letters, digits, `-` and
+    /// `.` (every feed's links but a few), without Foundation's URL parser: one is read per news item.
+    /// `nil` for anything else (user info, IPv6, non-ASCII), which `URL` reads.
+    static func plainHost(_ text: String) -> String? {
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        for expected in "http".utf8 {
+            guard index != utf8.endIndex, utf8[index] | 0x20 == expected else { return nil }
+            index = utf8.index(after: index)
+        }
+        if index != utf8.endIndex, utf8[index] | 0x20 == UInt8(ascii: "s") { index = utf8.index(after: index) }
+        for expected in "://".utf8 {
+            guard index != utf8.endIndex, utf8[index] == expected else { return nil }
+            index = utf8.index(after: index)
+        }
+        var host: [UInt8] = []
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                host.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                host.append(byte | 0x20)
+            case UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "?"), UInt8(ascii: "#"):
+                return host.isEmpty ? nil : String(decoding: host, as: UTF8.self)
+            default:
+                return nil
+            }
+            index = utf8.index(after: index)
+        }
+        return host.isEmpty ? nil : String(decoding: host, as: UTF8.self)
     }
 
     /// `www.feeds.bbc.co.uk` → `bbc.co.uk`: the last two labels, or three under a country code's registry
