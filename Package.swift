@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Chorus: an event-driven crisis solidarity notifier.
-// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`) and zlib (through `CZlib`) only.
+// No package dependencies: the toolchain's own libraries, libpq (through `CLibPQ`), libcurl (through `CCurl`) and
+// zlib (through `CZlib`) only.
 import PackageDescription
 
 let package = Package(
@@ -15,6 +16,15 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // C: libcurl, visible to `HTTPClient` alone.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Chorus's one HTTP client (feeds' polls, webhooks): a libcurl easy handle a request, on a thread
+        // of its own, with a total deadline, a size limit and cancellation.
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
         // C: zlib, visible to `ChorusFeeds` alone (zipped GDELT exports: raw inflate, CRC-32).
         .systemLibrary(
             name: "CZlib",
@@ -29,13 +39,13 @@ let package = Package(
         // The pure domain: events, rules, templates, channel limits, bundles. Foundation only, no I/O.
         .target(name: "ChorusCore"),
         // Parsers for feed formats and the sources that deliver documents.
-        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres", "CZlib"]),
+        .target(name: "ChorusFeeds", dependencies: ["ChorusCore", "ChorusStore", "Postgres", "CZlib", "HTTPClient"]),
         // Migrations and the queue: pipeline writes, review operations, audit.
         .target(name: "ChorusStore", dependencies: ["ChorusCore", "Postgres"]),
         // The review console: pages, sessions and live updates, on ChorusHTTP.
         .target(name: "ChorusConsole", dependencies: ["ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres"]),
         // The daemon: configuration, services, signals, sd_notify, logging.
-        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusHTTP", "Postgres"]),
+        .target(name: "ChorusService", dependencies: ["ChorusCore", "ChorusFeeds", "ChorusStore", "ChorusHTTP", "HTTPClient", "Postgres"]),
         // The command tree.
         .target(name: "ChorusCLI", dependencies: ["ChorusService", "ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusFeeds", "ChorusCore", "Postgres"],
                 resources: [.copy("Resources")]),
@@ -52,6 +62,7 @@ let package = Package(
         // Shared by the test targets: a throwaway PostgreSQL cluster, fixtures, running the built binary.
         .target(name: "TestSupport", dependencies: ["Postgres", "ChorusStore", "ChorusCore"], path: "Tests/TestSupport"),
         .testTarget(name: "ChorusHTTPTests", dependencies: ["ChorusHTTP"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "ChorusConsoleTests", dependencies: ["ChorusConsole", "ChorusHTTP", "ChorusStore", "ChorusCore", "Postgres", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ChorusCoreTests", dependencies: ["ChorusCore", "TestSupport"], resources: [.copy("Fixtures")]),

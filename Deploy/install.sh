@@ -79,8 +79,9 @@ if [ -n "$database" ]; then
     psql "$database" -v ON_ERROR_STOP=1 -f Deploy/roles.sql
   fi
 else
-  # The embedded cluster belongs to the service's user: create it as that user.
-  install -d -m 0750 -o chorus -g chorus /var/lib/chorus
+  # The embedded cluster belongs to the service's user: create it as that user. Others may pass through
+  # (0751, as the unit's StateDirectoryMode) to its public socket directory: people review as themselves.
+  install -d -m 0751 -o chorus -g chorus /var/lib/chorus
   runuser -u chorus -- env STATE_DIRECTORY=/var/lib/chorus "$prefix/bin/chorus" migrate
 fi
 

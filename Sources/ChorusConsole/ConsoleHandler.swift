@@ -67,14 +67,25 @@ struct ConsoleHandler {
 
     // MARK: Sessions
 
-    /// A request with a live session.
+    /// A request with a live session, and the pooled connection lent to it for its whole time (one
+    /// hand-over a request, not one per statement group).
     struct Visit {
         let request: HTTPRequest
         let session: ConsoleSession
         let token: String
-        var csrf: String { Tokens.csrf(for: token) }
+        let connection: Connection
+        /// The session's CSRF token (every form of a page carries it: computed once a request).
+        let csrf: String
         /// A form's value (only after ``ConsoleHandler/withVisit(_:change:_:)`` read the form).
         var form: HTTPForm?
+
+        init(request: HTTPRequest, session: ConsoleSession, token: String, connection: Connection) {
+            self.request = request
+            self.session = session
+            self.token = token
+            self.connection = connection
+            self.csrf = Tokens.csrf(for: token)
+        }
     }
 
     /// Runs `body` for a request with a live session; without one, a page goes to the login (through one
@@ -85,16 +96,22 @@ struct ConsoleHandler {
         guard let token = request.cookies[sessionCookie], !token.isEmpty, token.count <= 128 else {
             return change ? refuse(.forbidden, "Your session has ended. Log in again.") : toLogin(request)
         }
-        let session: ConsoleSession?
         do {
-            session = try console.pool.withConnection { try ConsoleSessionStore(connection: $0).resume(token: token) }
+            return try console.pool.withConnection { connection in
+                guard let session = try ConsoleSessionStore(connection: connection).resume(token: token) else {
+                    return change ? refuse(.forbidden, "Your session has ended. Log in again.") : toLogin(request)
+                }
+                return visiting(Visit(request: request, session: session, token: token, connection: connection), change: change, body)
+            }
         } catch {
             return failure(error)
         }
-        guard let session else {
-            return change ? refuse(.forbidden, "Your session has ended. Log in again.") : toLogin(request)
-        }
-        var visit = Visit(request: request, session: session, token: token)
+    }
+
+    /// The rest of ``withVisit(_:change:_:)``, with the session found.
+    private func visiting(_ visit: Visit, change: Bool, _ body: (Visit) -> HTTPResponse) -> HTTPResponse {
+        let request = visit.request, session = visit.session
+        var visit = visit
         if change {
             guard sameOrigin(request) else { return refuse(.forbidden, "This form did not come from the console.") }
             let form: HTTPForm
@@ -195,7 +212,7 @@ struct ConsoleHandler {
     }
 
     func logout(_ visit: Visit) -> HTTPResponse {
-        _ = try? console.pool.withConnection { try ConsoleSessionStore(connection: $0).close(token: visit.token) } as Bool
+        _ = try? ConsoleSessionStore(connection: visit.connection).close(token: visit.token)
         console.log("console logout", [("reviewer", visit.session.reviewer)])
         var response = HTTPResponse.redirect(to: "/login")
         response.headers.add("Set-Cookie", cookie(sessionCookie, "", maxAge: 0))
@@ -219,10 +236,8 @@ struct ConsoleHandler {
 
     /// Runs `body` as the visit's reviewer, in one transaction.
     func asReviewer<T>(_ visit: Visit, _ body: (ReviewStore) throws -> T) throws -> T {
-        try console.pool.withConnection { connection in
-            try ConsoleSessionStore(connection: connection).acting(as: visit.session, token: visit.token) {
-                try body(ReviewStore(connection: $0))
-            }
+        try ConsoleSessionStore(connection: visit.connection).acting(as: visit.session, token: visit.token) {
+            try body(ReviewStore(connection: $0))
         }
     }
 

@@ -28,9 +28,18 @@ final class ConsolePool: Sendable {
             throw Exhausted()
         }
         defer { slots.signal() }
-        let box = try available.withLock { $0.popLast() } ?? Connection.Box(try Connection(conninfo))
+        let box = try available.withLock { $0.popLast() } ?? Connection.Box(try Self.connect(conninfo))
         defer { available.withLock { $0.append(box) } }
         return try body(box.connection)
+    }
+
+    /// A connection of the pool: it lives as long as the console and runs the same few statements for every
+    /// page, so they are prepared once per connection (parsing and planning were a third of PostgreSQL's time
+    /// per page: docs/BENCHMARKS.md, *Console*).
+    static func connect(_ conninfo: String) throws -> Connection {
+        let connection = try Connection(conninfo)
+        connection.preparesStatements = true
+        return connection
     }
 }
 

@@ -39,7 +39,7 @@ public struct HTTPRequest: Sendable {
         var cookies: [String: String] = [:]
         for header in headers.values("Cookie") {
             for pair in header.split(separator: ";") {
-                let trimmed = pair.trimmingCharacters(in: .whitespaces)
+                let trimmed = pair.trimmingOWS()
                 guard let equals = trimmed.firstIndex(of: "=") else { continue }
                 let name = String(trimmed[..<equals])
                 var value = String(trimmed[trimmed.index(after: equals)...])
@@ -54,7 +54,7 @@ public struct HTTPRequest: Sendable {
     /// HTTP/1.0 only with `Connection: keep-alive`).
     public var keepAlive: Bool {
         let tokens = headers.values("Connection").flatMap { $0.lowercased().split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmingOWS() }
         switch version {
         case .http11: return !tokens.contains("close")
         case .http10: return tokens.contains("keep-alive")

@@ -167,8 +167,15 @@ public struct HTTPRequestHead: Sendable {
         while let first = value.first, first == 32 || first == 9 { value = value.dropFirst() }
         while let last = value.last, last == 32 || last == 9 { value = value.dropLast() }
         guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .badHeader }
-        var text = ""
-        text.unicodeScalars.append(contentsOf: value.map { Unicode.Scalar($0) })
+        // Bytes above 0x7F are ISO-8859-1 (RFC 9110 §5.5), each its own character; ASCII decodes as it is.
+        let text: String
+        if value.allSatisfy({ $0 < 0x80 }) {
+            text = String(decoding: value, as: UTF8.self)
+        } else {
+            var latin1 = ""
+            latin1.unicodeScalars.append(contentsOf: value.map { Unicode.Scalar($0) })
+            text = latin1
+        }
         return (String(decoding: name, as: UTF8.self), text)
     }
 

@@ -40,13 +40,14 @@ public struct HTTPResponse: Sendable {
 
     /// The status line and headers as they go on the wire; `Content-Length` for byte bodies, `Date` added.
     func head(keepAlive: Bool, isHead: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
+        var bytes = Array("HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
+        bytes.reserveCapacity(1024)
         var headers = self.headers
         headers.set("Date", HTTPDate.format(Date()))
         switch body {
-        case .bytes(let bytes):
+        case .bytes(let body):
             if status.code >= 200 && status.code != 204 && status.code != 304 {
-                headers.set("Content-Length", String(bytes.count))
+                headers.set("Content-Length", String(body.count))
             }
         case .eventStream:
             headers.set("Content-Type", "text/event-stream; charset=utf-8")
@@ -56,12 +57,26 @@ public struct HTTPResponse: Sendable {
         }
         headers.set("Connection", keepAlive ? "keep-alive" : "close")
         for (name, value) in headers {
-            // Handlers never put a line break in a header; if one did, the header is dropped, not split.
-            guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else { continue }
-            text += "\(name): \(value)\r\n"
+            // Handlers never put a line break (or a NUL) in a header; if one did, the header is dropped, not split.
+            guard !Self.breaksLine(name), !Self.breaksLine(value) else { continue }
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
         }
-        text += "\r\n"
-        return Array(text.utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
+        return bytes
+    }
+
+    /// Whether `text` holds a line break (or a NUL): bytes for ASCII text (every header chorus sends), the
+    /// Unicode line breaks otherwise.
+    private static func breaksLine(_ text: String) -> Bool {
+        var ascii = true
+        for byte in text.utf8 {
+            if byte == 0x0A || byte == 0x0D || byte == 0 { return true }
+            if byte >= 0x80 { ascii = false }
+        }
+        return !ascii && text.contains(where: \.isNewline)
     }
 }
 

@@ -19,6 +19,15 @@ public final class Connection {
     private let conninfo: String
     private var channels: Set<String> = []
     private var inTransaction = false
+    /// The statements prepared on this session, by their text and parameter types.
+    private var prepared: [String: String] = [:]
+
+    /// Whether ``query(_:)`` runs each statement as a named prepared statement of this session — prepared on
+    /// first use, executed by name after — so that the server parses it once per connection (and, once its
+    /// generic plan is as good as a custom one, plans it once too). For long-lived connections that run the
+    /// same few statements over and over (the review console's pool). At most 256 statements are kept; a
+    /// reconnect starts afresh.
+    public var preparesStatements = false
 
     /// How many times the connection was re-established after it broke. A listener that sees this grow
     /// may have missed notifications and should look at the tables again.
@@ -63,10 +72,35 @@ public final class Connection {
     ///   when a value holds U+0000, which PostgreSQL cannot store and libpq would silently cut off.
     public func query(_ query: Query) throws -> QueryResult {
         let handle = try connected()
-        let result = try query.binds.withLibpqParameters { types, values, count in
-            PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
+        var name: String?
+        let result = try query.binds.withLibpqParameters { types, values, count -> OpaquePointer? in
+            name = preparesStatements ? statementName(query.sql, types: types, count: count, handle: handle) : nil
+            if let name { return PQexecPrepared(handle, name, count, values, nil, nil, 0) }
+            return PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
         }
-        return try consume(result, query: query.sql)
+        do {
+            return try consume(result, query: query.sql)
+        } catch let error as PostgresError where name != nil && ["0A000", "26000"].contains(error.sqlState ?? "") {
+            // The plan went stale (a table's definition changed) or the statement is gone: prepare it anew next time.
+            prepared = prepared.filter { $0.value != name }
+            throw error
+        }
+    }
+
+    /// The name of `sql`'s prepared statement for these parameter types, preparing it first when it is new;
+    /// `nil` when it cannot be (too many kept already, or the server refused — then the statement runs
+    /// unprepared and fails, if it does, with its own error).
+    private func statementName(_ sql: String, types: UnsafePointer<Oid>?, count: Int32, handle: OpaquePointer) -> String? {
+        var key = sql
+        for index in 0..<Int(count) { key += ",\(types?[index] ?? 0)" }
+        if let name = prepared[key] { return name }
+        guard prepared.count < 256 else { return nil }
+        let name = "chorus_\(prepared.count + 1)"
+        guard let result = PQprepare(handle, name, sql, count, types) else { return nil }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else { return nil }
+        prepared[key] = name
+        return name
     }
 
     /// Runs `query` and returns the number of rows it inserted, updated or deleted.
@@ -279,6 +313,7 @@ public final class Connection {
         // libpq prints server notices on stderr by default; chorus reports what matters through its own errors.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
+        prepared = [:]
         try configureSession()
     }
 
@@ -305,6 +340,7 @@ public final class Connection {
             throw PostgresError(.connectionFailed, message: ConnectionString.redact(message: Self.message(of: handle), conninfo: conninfo))
         }
         reconnectCount += 1
+        prepared = [:]
         try configureSession()
         return handle
     }

@@ -1,4 +1,5 @@
 import ChorusConsole
+import ChorusCore
 import ChorusHTTP
 import ChorusStore
 import Foundation
@@ -11,13 +12,19 @@ import TestSupport
 /// on a reviewer's open page within 100 ms of its NOTIFY.
 ///
 /// - **Pages.** The console on the benchmark's cluster (the jerusalem-2017 scenario queued live and as a
-///   drill: both bundles with every sender's drafts, their events, action items and audit), 20 named
-///   reviewers logged in through the login form (PostgreSQL checks each password), each on a keep-alive
-///   connection of its own, asking in turn for the queue and the two bundle pages as fast as answers come. The baseline is `GET /healthz`
+///   drill — every sender's drafts, their events, action items and audit — and more drills of it whose
+///   drafts the reviewers approve), 20 named reviewers logged in through the login form (PostgreSQL checks
+///   each password), each on a keep-alive connection of its own, clicking as fast as answers come: the
+///   queue, the live bundle's page, the drill's page, and an approval of a pending draft (a form POST with
+///   the CSRF token, answered 303, whose bundle page the reviewer then loads as a browser follows the
+///   redirect). The figure is the p99 over every request of every reviewer. The baseline is `GET /healthz`
 ///   under the same 20 clients: the server, a pooled connection and one `SELECT 1` — the floor of any page.
 /// - **Live.** A reviewer's open event stream (`GET /events`); a `pg_notify('chorus_review', …)` committed
 ///   on another connection; the time until its `event: bundle` line arrives. The baseline is the same
 ///   NOTIFY seen by a plain libpq listener (`LISTEN chorus_review`): the database's own delivery.
+///
+/// The reviewers' clients run in this process, on the same two cores as the console and PostgreSQL: they
+/// parse only the head and skip the body, so that they take as little as a browser's network stack would.
 enum ConsoleBench {
     static let reviewers = 20
 
@@ -44,17 +51,48 @@ enum ConsoleBench {
             try client.login(name, "bench pass phrase of \(name)")
             return client
         }
+        // Drafts to approve: more drills of the scenario (a drill is never released, so approvals change
+        // only the drafts' states, never what a page shows of the outbox).
+        let extra = quick ? 6 : 20
+        let draftCount = try ReviewStore(connection: fixture.owner).drafts(bundle: fixture.liveBundle).count
+        let approvable = try queueDrills(extra, fixture: fixture)
+        let supply = Mutex(approvable)
         let pages = ["/", "/bundles/\(fixture.liveBundle)", "/bundles/\(fixture.drillBundle)"]
         let seconds = quick ? 4.0 : 15.0
         // Warm: every page once per client.
         for client in clients { for page in pages { _ = try client.get(page) } }
-        let measured = try load(clients, paths: pages, seconds: seconds)
-        let floor = try load(clients, paths: ["/healthz"], seconds: seconds)
+        // `CHORUS_BENCH_SERVER_LOG=FILE`: every statement of the measured phase, with its duration, from the
+        // server's log (log_min_duration_statement = 0) — where PostgreSQL's share of a page goes.
+        let serverLog = ProcessInfo.processInfo.environment["CHORUS_BENCH_SERVER_LOG"]
+        let logStart = try logStatements(serverLog != nil, fixture: fixture, cluster: cluster)
+        let before = CPUTime.now(cluster: cluster)
+        let (measured, posted) = try load(clients, seconds: seconds) { client, step in
+            guard step % 4 == 3 else { return .get(pages[step % 4]) }
+            guard let next = supply.withLock({ $0.popLast() }) else { return .get(pages[step % 3]) }
+            return .approve(bundle: next.bundle, draft: next.draft, version: next.version)
+        }
+        let pagesCPU = CPUTime.now(cluster: cluster) - before
+        if let serverLog {
+            _ = try logStatements(false, fixture: fixture, cluster: cluster)
+            let log = try Data(contentsOf: cluster.directory.appendingPathComponent("server.log"))
+            try log.suffix(from: min(log.count, logStart)).write(to: URL(fileURLWithPath: serverLog))
+        }
+        let floorBefore = CPUTime.now(cluster: cluster)
+        let (floor, _) = try load(clients, seconds: seconds) { _, _ in .get("/healthz") }
+        let floorCPU = CPUTime.now(cluster: cluster) - floorBefore
         let p99 = percentile(measured, 0.99), floorP99 = percentile(floor, 0.99)
-        table.add("console", "page p99, \(reviewers) reviewers at once (queue, 2 bundles; \(measured.count) pages)",
+        table.add("console", "page p99, \(reviewers) reviewers at once (queue of \(2 + extra) bundles, 2 bundle pages of "
+                  + "\(draftCount) drafts, \(posted) approvals and their redirected pages; \(measured.count) requests)",
                   String(format: "%.1f ms (p50 %.1f)", p99, percentile(measured, 0.5)),
                   baseline: String(format: "%.1f ms /healthz p99 (p50 %.1f)", floorP99, percentile(floor, 0.5)),
                   ratio: String(format: "%.1f×", p99 / floorP99))
+        // CPU time per request, which the machine's load changes much less than the wall-clock figures: this
+        // process (the console and the 20 clients) and the cluster's server processes.
+        let perPage = pagesCPU / measured.count, perFloor = floorCPU / floor.count
+        table.add("console", "CPU time per request (console + its clients in this process, PostgreSQL)",
+                  String(format: "%.2f ms + %.2f ms", perPage.process * 1000, perPage.postgres * 1000),
+                  baseline: String(format: "%.2f ms + %.2f ms per /healthz", perFloor.process * 1000, perFloor.postgres * 1000),
+                  ratio: String(format: "%.1f×", (perPage.process + perPage.postgres) / max(1e-9, perFloor.process + perFloor.postgres)))
 
         // Live updates.
         let stream = clients[0]
@@ -101,10 +139,18 @@ enum ConsoleBench {
         for client in clients { client.close() }
     }
 
-    /// Every client asks for `paths` in turn, as fast as answers come, for `seconds`; returns each
-    /// answer's time in milliseconds.
-    static func load(_ clients: [BenchClient], paths: [String], seconds: Double) throws -> [Double] {
-        let results = Mutex<[Double]>([])
+    /// What a reviewer does next.
+    enum Step {
+        case get(String)
+        /// A form POST approving `draft` shown at `version`, then the page it redirects to.
+        case approve(bundle: Int, draft: Int, version: Int)
+    }
+
+    /// Every client takes the steps `next` gives it (its step count counting up), as fast as answers come,
+    /// for `seconds`; returns each request's time in milliseconds and how many approvals were posted.
+    static func load(_ clients: [BenchClient], seconds: Double,
+                     next: @escaping @Sendable (BenchClient, Int) -> Step) throws -> ([Double], Int) {
+        let results = Mutex<([Double], Int)>(([], 0))
         let failure = Mutex<(any Error)?>(nil)
         let group = DispatchGroup()
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
@@ -112,19 +158,39 @@ enum ConsoleBench {
             group.enter()
             let thread = Thread {
                 var times: [Double] = []
-                var next = index
+                var approvals = 0
+                var step = index
                 do {
                     while ContinuousClock.now < deadline {
-                        let started = ContinuousClock.now
-                        let status = try client.get(paths[next % paths.count])
-                        guard status == 200 else { throw BenchError("\(paths[next % paths.count]) answered \(status)") }
-                        times.append(milliseconds(started.duration(to: .now)))
-                        next += 1
+                        switch next(client, step) {
+                        case .get(let path):
+                            let started = ContinuousClock.now
+                            let (status, _) = try client.get(path)
+                            guard status == 200 else { throw BenchError("\(path) answered \(status)") }
+                            times.append(milliseconds(started.duration(to: .now)))
+                        case .approve(let bundle, let draft, let version):
+                            let started = ContinuousClock.now
+                            let (status, location) = try client.post("/bundles/\(bundle)/approve", form: [
+                                ("csrf", client.csrf), ("draft", String(draft)), ("version", String(version)),
+                                ("shown", String(Int(Date().timeIntervalSince1970))), ("note", ""),
+                            ])
+                            guard status == 303, let location else { throw BenchError("approving d\(draft) answered \(status)") }
+                            times.append(milliseconds(started.duration(to: .now)))
+                            approvals += 1
+                            let redirected = ContinuousClock.now
+                            let (pageStatus, _) = try client.get(location)
+                            guard pageStatus == 200 else { throw BenchError("\(location) answered \(pageStatus)") }
+                            times.append(milliseconds(redirected.duration(to: .now)))
+                        }
+                        step += 1
                     }
                 } catch {
                     failure.withLock { $0 = error }
                 }
-                results.withLock { $0 += times }
+                results.withLock {
+                    $0.0 += times
+                    $0.1 += approvals
+                }
                 group.leave()
             }
             thread.start()
@@ -132,6 +198,36 @@ enum ConsoleBench {
         group.wait()
         if let error = failure.withLock({ $0 }) { throw error }
         return results.withLock { $0 }
+    }
+
+    /// Turns statement logging on or off; returns the server log's size (where the phase starts).
+    static func logStatements(_ on: Bool, fixture: ReviewFixture, cluster: EmbeddedPostgres) throws -> Int {
+        if on {
+            try fixture.owner.execute("ALTER SYSTEM SET log_min_duration_statement = 0")
+        } else {
+            try fixture.owner.execute("ALTER SYSTEM RESET log_min_duration_statement")
+        }
+        _ = try fixture.owner.query("SELECT pg_reload_conf() AS reloaded")
+        Thread.sleep(forTimeInterval: 0.5)
+        let size = (try? FileManager.default.attributesOfItem(atPath: cluster.directory.appendingPathComponent("server.log").path)[.size]) as? Int
+        return size ?? 0
+    }
+
+    /// Queues `count` more drills of the fixture's scenario; returns their pending drafts.
+    static func queueDrills(_ count: Int, fixture: ReviewFixture) throws -> [(bundle: Int, draft: Int, version: Int)] {
+        guard let scenario = fixture.ruleSet.drill(id: "jerusalem-2017") else { throw BenchError("no jerusalem-2017 drill") }
+        let planned = Date().addingTimeInterval(-600)
+        let events = (0..<count).map { index -> PlannedEvent in
+            var event = scenario.events()[0]
+            event.id = "bench-drill-\(index)"
+            event.incident = "bench-drill-\(index)"
+            return PlannedEvent(event: event, plans: BundlePlanner.plans(event: event, ruleSet: fixture.ruleSet, now: planned))
+        }
+        let written = try QueueWriter().write([QueueBatch(source: "bench", events: events)], on: fixture.owner)
+        let store = ReviewStore(connection: fixture.owner)
+        return try written.bundlesOpened.flatMap { bundle in
+            try store.drafts(bundle: bundle).filter { $0.state == .pending }.map { (bundle, $0.id, $0.version) }
+        }.shuffled()
     }
 
     static func percentile(_ values: [Double], _ fraction: Double) -> Double {
@@ -146,17 +242,69 @@ enum ConsoleBench {
     }
 }
 
+/// CPU seconds spent so far by this process and by the PostgreSQL server processes of a cluster (every
+/// child of its postmaster: the backends serving the console, and the server's own workers).
+struct CPUTime {
+    var process: Double
+    var postgres: Double
+
+    static func now(cluster: EmbeddedPostgres) -> CPUTime {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let own = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return CPUTime(process: own, postgres: serverSeconds(cluster))
+    }
+
+    static func - (a: CPUTime, b: CPUTime) -> CPUTime { CPUTime(process: a.process - b.process, postgres: a.postgres - b.postgres) }
+    static func / (a: CPUTime, n: Int) -> CPUTime { CPUTime(process: a.process / Double(max(1, n)), postgres: a.postgres / Double(max(1, n))) }
+
+    /// utime + stime (fields 14 and 15 of /proc/PID/stat) of the postmaster and its children.
+    static func serverSeconds(_ cluster: EmbeddedPostgres) -> Double {
+        guard let text = try? String(contentsOf: cluster.directory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
+              let line = text.split(separator: "\n").first, let postmaster = Int(line) else { return 0 }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (comm) ": state, ppid, …; utime and stime are the 12th and 13th fields from there.
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 13, let parent = Int(fields[1]), pid == postmaster || parent == postmaster,
+                  let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticks
+        }
+        return total
+    }
+}
+
 /// One reviewer's browser, reduced to what the benchmark needs: a keep-alive HTTP/1.1 connection, the
-/// session cookie, and an event stream it can read.
+/// session cookie and CSRF token, and an event stream it can read. Answers are framed by their head and
+/// `Content-Length`; a body is decoded only where the benchmark reads it (the login form).
 final class BenchClient: @unchecked Sendable {
     // @unchecked: each client is used by one thread at a time.
-    private let descriptor: Int32
+    private var descriptor: Int32 = -1
+    private let port: UInt16
     private let host: String
     private var cookies: [String: String] = [:]
+    /// The session's CSRF token, from the first page after login.
+    private(set) var csrf = ""
+    /// Received bytes; `start` is where the unread ones begin.
     private var buffer: [UInt8] = []
+    private var start = 0
+    private var chunk = [UInt8](repeating: 0, count: 65536)
 
     init(port: UInt16) throws {
+        self.port = port
         host = "127.0.0.1:\(port)"
+        try connectAgain()
+    }
+
+    /// Opens the connection (again: the server ends a keep-alive connection after its request limit, and a
+    /// browser then opens another).
+    private func connectAgain() throws {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        buffer.removeAll(keepingCapacity: true)
+        start = 0
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -175,25 +323,40 @@ final class BenchClient: @unchecked Sendable {
 
     func close() { Glibc.close(descriptor) }
 
-    /// Logs in through the form, as a browser does.
+    /// Logs in through the form, as a browser does, and keeps the session's CSRF token.
     func login(_ name: String, _ password: String) throws {
-        let (_, page) = try request("GET", "/login")
-        guard let range = page.range(of: "name=\"csrf\" value=\""),
-              let end = page[range.upperBound...].firstIndex(of: "\"") else { throw BenchError("no CSRF token on the login page") }
-        let csrf = String(page[range.upperBound..<end])
-        let form = [("csrf", csrf), ("name", name), ("password", password), ("next", "/")]
-            .map { "\(HTTPForm.encode($0.0))=\(HTTPForm.encode($0.1))" }.joined(separator: "&")
-        let (status, _) = try request("POST", "/login", body: form)
+        let (_, _, page) = try request("GET", "/login", readBody: true)
+        guard let loginToken = Self.hiddenValue("csrf", in: page) else { throw BenchError("no CSRF token on the login page") }
+        let (status, _, _) = try request("POST", "/login", body: Self.form([("csrf", loginToken), ("name", name), ("password", password), ("next", "/")]))
         guard status == 303 || status == 302, cookies.count >= 1 else { throw BenchError("the login of \(name) answered \(status)") }
+        let (_, _, queue) = try request("GET", "/", readBody: true)
+        guard let token = Self.hiddenValue("csrf", in: queue) else { throw BenchError("no CSRF token on the queue page") }
+        csrf = token
     }
 
-    /// A GET on the keep-alive connection; returns the status (the body is read and dropped).
-    func get(_ path: String) throws -> Int { try request("GET", path).0 }
+    /// A GET on the keep-alive connection; returns the status and `Location` (the body is read and dropped).
+    func get(_ path: String) throws -> (Int, String?) {
+        let (status, location, _) = try request("GET", path)
+        return (status, location)
+    }
+
+    /// A form POST on the keep-alive connection; returns the status and `Location`.
+    func post(_ path: String, form: [(String, String)]) throws -> (Int, String?) {
+        let (status, location, _) = try request("POST", path, body: Self.form(form))
+        return (status, location)
+    }
 
     /// Opens the event stream on this connection (which then serves nothing else) and reads its greeting.
     func openEvents() throws {
         send("GET /events HTTP/1.1\r\nHost: \(host)\r\nAccept: text/event-stream\r\n\(cookieLine)\r\n")
-        guard try readUntil("event: hello", timeout: 10) else { throw BenchError("the event stream did not open") }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            if let end = find(Array("event: hello".utf8)) {
+                start = end + "event: hello".utf8.count
+                return
+            }
+            guard try fill(until: deadline) else { throw BenchError("the event stream did not open") }
+        }
     }
 
     /// Reads the stream until an event whose data names `id` arrives (the console joins the ids of
@@ -201,13 +364,12 @@ final class BenchClient: @unchecked Sendable {
     func waitForEvent(data id: String, timeout: Double) throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while true {
-            while let end = find("\n") {
-                let line = String(decoding: buffer[..<end], as: UTF8.self)
-                buffer.removeFirst(end + 1)
+            while let end = find([0x0A]) {
+                let line = String(decoding: buffer[start..<end], as: UTF8.self)
+                start = end + 1
                 if line.hasPrefix("data: "), line.dropFirst(6).split(separator: ",").contains(Substring(id)) { return true }
             }
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero, try fill(timeout: Double(remaining.components.seconds) + 0.001) else { return false }
+            guard try fill(until: deadline) else { return false }
         }
     }
 
@@ -215,83 +377,109 @@ final class BenchClient: @unchecked Sendable {
         cookies.isEmpty ? "" : "Cookie: " + cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") + "\r\n"
     }
 
-    private func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, String) {
+    static func form(_ fields: [(String, String)]) -> String {
+        fields.map { "\(HTTPForm.encode($0.0))=\(HTTPForm.encode($0.1))" }.joined(separator: "&")
+    }
+
+    static func hiddenValue(_ name: String, in page: String) -> String? {
+        guard let range = page.range(of: "name=\"\(name)\" value=\""),
+              let end = page[range.upperBound...].firstIndex(of: "\"") else { return nil }
+        return String(page[range.upperBound..<end])
+    }
+
+    private static let headEnd = Array("\r\n\r\n".utf8)
+
+    private func request(_ method: String, _ path: String, body: String? = nil, readBody: Bool = false) throws -> (Int, String?, String) {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n\(cookieLine)"
         if let body {
             head += "Content-Type: application/x-www-form-urlencoded\r\nOrigin: http://\(host)\r\nContent-Length: \(body.utf8.count)\r\n"
         }
         send(head + "\r\n" + (body ?? ""))
-        // The head.
-        guard try readUntil("\r\n\r\n", timeout: 30, consume: false), let end = find("\r\n\r\n") else {
-            throw BenchError("no answer to \(method) \(path)")
+        let deadline = ContinuousClock.now + .seconds(30)
+        var end: Int?
+        while true {
+            end = find(Self.headEnd)
+            if end != nil { break }
+            guard try fill(until: deadline) else { throw BenchError("no answer to \(method) \(path)") }
         }
-        let headText = String(decoding: buffer[..<end], as: UTF8.self)
-        buffer.removeFirst(end + 4)
-        let lines = headText.components(separatedBy: "\r\n")
+        guard let end else { throw BenchError("no answer to \(method) \(path)") }
+        let headText = String(decoding: buffer[start..<end], as: UTF8.self)
+        start = end + 4
+        let lines = headText.split(separator: "\r\n", omittingEmptySubsequences: false)
         guard let status = lines.first.flatMap({ Int($0.split(separator: " ").dropFirst().first ?? "") }) else {
             throw BenchError("a malformed answer to \(method) \(path)")
         }
         var length = 0
+        var location: String?
+        var closes = false
         for line in lines.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { continue }
-            switch parts[0].lowercased() {
-            case "content-length": length = Int(parts[1]) ?? 0
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = String(line[line.index(after: colon)...].drop { $0 == " " })
+            switch name {
+            case "content-length": length = Int(value) ?? 0
+            case "location": location = value
+            case "connection": closes = value.lowercased() == "close"
             case "set-cookie":
-                let pair = parts[1].split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
-                if pair.count == 2 { if parts[1].contains("Max-Age=0") { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] } }
+                let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+                if pair.count == 2 { if value.contains("Max-Age=0") { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] } }
             default: break
             }
         }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while buffer.count < length {
-            guard ContinuousClock.now < deadline, try fill(timeout: 30) else { throw BenchError("a short answer to \(method) \(path)") }
+        while buffer.count - start < length {
+            guard try fill(until: deadline) else { throw BenchError("a short answer to \(method) \(path)") }
         }
-        let bodyText = String(decoding: buffer[..<length], as: UTF8.self)
-        buffer.removeFirst(length)
-        return (status, bodyText)
+        let text = readBody ? String(decoding: buffer[start..<(start + length)], as: UTF8.self) : ""
+        start += length
+        if closes { try connectAgain() }
+        return (status, location, text)
     }
 
     private func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
-            if count <= 0 { return }
-            offset += count
-        }
-    }
-
-    private func find(_ text: String) -> Int? {
-        let needle = Array(text.utf8)
-        guard buffer.count >= needle.count else { return nil }
-        for index in 0...(buffer.count - needle.count) where buffer[index] == needle[0] {
-            if Array(buffer[index..<(index + needle.count)]) == needle { return index }
-        }
-        return nil
-    }
-
-    /// Reads until `text` is in the buffer (and, with `consume`, drops everything up to its end).
-    private func readUntil(_ text: String, timeout: Double, consume: Bool = true) throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        while true {
-            if let index = find(text) {
-                if consume { buffer.removeFirst(index + text.utf8.count) }
-                return true
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let count = Glibc.send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                if count <= 0 { return }
+                offset += count
             }
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero, try fill(timeout: Double(remaining.components.seconds) + 0.001) else { return false }
         }
     }
 
-    /// Waits for bytes (at most `timeout` seconds) and appends them; false when none came or the server closed.
-    private func fill(timeout: Double) throws -> Bool {
+    /// Where `needle` starts among the unread bytes.
+    private func find(_ needle: [UInt8]) -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard bytes.count - start >= needle.count else { return nil }
+            var index = start
+            let last = bytes.count - needle.count
+            while index <= last {
+                if bytes[index] == needle[0] {
+                    var matched = 1
+                    while matched < needle.count, bytes[index + matched] == needle[matched] { matched += 1 }
+                    if matched == needle.count { return index }
+                }
+                index += 1
+            }
+            return nil
+        }
+    }
+
+    /// Waits for bytes until `deadline` and appends them (dropping what was read); false when none came or
+    /// the server closed.
+    private func fill(until deadline: ContinuousClock.Instant) throws -> Bool {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else { return false }
         var descriptors = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptors, 1, Int32(min(timeout, 60) * 1000)) > 0 else { return false }
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        let milliseconds = Int32(min(60_000, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1))
+        guard poll(&descriptors, 1, milliseconds) > 0 else { return false }
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
         let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, 65536, 0) }
         guard count > 0 else { return false }
-        buffer += chunk[..<count]
+        buffer.append(contentsOf: chunk[..<count])
         return true
     }
 }

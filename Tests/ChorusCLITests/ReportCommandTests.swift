@@ -23,6 +23,13 @@ struct ReportCommandTests {
         let bare = IngestCommandTests.run(["report", "--kind", "shooting", "--country", "US", "--dry-run", "--json"])
         let unknown = try JSONDecoder().decode(Event.self, from: Data(bare.out.utf8))
         #expect(unknown.fatalities == nil && unknown.injured == nil)
+        // Established facts travel as fact tags.
+        let halle = IngestCommandTests.run(["report", "--kind", "terror_attack", "--country", "DE", "--place", "Halle", "--fatalities", "2",
+                                            "--fact", "target:synagogue", "--fact", "motive:antisemitic", "--fact", "day:yom_kippur",
+                                            "--dry-run", "--json"])
+        #expect(halle.code == .success, "\(halle.err)")
+        let facts = try JSONDecoder().decode(Event.self, from: Data(halle.out.utf8))
+        #expect(facts.tags == ["duty-officer", "target:synagogue", "motive:antisemitic", "day:yom_kippur"])
     }
 
     @Test(arguments: [
@@ -32,6 +39,8 @@ struct ReportCommandTests {
         (["report", "--kind", "riot", "--country", "IL", "--dry-run"], "not in the kinds vocabulary"),
         (["report", "--kind", "shooting", "--country", "IL", "--fatalities", "-1", "--dry-run"], "--fatalities <n>"),
         (["report", "--kind", "shooting", "--country", "IL", "--occurred", "yesterday", "--dry-run"], "--occurred <time>"),
+        (["report", "--kind", "shooting", "--country", "IL", "--fact", "target:synagog", "--dry-run"], "did you mean 'target:synagogue'?"),
+        (["report", "--kind", "shooting", "--country", "IL", "--fact", "urgent", "--dry-run"], "invalid value 'urgent' for '--fact <tag>'"),
     ])
     func usageErrorsExit64(arguments: [String], message: String) {
         let outcome = IngestCommandTests.run(arguments)

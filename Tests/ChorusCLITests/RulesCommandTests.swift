@@ -141,7 +141,46 @@ struct RulesCommandTests {
             .write(to: directory.appendingPathComponent("rules/attack-again.json5"), atomically: true, encoding: .utf8)
         let outcome = Self.run(["rules", "test", "Rules/drills/jerusalem-2017.json5", "--rules", directory.path])
         #expect(outcome.code == .success, "\(outcome.err)")
-        #expect(outcome.out.contains("  warning: rules attack and attack-again would both post for de-foreign-office x de (@AuswaertigesAmt): keep one, or make their conditions exclusive"))
+        // Once for the pair in the whole run, on the first event, naming the accounts (not one line an
+        // account and event) and the later event where it happens again.
+        let warnings = outcome.out.components(separatedBy: "\n").filter { $0.contains("warning: rules") }
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(warnings.first?.hasPrefix("  warning: rules attack and attack-again would both post to ") == true)
+        #expect(warnings.first?.contains(" accounts about this event: de-foreign-office x (@AuswaertigesAmt), ") == true)
+        #expect(warnings.first?.hasSuffix("; again for event drill-jerusalem-2017-02: keep one, or make their conditions exclusive") == true)
+    }
+
+    @Test func anUpdateRedraftsOnlyWhatItChangesAndKeepsWhatItLeavesOut() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-update-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // An attack; the same message again under a new id; a bare update by reference revising the toll to a
+        // minimum of five; a motive the authorities established.
+        try """
+            {"id":"a1","kind":"terror_attack","countries":["IL"],"place":"Jerusalem","certainty":"observed","severity":"severe","fatalities":4,"injured":17,"occurredAt":"2017-01-08T11:30:00Z","sentAt":"2017-01-08T11:45:00Z","headline":{"en":"Attack in Jerusalem"}}
+            {"id":"a2","msgType":"update","references":["a1"],"kind":"terror_attack","countries":["IL"],"place":"Jerusalem","certainty":"observed","severity":"severe","fatalities":4,"injured":17,"occurredAt":"2017-01-08T11:30:00Z","sentAt":"2017-01-08T12:45:00Z","headline":{"en":"Attack in Jerusalem: figures confirmed"}}
+            {"id":"a3","msgType":"update","references":["a2"],"fatalities":5,"tags":["fatalities:minimum"],"sentAt":"2017-01-08T13:45:00Z"}
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let outcome = Self.run(["rules", "test", file.path])
+        #expect(outcome.code == .success, "\(outcome.err)")
+        let events = outcome.out.components(separatedBy: "\nEvent ")
+        #expect(events.count == 4)
+        #expect(events[2].contains("    - refers to a1, whose bundle it updates\n"), "\(events[2])")
+        #expect(events[2].contains("  updates the bundle of a1: no fact changes\n  redrafts nothing: no draft's text changes ("), "\(events[2])")
+        #expect(!events[2].contains("drafts ("))
+        #expect(events[3].contains("  updates the bundle of a1: fatalities: 4 → 5; facts: unknown → fatalities:minimum\n"), "\(events[3])")
+        #expect(events[3].contains("  redrafts "))
+        // The date and the place the bare update left out are still in the redrafted texts.
+        #expect(events[3].contains("Wir verurteilen den Terroranschlag in Jerusalem vom 8. Januar"), "\(events[3])")
+        #expect(!events[3].contains("action items"), "the gesture asked for stays as it is")
+        let json = Self.run(["rules", "test", file.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let results = try #require(object["events"] as? [[String: Any]])
+        let update = try #require((results[1]["matches"] as? [[String: Any]])?.first?["update"] as? [String: Any])
+        #expect(update["bundleOf"] as? String == "a1")
+        #expect(update["redrafted"] as? Int == 0 && update["restated"] as? Int == 0)
+        let revised = try #require((results[2]["matches"] as? [[String: Any]])?.first)
+        #expect((revised["update"] as? [String: Any])?["redrafted"] as? Int == ((revised["bundle"] as? [String: Any])?["drafts"] as? [Any])?.count)
     }
 
     @Test func badArgumentsAreUsageErrors() {

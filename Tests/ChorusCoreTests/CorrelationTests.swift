@@ -323,12 +323,15 @@ struct CorrelationTests {
         event.magnitude = 6.5
         event.fatalities = 5
         event.injured = nil
+        // Fact tags are facts (a motive the authorities established, a figure that is a minimum); other tags are not.
+        event.tags = ["new", "motive:islamist", "fatalities:minimum"]
         let changes = before.changes(to: IncidentFacts(event))
         #expect(changes.map(\.field) == FactChange.Field.allCases)
         #expect(changes.map(\.description) == [
             "kind: terror_attack → shooting", "countries: IL → IL,PS", "actors: unknown → DE", "place: Jerusalem → unknown",
             "occurredAt: 2017-01-08T11:45:00Z → 2017-01-08T11:46:00Z", "severity: severe → extreme", "certainty: observed → likely",
             "alertLevel: unknown → red", "magnitude: unknown → 6.5", "fatalities: 4 → 5", "injured: 17 → unknown",
+            "facts: unknown → fatalities:minimum,motive:islamist",
         ])
     }
 

@@ -179,6 +179,45 @@ struct RuleCheckerTests {
         #expect(diagnostics.map(\.description) == ["participants.json5:1:29: syntax error: unexpected end of file, expected ',' or '}'"])
     }
 
+    /// A consular contact is a participant's (participants.json5): a text that gives it for a sender without one is
+    /// refused where the rule asks for it, and an empty one where it is written.
+    @Test func aContactIsCheckedWhereItIsUsedAndWritten() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("participants.json5")
+        let shipped = try String(contentsOf: file, encoding: .utf8)
+        let line = try #require(shipped.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("contact: { value: \"+44 20 7008 5000\" }") })
+        try shipped.replacingOccurrences(of: "contact: { value: \"+44 20 7008 5000\" },", with: "")
+            .write(to: file, atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.description).contains {
+            $0.contains("rules/attack.json5") && $0.contains("the text of participant 'gb-fcdo' in 'en' names {{contact}}, and participants.json5 gives it no contact")
+        })
+        try shipped.replacingOccurrences(of: "contact: { value: \"+44 20 7008 5000\" }", with: "contact: { value: \" \" }")
+            .write(to: file, atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.description).contains { $0.hasPrefix("participants.json5:\(line + 1):") && $0.hasSuffix("must not be empty") })
+    }
+
+    /// A draft gives its sender's contact as published, isolated left to right in Hebrew and Arabic; `rules test`
+    /// marks a contact nobody could confirm, as it marks an unverified handle.
+    @Test func aDraftGivesItsSendersContactAndMarksAnUnverifiedOne() throws {
+        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let rule = try #require(set.rule(id: "attack"))
+        var event = Event(id: "contact-test", kind: "terror_attack", countries: ["DE"], place: "Berlin", certainty: .observed)
+        event.occurredAt = Date(timeIntervalSince1970: 1_482_174_120)
+        event.fatalities = 12
+        let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: try #require(event.occurredAt))
+        let consular = plan.drafts.filter { $0.phase == "consular" }
+        #expect(!consular.contains { $0.participant == "de-foreign-office" }, "no consular line at home")
+        let british = try #require(consular.first { $0.participant == "gb-fcdo" })
+        #expect(british.state == .pending && british.text.contains("call the FCDO on +44 20 7008 5000"))
+        let hebrew = try #require(consular.first { $0.participant == "il-foreign-ministry" && $0.language == "he" })
+        #expect(hebrew.text.contains("\u{2066}+972-2-5303155\u{2069}"))
+        #expect(hebrew.state == .pending)
+        let report = DryRunReport(events: [event], ruleSet: set, now: event.occurredAt).text(ruleSet: set)
+        #expect(report.contains("il-foreign-ministry x he @IsraelMFA (contact unverified)"))
+        #expect(!report.contains("gb-fcdo x en @FCDOGovUK (contact unverified)"))
+    }
+
     @Test func aMissingDirectoryIsAProblem() {
         let diagnostics = RuleSet.check(directory: URL(fileURLWithPath: "/nonexistent/rules"))
         #expect(diagnostics.count == 1)

@@ -241,7 +241,8 @@ struct FaultInjectionTests {
 
     /// An HTTP feed that trickles its answer (a slow loris, a byte every 200 ms): the poll is cut off at its
     /// deadline, the source shows as failing with the reason and is logged once with its backoff, and the
-    /// next answer's events are queued exactly once.
+    /// next answer's events are queued exactly once. While the answer trickles the daemon waits in poll():
+    /// its CPU time over the fetch stays under a fifth of the wall time (URLSession's loop used a core).
     @Test func aSlowLorisHTTPFeed() throws {
         let server = try TestHTTPServer(script: [
             .dribble(status: 200, headers: [:], body: Data(repeating: 0x20, count: 100_000), interval: 0.2),
@@ -249,12 +250,20 @@ struct FaultInjectionTests {
         ] + Array(repeating: .respond(status: 304, headers: [:], body: Data()), count: 100))
         defer { server.stop() }
         let harness = try DaemonHarness(sources: """
-            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s", timeout: "2s" }
+            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s", timeout: "4s" }
             """)
         let daemon = try harness.start()
         defer { daemon.stop() }
+        #expect(server.waitForRequests(1, timeout: 60))
+        let cpuBefore = daemon.cpuSeconds
+        let started = ContinuousClock.now
         #expect(daemon.waitForLog("msg=\"source failing\"", timeout: 60), "\(daemon.log.suffix(3000))")
-        #expect(daemon.log.contains("no complete answer within 2 s"), "\(daemon.log.suffix(3000))")
+        let cpu = daemon.cpuSeconds - cpuBefore
+        let wall = Double((ContinuousClock.now - started).components.seconds)
+            + Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        #expect(wall >= 3, "the deadline of 4 s fired after \(wall) s")
+        #expect(cpu < 0.2 * wall, "\(cpu) s of CPU in \(wall) s of a trickling fetch")
+        #expect(daemon.log.contains("no complete answer within 4 s"), "\(daemon.log.suffix(3000))")
         #expect(daemon.log.contains("retry.ms="))
         #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 20 },
                 "\(daemon.log.suffix(3000))")
@@ -265,6 +274,53 @@ struct FaultInjectionTests {
         #expect(daemon.log.components(separatedBy: "msg=\"source failing\"").count - 1 == 1, "\(daemon.log)")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
+    /// 64 MB in chunked encoding against the 10 MB document limit: cut off at the limit without buffering
+    /// past it — the fetch adds less than twice the limit to the daemon's peak resident set — and the next
+    /// answer's events are queued.
+    @Test func anEndlessChunkedHTTPAnswerIsCutAtTheLimit() throws {
+        let server = try TestHTTPServer(script: [
+            .chunked(bytes: 64 << 20),
+            .respond(status: 200, headers: ["ETag": "\"one\""], body: DaemonHarness.events(0..<5)),
+        ] + Array(repeating: .respond(status: 304, headers: [:], body: Data()), count: 100))
+        defer { server.stop() }
+        let harness = try DaemonHarness(sources: """
+            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s", timeout: "30s" }
+            """)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 60))
+        // The peak so far (about 39 MB in a debug build): the fetch's share is what comes on top.
+        let before = daemon.peakResidentBytes
+        #expect(daemon.waitForLog("msg=\"source failing\"", timeout: 60), "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("the response is larger than the limit of 10485760 bytes"), "\(daemon.log.suffix(3000))")
+        #expect(DaemonHarness.eventually(timeout: 60) { try harness.count("SELECT count(*) FROM chorus.events") >= 5 },
+                "\(daemon.log.suffix(3000))")
+        #expect(try harness.exactlyOnceProblem(count: 5) == nil)
+        let peak = daemon.peakResidentBytes
+        // URLSession buffered far past the limit (193–315 MB peak); now the body grows to the limit and stops.
+        #expect(before > 0 && peak - before < 2 * 10_485_760, "peak resident set \(before / 1024) kB → \(peak / 1024) kB")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
+    /// SIGTERM while a poll waits on a server that never answers: the fetch is cancelled and the daemon
+    /// exits within its shutdown budget, not at the poll's 30 s deadline.
+    @Test func sigtermDuringAHangingPollEndsPromptly() throws {
+        let server = try TestHTTPServer(script: [.hang])
+        defer { server.stop() }
+        let harness = try DaemonHarness(sources: """
+            { name: "web", type: "http", format: "jsonl", location: "\(server.url.absoluteString)", pollInterval: "1s", timeout: "30s" }
+            """)
+        let daemon = try harness.start()
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 60), "\(daemon.log.suffix(3000))")
+        #expect(server.waitForRequests(1, timeout: 60))
+        let signalled = ContinuousClock.now
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.log.suffix(3000))")
+        #expect(ContinuousClock.now - signalled < .seconds(5))
     }
 
     @Test func ingestOfTenThousandEvents() throws {

@@ -70,6 +70,60 @@ struct StatusTruthTests {
         #expect(daemon.process.isRunning)
     }
 
+    /// The database restarted under a running daemon: while it is away, `chorus status` says it cannot reach
+    /// it (69) and the daemon's own status line (STATUS=, what systemd shows) says reconnecting; once it is
+    /// back, the first heartbeat `chorus status` reads from after the restart no longer says reconnecting —
+    /// not a heartbeat or two later (it used to for about 4 s).
+    @Test func aRestartedDatabaseIsReconnectingThenClearsAtOnce() throws {
+        let cluster = try TestPostgres.makePrivateCluster()
+        defer {
+            try? cluster.stop(.immediate)
+            try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
+        }
+        let harness = try DaemonHarness(conninfo: cluster.conninfo())
+        let socketName = "@chorus-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let socket = try NotifySocket(name: socketName)
+        let daemon = try harness.start(environment: ["NOTIFY_SOCKET": socketName])
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("msg=\"ready\"", timeout: 30), "\(daemon.log)")
+        #expect(DaemonHarness.eventually(timeout: 20) {
+            try ChorusProcess.run(["status", "--database", harness.conninfo]).standardOutput.contains("Daemons:\n")
+        })
+
+        try cluster.stop(.fast)
+        let away = socket.receive(until: { $0.contains("reconnecting") }, timeout: 30)
+        #expect(away.contains { $0.hasPrefix("STATUS=") && $0.contains("database unavailable, reconnecting") },
+                "\(away) \(daemon.log.suffix(2000))")
+        let unreachable = try ChorusProcess.run(["status", "--database", harness.conninfo])
+        #expect(unreachable.status == 69, "\(unreachable.standardOutput)\(unreachable.standardError)")
+        #expect(unreachable.standardOutput.contains("Server:    unreachable"), "\(unreachable.standardOutput)")
+        #expect(daemon.process.isRunning)
+
+        try cluster.start()
+        let back = ContinuousClock.now
+        // The first status whose daemon row was written after the restart (its age is less than the time
+        // since the server came back).
+        var text = ""
+        #expect(DaemonHarness.eventually(timeout: 30) {
+            let json = try ChorusProcess.run(["status", "--database", harness.conninfo, "--json"])
+            guard json.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any],
+                  let daemons = object["daemons"] as? [[String: Any]],
+                  let row = daemons.first(where: { ($0["alive"] as? Bool) == true }),
+                  let age = row["heartbeatAgeSeconds"] as? Double else { return false }
+            let sinceBack = Double((ContinuousClock.now - back).components.seconds)
+                + Double((ContinuousClock.now - back).components.attoseconds) / 1e18
+            guard age < sinceBack else { return false }
+            text = (row["status"] as? String) ?? ""
+            return true
+        }, "\(daemon.log.suffix(2000))")
+        #expect(!text.isEmpty && !text.contains("reconnecting"), "\(text)")
+        let after = socket.receive(until: { $0.hasPrefix("STATUS=") && !$0.contains("reconnecting") }, timeout: 10)
+        #expect(after.contains { $0.hasPrefix("STATUS=") && !$0.contains("reconnecting") }, "\(after)")
+        #expect(daemon.process.isRunning)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
     @Test func aConnectionStringLibpqCannotReadIsAConfigurationMistake() throws {
         let outcome = try ChorusProcess.run(["status", "--database", "not a conninfo"])
         #expect(outcome.status == 78)

@@ -170,7 +170,8 @@ struct LifecycleTests {
         })
         try write([try update { $0.injured = 15 }])
         let replacement = try #require(try alice.drafts(bundle: fixture.liveBundle).first {
-            $0.participant == english.participant && $0.channel == english.channel && $0.language == "en" && $0.state == .pending
+            $0.participant == english.participant && $0.channel == english.channel && $0.language == "en" && $0.phase == english.phase
+                && $0.state == .pending
         })
         #expect(replacement.id != english.id)
         let error = refusal { try bob.approve(draft: english.id, expectedVersion: english.version, note: nil) }
@@ -189,6 +190,51 @@ struct LifecycleTests {
         #expect(summary.correlations.map(\.bundle) == [fixture.liveBundle])
         #expect(summary.draftsSuperseded > 0, "the texts name where it happened: redrafted with the bundle's rule")
         #expect(try alice.drafts(bundle: fixture.liveBundle).contains { $0.state == .pending && $0.text.contains("in Japan") })
+    }
+
+    @Test func anUpdateThatLeavesFieldsOutKeepsTheBundlesValues() throws {
+        let live = try liveEvent()
+        // A duty officer revises the toll by reference only: no kind, country, place, date or headline.
+        func bare(_ id: String, after hours: Double, fatalities: Int) -> Event {
+            Event(id: id, kind: "other", msgType: .update, references: ["live-jerusalem-2017-01"],
+                  sentAt: (live.sentAt ?? Date()).addingTimeInterval(hours * 3600), fatalities: fatalities)
+        }
+        let first = try write([bare("live-jerusalem-2017-02", after: 1, fatalities: 5)])
+        #expect(first.correlations.map(\.changes) == [[FactChange(field: .fatalities, before: "4", after: "5")]])
+        #expect(first.draftsSuperseded > 0)
+        let german = { (drafts: [DraftRecord]) in
+            drafts.first { $0.state == .pending && $0.participant == "de-foreign-office" && $0.channel == .x && $0.language == "de" && $0.phase == nil }
+        }
+        let redrafted = try #require(german(try alice.drafts(bundle: fixture.liveBundle)))
+        #expect(redrafted.text.contains("in Jerusalem vom 8. Januar"), "the date and the place stay: \(redrafted.text)")
+        #expect(redrafted.text.contains("fünf"))
+        let facts = try alice.bundle(fixture.liveBundle).bundle.facts
+        #expect(facts.place == live.place && facts.occurredAt == live.occurredAt && facts.kind == live.kind && facts.countries == ["IL"])
+        #expect(facts.fatalities == 5 && facts.injured == live.injured)
+        // The next bare update merges over the merged facts, not over the first update's own payload.
+        let second = try write([bare("live-jerusalem-2017-03", after: 2, fatalities: 6)])
+        #expect(second.correlations.map(\.changes) == [[FactChange(field: .fatalities, before: "5", after: "6")]])
+        let again = try #require(german(try alice.drafts(bundle: fixture.liveBundle)))
+        #expect(again.text.contains("in Jerusalem vom 8. Januar") && again.text.contains("sechs"), "\(again.text)")
+        #expect(try alice.drafts(bundle: fixture.liveBundle).allSatisfy { $0.factsChangedSinceWritten?.contains { $0.field != .fatalities } != true })
+        // The event's own payload stays as the feed delivered it.
+        #expect(try alice.bundle(fixture.liveBundle).events.contains { $0.event.id == "live-jerusalem-2017-03" && $0.event.place == nil })
+    }
+
+    @Test func anUpdateThatChangesNothingTheDraftsUseRedraftsNothing() throws {
+        // The same facts again (a feed re-sending its message under a new id, a new headline).
+        let same = try update("live-jerusalem-2017-02") { $0.headline = ["en": "Jerusalem: the figures are confirmed"] }
+        let before = try alice.drafts(bundle: fixture.liveBundle)
+        let summary = try write([same])
+        #expect(summary.correlations.map(\.relation) == [.update])
+        #expect(summary.draftsSuperseded == 0 && summary.draftsCreated == 0 && summary.draftsReturnedToReview == 0)
+        #expect(try alice.drafts(bundle: fixture.liveBundle).map(\.version) == before.map(\.version))
+        // A bare update by reference that restates the same toll is the same.
+        let bare = Event(id: "live-jerusalem-2017-03", msgType: .update, references: ["live-jerusalem-2017-01"],
+                         sentAt: (same.sentAt ?? Date()).addingTimeInterval(60), fatalities: 4)
+        let quiet = try write([bare])
+        #expect(quiet.correlations.first?.changes == [])
+        #expect(quiet.draftsSuperseded == 0 && quiet.draftsCreated == 0)
     }
 
     @Test func withoutTheRulesAnUpdateKeepsTheTextsAndMovesTheFacts() throws {

@@ -21,14 +21,16 @@ public enum ChorusProcess {
         return directory.appendingPathComponent("chorus")
     }
 
-    /// Runs `chorus arguments…` with `environment` (nothing inherited but `PATH`), in `directory`.
+    /// Runs `chorus arguments…` with `environment` (nothing inherited but `PATH`), in `directory` — as
+    /// `user` when one is given (the tests run as root: `setpriv` drops to that user).
     public static func run(
         _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, input: Data? = nil,
-        timeout: TimeInterval = 120
+        timeout: TimeInterval = 120, as user: SystemUser? = nil
     ) throws -> Outcome {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        let command = user.map { $0.wrapping([executable.path] + arguments) } ?? [executable.path] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var variables = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         variables.merge(environment) { $1 }
         process.environment = variables

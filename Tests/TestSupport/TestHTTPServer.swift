@@ -10,7 +10,7 @@ import Glibc
 /// answer keeps its connection open until the server stops.
 public final class TestHTTPServer: @unchecked Sendable {
     // @unchecked: `script`, `requests`, `hanging` and `stopped` are only touched under `lock`; the
-    // listening socket is closed once, by `stop()`.
+    // listening socket is shut down by `stop()` and closed once, by the accepting thread.
     public enum Behaviour: Sendable {
         case respond(status: Int, headers: [String: String], body: Data)
         /// Read the request and never answer (the connection stays open until the server stops).
@@ -115,16 +115,18 @@ public final class TestHTTPServer: @unchecked Sendable {
             return hanging
         }
         for descriptor in toClose { close(descriptor) }
+        // Only shut down here: the accepting thread closes the socket once its accept() has failed. Closing
+        // it here let another server's new socket take the same number while this thread was about to
+        // accept again — it then answered that server's requests with this one's script.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve() {
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
-                if lock.withLock({ stopped }) { return }
-                if errno == EINTR { continue }
+                if errno == EINTR, !lock.withLock({ stopped }) { continue }
+                close(listener)
                 return
             }
             // Each connection on a thread of its own: a client's idle or slow connection holds up no other.

@@ -20,9 +20,11 @@ struct ReportCommand: ChorusCommand {
         it through the pipeline: matching, drafting, one transaction into the queue. The report counts as \
         an authoritative source (certainty observed) and is recorded as the PostgreSQL user who reported \
         it. With --dry-run, prints the event and touches no database (--json: as JSON Lines, the format \
-        of 'chorus ingest --dry-run --json'). Figures left out are unknown, never zero.
+        of 'chorus ingest --dry-run --json'). Figures left out are unknown, never zero. --fact adds what \
+        the authorities established that no option says (docs/EVENTS.md, fact tags): target:synagogue, \
+        motive:antisemitic (only once the authorities say so), day:yom_kippur, fatalities:minimum.
         """,
-        usage: "--kind <kind> --country <code> ... [--place <text>] [--fatalities <n>] [--injured <n>] [--headline <text>] [--language <tag>] [--occurred <time>] [--dry-run] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]",
+        usage: "--kind <kind> --country <code> ... [--place <text>] [--fatalities <n>] [--injured <n>] [--headline <text>] [--language <tag>] [--occurred <time>] [--fact <tag>] ... [--dry-run] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]",
         options: [
             .option("kind", value: "kind", help: "What happened, from the kinds vocabulary (terror_attack, shooting, earthquake, …)."),
             .option("country", value: "code", help: "Where it happened, ISO 3166-1 alpha-2 (repeat for several).", repeating: true),
@@ -32,6 +34,7 @@ struct ReportCommand: ChorusCommand {
             .option("headline", value: "text", help: "A one-line headline."),
             .option("language", value: "tag", help: "The headline's language (default: en)."),
             .option("occurred", value: "time", help: "When it happened, RFC 3339 (default: now)."),
+            .option("fact", value: "tag", help: "An established fact, from the fact tags of docs/EVENTS.md (repeat for several).", repeating: true),
             .flag("dry-run", help: "Print the event only; touch no database."),
             .json,
             .rules, .config, .database,
@@ -49,6 +52,8 @@ struct ReportCommand: ChorusCommand {
     let headline: String?
     let language: String
     let occurred: Date?
+    /// Fact tags (``EventFact``): what was attacked, the established motive, the day, a minimum figure.
+    let facts: [String]
     let dryRun: Bool
     let json: Bool
     let global: GlobalOptions
@@ -74,6 +79,13 @@ struct ReportCommand: ChorusCommand {
         headline = arguments.value("headline")
         language = try arguments.value("language", as: "tag") { Event.isLanguageTag($0) ? $0 : nil } ?? "en"
         occurred = try arguments.value("occurred", as: "time") { RFC3339.parse($0) }
+        facts = try arguments.values("fact").map { tag in
+            guard EventFact.isFactTag(tag) else {
+                let reason = EventFact.problem(with: tag) ?? "not a fact tag (target:…, motive:…, day:…, fatalities:minimum, injured:minimum)"
+                throw UsageError("invalid value '\(tag)' for '--fact <tag>': \(reason)")
+            }
+            return tag
+        }
         dryRun = arguments.flag("dry-run")
         json = arguments.flag("json")
         global = GlobalOptions(arguments)
@@ -92,7 +104,7 @@ struct ReportCommand: ChorusCommand {
         if let headline { event.headline[language] = headline }
         event.certainty = .observed
         event.origin = reporter.map { "\(Self.source):\($0)" } ?? Self.source
-        event.tags = [Self.source]
+        event.tags = [Self.source] + facts
         return event
     }
 

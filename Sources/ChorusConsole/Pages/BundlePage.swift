@@ -1,6 +1,7 @@
 import ChorusCore
 import ChorusStore
 import Foundation
+import Synchronization
 
 extension Pages {
     /// One bundle: the event and its evidence, each sender's drafts side by side per language (right to
@@ -103,8 +104,7 @@ extension Pages {
     /// A warning when two senders carry the same text (docs/RULES.md: every government in its own voice),
     /// found by the drafting model's own test (ChorusCore's `IdenticalTexts`), after reviewers' edits.
     static func identicalTexts(_ drafts: [DraftRecord]) -> HTML {
-        let groups = IdenticalTexts.groups(drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) })
-            .map { $0.map { drafts[$0] } }
+        let groups = identicalGroups(drafts).map { $0.map { drafts[$0] } }
         guard !groups.isEmpty else { return .empty }
         let items = groups.map { group -> HTML in
             "<li>\(HTML.join(group.map { "<a href=\"#d\($0.id)\">d\($0.id)</a> (\($0.participant))" as HTML }, separator: ", "))</li>"
@@ -114,6 +114,22 @@ extension Pages {
             government speaks in its own voice: edit one of them.</p><ul>\(items)</ul></section>
             """
     }
+
+    /// `IdenticalTexts.groups` of `drafts`, remembered by their ids and versions (every change of a text bumps
+    /// its version): 20 reviewers reloading a bundle of 40 drafts would otherwise compare every text anew on
+    /// each page.
+    static func identicalGroups(_ drafts: [DraftRecord]) -> [[Int]] {
+        let key = drafts.map { "\($0.id)@\($0.version)" }.joined(separator: ",")
+        if let known = identicalGroupsSeen.withLock({ $0[key] }) { return known }
+        let groups = IdenticalTexts.groups(drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) })
+        identicalGroupsSeen.withLock { seen in
+            if seen.count >= 256 { seen.removeAll() }
+            seen[key] = groups
+        }
+        return groups
+    }
+
+    private static let identicalGroupsSeen = Mutex<[String: [[Int]]]>([:])
 
     /// Bulk approval: each sender's pending drafts at once (not those the reviewer edited last).
     static func senders(_ drafts: [DraftRecord], bundle: Int, visit: ConsoleHandler.Visit) -> HTML {

@@ -1,6 +1,7 @@
 import ChorusCore
 import ChorusStore
 import Foundation
+import Synchronization
 
 /// The console's pages, as HTML escaped by construction (``HTML``). Every page works without JavaScript:
 /// links and plain forms; `console.js` only enhances (live updates, the length count, local times).
@@ -131,6 +132,16 @@ enum Pages {
 
     /// A language's name in English and in itself: "Hebrew — עברית".
     static func languageName(_ code: String) -> String {
+        if let known = languageNames.withLock({ $0[code] }) { return known }
+        let name = makeLanguageName(code)
+        languageNames.withLock { $0[code] = name }
+        return name
+    }
+
+    /// The names found so far (a handful of languages; ICU's look-ups are costly on every page).
+    private static let languageNames = Mutex<[String: String]>([:])
+
+    private static func makeLanguageName(_ code: String) -> String {
         let english = Locale(identifier: "en").localizedString(forLanguageCode: code) ?? code
         let own = Locale(identifier: code).localizedString(forLanguageCode: code) ?? english
         return own.lowercased() == english.lowercased() ? "\(english) (\(code))" : "\(english) — \(own) (\(code))"
@@ -172,13 +183,17 @@ enum Times {
         """
     }
 
+    /// `8 Jan 11:30 UTC`. Written out rather than through a `DateFormatter`: a bundle page shows a time for
+    /// every audit row, and ICU's formatting cost more than the rest of the row.
     static func clock(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMM HH:mm 'UTC'"
-        return formatter.string(from: date)
+        var time = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let hour = Int(parts.tm_hour), minute = Int(parts.tm_min)
+        return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) UTC"
     }
+
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func relative(_ date: Date, now: Date = Date()) -> String {
         let seconds = date.timeIntervalSince(now)

@@ -46,6 +46,48 @@ public enum Correlation {
         }
     }
 
+    /// The facts an update states about the incident of `current` (the event its bundle stands on): what the
+    /// update gives replaces the old value; what it leaves out keeps it — a duty officer revising the toll
+    /// does not repeat the date, the place or the kind, and the drafts must not lose them. "Left out" is: no
+    /// `occurredAt`, `place`, `location`, `alertLevel`, `magnitude`, `fatalities`, `injured`, `link`; no
+    /// countries, actors, headline or description; kind `other`; severity or certainty `unknown`. A fact
+    /// tag (``EventFact``) replaces the same fact's old values; `fatalities:minimum` and `injured:minimum`
+    /// follow their figure (a figure restated without it is exact); other tags are added. The update keeps
+    /// its own identity (id, source, msgType, references, incident, sentAt, origin, status).
+    ///
+    /// The one place this is decided: the store (``RulePlanner``) and `chorus rules test` both plan updates
+    /// from it. A cancel is returned as it is.
+    public static func merged(_ update: Event, over current: Event) -> Event {
+        guard update.msgType == .update else { return update }
+        var event = update
+        if event.kind == "other" { event.kind = current.kind }
+        if event.countries.isEmpty { event.countries = current.countries }
+        if event.actors.isEmpty { event.actors = current.actors }
+        if event.occurredAt == nil { event.occurredAt = current.occurredAt }
+        if event.place == nil { event.place = current.place }
+        if event.location == nil { event.location = current.location }
+        if event.severity == .unknown { event.severity = current.severity }
+        if event.certainty == .unknown { event.certainty = current.certainty }
+        if event.alertLevel == nil { event.alertLevel = current.alertLevel }
+        if event.magnitude == nil { event.magnitude = current.magnitude }
+        if event.headline.isEmpty { event.headline = current.headline }
+        if event.description.isEmpty { event.description = current.description }
+        if event.link == nil { event.link = current.link }
+        // Tags: the update's facts replace the same facts' old values; a figure's qualifier goes with the figure.
+        let updatesFacts = Set(update.tags.compactMap { EventFact.parse($0)?.0 })
+        var kept: [String] = []
+        for tag in current.tags where !update.tags.contains(tag) {
+            if let (fact, _) = EventFact.parse(tag), updatesFacts.contains(fact) { continue }
+            if tag == "fatalities:minimum", update.fatalities != nil { continue }
+            if tag == "injured:minimum", update.injured != nil { continue }
+            kept.append(tag)
+        }
+        if event.fatalities == nil { event.fatalities = current.fatalities }
+        if event.injured == nil { event.injured = current.injured }
+        event.tags = kept + update.tags
+        return event
+    }
+
     /// What `event` is to `bundle`, found through `link`.
     public static func relation(of event: Event, feed: String, link: CorrelationLink, to bundle: CorrelatedBundle) -> EventRelation {
         let relation: EventRelation
@@ -286,8 +328,9 @@ public struct RulePlanner: Sendable {
         self.now = now
     }
 
-    /// The plan rule `ruleID` drafts for `event`; `nil` when the rule is no longer in the set.
-    public func plan(_ event: Event, ruleID: String) -> BundlePlan? {
-        ruleSet.rule(id: ruleID).map { BundlePlanner.plan(event: event, rule: $0, ruleSet: ruleSet, now: now) }
+    /// The plan rule `ruleID` drafts for `event`; `nil` when the rule is no longer in the set. `previous`:
+    /// for an update, the facts its bundle stood on, so that its texts can name the figures it revised.
+    public func plan(_ event: Event, ruleID: String, previous: Event? = nil) -> BundlePlan? {
+        ruleSet.rule(id: ruleID).map { BundlePlanner.plan(event: event, rule: $0, ruleSet: ruleSet, now: now, previous: previous) }
     }
 }

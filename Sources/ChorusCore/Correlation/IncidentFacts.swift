@@ -4,7 +4,8 @@ import Foundation
 ///
 /// When an update changes any of them, drafts written or approved for the old facts are looked at again
 /// (``Correlation``). Headlines, descriptions, links and tags are the feed's wording, not facts: a new
-/// headline alone changes nothing a reviewer approved.
+/// headline alone changes nothing a reviewer approved — except the fact tags (``EventFact``: a motive the
+/// authorities established, a figure given as a minimum), which are facts.
 public struct IncidentFacts: Sendable, Hashable, Codable {
     public var kind: String
     public var countries: [String]
@@ -17,6 +18,8 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
     public var magnitude: Double?
     public var fatalities: Int?
     public var injured: Int?
+    /// The event's fact tags (``EventFact/isFactTag(_:)``), sorted; `nil` when it has none.
+    public var facts: [String]?
 
     /// The facts `event` states.
     public init(_ event: Event) {
@@ -31,6 +34,8 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
         magnitude = event.magnitude
         fatalities = event.fatalities
         injured = event.injured
+        let tags = event.tags.filter(EventFact.isFactTag).sorted()
+        facts = tags.isEmpty ? nil : tags
     }
 
     /// What differs in `new`, field by field, in the order of ``FactChange/Field``.
@@ -51,6 +56,7 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
             (.magnitude, number(magnitude), number(new.magnitude)),
             (.fatalities, fatalities.map(String.init), new.fatalities.map(String.init)),
             (.injured, injured.map(String.init), new.injured.map(String.init)),
+            (.facts, text(facts ?? []), text(new.facts ?? [])),
         ]
         return pairs.compactMap { field, before, after in
             before == after ? nil : FactChange(field: field, before: before, after: after)
@@ -86,7 +92,7 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
 public struct FactChange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A fact of ``IncidentFacts``.
     public enum Field: String, Sendable, Hashable, Codable, CaseIterable {
-        case kind, countries, actors, place, occurredAt, severity, certainty, alertLevel, magnitude, fatalities, injured
+        case kind, countries, actors, place, occurredAt, severity, certainty, alertLevel, magnitude, fatalities, injured, facts
     }
 
     public var field: Field

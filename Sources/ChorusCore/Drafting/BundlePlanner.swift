@@ -11,17 +11,20 @@ public enum BundlePlanner {
     /// Never throws: a draft whose template cannot be rendered, or that is over its channel's limit, is
     /// part of the plan in state ``DraftState/needsEdit`` with the reason (naming rule, phase, language and
     /// channel).
-    public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date) -> BundlePlan {
-        plan(event: event, rule: rule, ruleSet: ruleSet, now: now, drafting: true)
+    ///
+    /// `previous`, for an update: the facts the bundle stood on before it (the update itself already
+    /// merged over them, ``Correlation/merged(_:over:)``), so that texts can say how the figures changed.
+    public static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date, previous: Event? = nil) -> BundlePlan {
+        plan(event: event, rule: rule, ruleSet: ruleSet, now: now, drafting: true, previous: previous)
     }
 
     /// The plan, without drafts and gestures when `drafting` is false (``BundlePlan/waitsForCorroboration``).
-    static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date, drafting: Bool) -> BundlePlan {
+    static func plan(event: Event, rule: Rule, ruleSet: RuleSet, now: Date, drafting: Bool, previous: Event? = nil) -> BundlePlan {
         let isCancel = event.msgType == .cancel
         let items = isCancel || !drafting ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now)
         var drafts: [Draft] = []
         if !isCancel && drafting {
-            let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer)
+            let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer, previous: previous)
             let speakers = Speakers(event: event, rule: rule, ruleSet: ruleSet)
             let happened = event.occurredAt ?? event.sentAt ?? now
             var locales: [String: Locale] = [:]
@@ -37,7 +40,7 @@ public enum BundlePlanner {
                         let locale = locales[localeID] ?? Locale(identifier: localeID)
                         locales[localeID] = locale
                         let values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
-                                                    landmark: landmark, host: participant.host)
+                                                    landmark: landmark, host: participant.host, contact: participant.contact)
                         drafts.append(draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
                                             notBefore: notBefore))
                     }

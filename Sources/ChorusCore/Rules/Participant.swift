@@ -20,10 +20,13 @@ public struct Participant: Sendable, Hashable, Codable {
     /// The locale of each language it writes (`en` → `en_US`): date order, list style, digits. A language
     /// without one follows ``LanguageSupport/defaultLocale(for:)``.
     public var locales: [String: String]
+    /// Its standing consular contact for citizens abroad (a 24-hour number, a crisis registration page):
+    /// what `{{contact}}` shows.
+    public var contact: Contact?
 
     /// Creates a participant.
     public init(id: String, name: String, country: String, languages: [String], timeZone: String, accounts: [Account],
-                host: String? = nil, voice: String? = nil, locales: [String: String] = [:]) {
+                host: String? = nil, voice: String? = nil, locales: [String: String] = [:], contact: Contact? = nil) {
         self.id = id
         self.host = host
         self.name = name
@@ -33,6 +36,7 @@ public struct Participant: Sendable, Hashable, Codable {
         self.accounts = accounts
         self.voice = voice
         self.locales = locales
+        self.contact = contact
     }
 
     /// The voice whose texts it posts.
@@ -41,6 +45,21 @@ public struct Participant: Sendable, Hashable, Codable {
     /// The locale identifier of its drafts in `language`.
     public func locale(for language: String) -> String {
         locales[language] ?? LanguageSupport.defaultLocale(for: language)
+    }
+
+    /// A consular contact as a post prints it (`+44 20 7008 5000`, `https://krisenvorsorgeliste.diplo.de`).
+    public struct Contact: Sendable, Hashable, Codable {
+        /// The number or address, exactly as published.
+        public var value: String
+        /// Whether nobody on the team could confirm it (never guessed: marked, as an unverified handle is;
+        /// `rules test` shows the drafts that give it as *(contact unverified)*).
+        public var unverified: Bool
+
+        /// Creates a contact.
+        public init(value: String, unverified: Bool = false) {
+            self.value = value
+            self.unverified = unverified
+        }
     }
 
     /// An account on one channel: its handle and the languages it posts in.

@@ -131,6 +131,9 @@ struct PhaseChecker {
                 if participant.host == nil && choice.uses(.host) {
                     report(&reader, phase.id == nil ? "speakers" : at("speakers"), "the text of participant '\(participant.id)' in '\(language)' names {{host}}, and it is not an embassy")
                 }
+                if participant.contact == nil && choice.uses(.contact) {
+                    report(&reader, phase.id == nil ? "speakers" : at("speakers"), "the text of participant '\(participant.id)' in '\(language)' names {{contact}}, and participants.json5 gives it no contact")
+                }
                 for landmark in landmarks where usesLandmark && landmark.names[language] == nil {
                     report(&reader, at("speakers"), "landmark '\(landmark.id)' has no name in '\(language)' (landmarks.json5), which participant '\(participant.id)' posts about it in")
                 }

@@ -369,7 +369,13 @@ struct ConditionsDecoder {
         (result.fatalities, result.unknownFatalities) = count(fields["fatalities"], "\(path).fatalities", &reader)
         (result.injured, result.unknownInjured) = count(fields["injured"], "\(path).injured", &reader)
         result.magnitude = range(fields["magnitude"], "\(path).magnitude", minimumValue: -10, &reader)
-        if let valueNode = fields["tags"], let values = reader.strings(valueNode, "\(path).tags") { result.tags = Set(values.map(\.0)) }
+        if let valueNode = fields["tags"], let values = reader.strings(valueNode, "\(path).tags") {
+            // A fact tag (`target:synagogue`) must be one of the facts' vocabulary: a misspelt one would never hold.
+            for (tag, itemNode, itemPath) in values {
+                if let problem = EventFact.problem(with: tag) { reader.report(itemNode, itemPath, problem) }
+            }
+            result.tags = Set(values.map(\.0))
+        }
         if let valueNode = fields["actors"] {
             if case .string("any") = valueNode.value {
                 result.requiresActor = true

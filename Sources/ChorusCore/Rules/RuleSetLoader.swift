@@ -214,9 +214,10 @@ struct LoaderContext: Sendable {
 struct LoaderState {
     var diagnostics: [RuleDiagnostic] = []
 
-    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels", "voice", "locales"]
+    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels", "voice", "locales", "contact"]
     static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
     static let accountFields = ["channel", "handle", "languages", "unverified"]
+    static let contactFields = ["value", "unverified"]
     static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location", "names", "hashtag", "display",
                                  "leadTime", "ownerAccount"]
     static let requiredLandmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
@@ -321,9 +322,21 @@ struct LoaderState {
                     ok = false
                 }
             }
+            var contact: Participant.Contact?
+            if let node = fields["contact"] {
+                let contactPath = "\(path).contact"
+                if let contactFields = reader.object(node, contactPath, allowed: Self.contactFields, required: ["value"]),
+                   let value = contactFields["value"].flatMap({ reader.string($0, "\(contactPath).value") }) {
+                    var unverified = false
+                    if let flagNode = contactFields["unverified"], let flag = reader.bool(flagNode, "\(contactPath).unverified") { unverified = flag }
+                    contact = Participant.Contact(value: value, unverified: unverified)
+                } else {
+                    ok = false
+                }
+            }
             guard ok, let id, let name, let country, let timeZone, !languages.isEmpty else { continue }
             result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts, host: host,
-                                     voice: voice, locales: locales)
+                                     voice: voice, locales: locales, contact: contact)
         }
         return result
     }

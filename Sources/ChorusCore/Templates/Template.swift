@@ -6,7 +6,11 @@
 /// - `{{^field}} … {{/field}}` keeps its content only when it is not;
 /// - `{{#fatalities:one}} … {{/fatalities:one}}` (and `:zero`, `:two`, `:few`, `:many`, `:other`) keeps its
 ///   content when the count is known and has that plural category in the draft's language (CLDR's rules:
-///   *1 person*, *4 people*; Arabic's six forms), so that every sentence agrees with its number.
+///   *1 person*, *4 people*; Arabic's six forms), so that every sentence agrees with its number;
+/// - `{{#fatalities:minimum}}`, `{{#fatalities:risen}}`, `{{#fatalities:fallen}}` (and `injured`): the figure
+///   is a minimum (*at least*), or an update raised or lowered it (*the toll has risen to …*);
+/// - `{{#target:synagogue}}`, `{{#motive:antisemitic}}`, `{{#day:yom_kippur}}` (``EventFact``), and
+///   `{{#target}}` for any value: the facts an event's tags state; they decide words, never insert any.
 ///
 /// Rendering is a single pass over the parsed nodes: values are appended as text and never parsed again,
 /// so `{{` in an event's headline comes out literally.
@@ -102,10 +106,21 @@ indirect enum TemplateNode: Sendable, Hashable {
     case section(SectionCondition, inverted: Bool, [TemplateNode])
 }
 
-/// What decides whether a section is kept: a fact being known, or a count having a plural category.
+/// What decides whether a section is kept: a fact being known, a count having a plural category or a
+/// qualifier, or a fact having a value.
 struct SectionCondition: Sendable, Hashable {
     var field: TemplateField
-    var plural: PluralCategory?
+    var test: SectionTest?
+}
+
+/// The part of a section's name after `:`.
+enum SectionTest: Sendable, Hashable {
+    /// `{{#fatalities:one}}`.
+    case plural(PluralCategory)
+    /// `{{#fatalities:minimum}}`, `{{#injured:risen}}`.
+    case figure(FigureQualifier)
+    /// `{{#target:synagogue}}`.
+    case value(String)
 }
 
 /// A fact of the event a template can use.
@@ -139,6 +154,19 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     /// For an embassy, the country it is accredited to, as `country` shows countries: a house style
     /// shared by several embassies names each one's host (*Thank you, Germany*).
     case host
+    /// What was attacked (`target:…` tags): for sections only, `{{#target:synagogue}}`.
+    case target
+    /// The motive the authorities established (`motive:…` tags): for sections only.
+    case motive
+    /// The day's significance (`day:…` tags): for sections only.
+    case day
+    /// On an update that changed the number of people killed: the number before it, as `fatalities`.
+    case previousFatalities
+    /// On an update that changed the number of people injured: the number before it.
+    case previousInjured
+    /// The sender's standing consular contact (`contact` in participants.json5): a 24-hour number or a
+    /// crisis registration page, exactly as published.
+    case contact
 
     /// The filters that apply to the field.
     public var filters: Set<TemplateFilter> {
@@ -147,13 +175,26 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .place: return [.in, .hashtag]
         case .landmark: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
-        case .fatalities, .injured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link: return []
+        case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
+        case .where, .magnitude, .headline, .link, .target, .motive, .day, .contact: return []
         }
     }
 
     /// Whether the field is a count, which plural sections (`{{#fatalities:one}}`) can test.
-    public var isCount: Bool { self == .fatalities || self == .injured }
+    public var isCount: Bool { self == .fatalities || self == .injured || self == .previousFatalities || self == .previousInjured }
+
+    /// Whether the field is a figure an event states, which can be a minimum and which updates revise.
+    public var isFigure: Bool { self == .fatalities || self == .injured }
+
+    /// The fact a section-only field tests (`target`, `motive`, `day`).
+    public var fact: EventFact? {
+        switch self {
+        case .target: .target
+        case .motive: .motive
+        case .day: .day
+        default: nil
+        }
+    }
 }
 
 /// A filter: how a value is shown.
@@ -230,13 +271,18 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
     case pluralNotApplicable(TemplateField, offset: Int)
     /// `{{#fatalities:several}}`: not a CLDR plural category.
     case unknownPluralCategory(String, offset: Int)
+    /// `{{#target:synagog}}`: not a value of the fact's vocabulary.
+    case unknownFactValue(EventFact, String, offset: Int)
+    /// `{{target}}`: a fact that decides words, for sections only.
+    case sectionOnly(TemplateField, offset: Int)
 
     /// Where in the template (in Unicode scalars from its start) the problem is.
     public var offset: Int {
         switch self {
         case .unknownField(_, let offset), .unknownFilter(_, let offset), .filterNotApplicable(_, _, let offset),
              .unterminatedTag(let offset), .unbalancedSection(_, let offset), .malformedTag(_, let offset),
-             .pluralNotApplicable(_, let offset), .unknownPluralCategory(_, let offset):
+             .pluralNotApplicable(_, let offset), .unknownPluralCategory(_, let offset), .unknownFactValue(_, _, let offset),
+             .sectionOnly(_, let offset):
             return offset
         }
     }
@@ -255,9 +301,15 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
         case .unbalancedSection(let name, _): return "section '\(name)' is not closed properly"
         case .malformedTag(let tag, _): return "malformed tag '{{\(tag)}}'"
         case .pluralNotApplicable(let field, _):
-            return "'\(field.rawValue)' is not a count: plural sections are for fatalities and injured"
+            return "'\(field.rawValue)' is not a count: plural sections are for fatalities, injured, previousFatalities and previousInjured"
         case .unknownPluralCategory(let name, _):
-            return "unknown plural category '\(name)' (categories: \(PluralCategory.allCases.map(\.rawValue).joined(separator: ", ")))"
+            return "unknown plural category '\(name)' (categories: \(PluralCategory.allCases.map(\.rawValue).joined(separator: ", "))"
+                + "; fatalities and injured also take \(FigureQualifier.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .unknownFactValue(let fact, let value, _):
+            let suggestion = NodeReader.closest(to: value, in: fact.values).map { " (did you mean '\(fact.rawValue):\($0)'?)" } ?? ""
+            return "unknown fact '\(fact.rawValue):\(value)'\(suggestion); \(fact.rawValue) is one of \(fact.values.joined(separator: ", "))"
+        case .sectionOnly(let field, _):
+            return "'\(field.rawValue)' decides words but inserts none: use it in a section, {{#\(field.rawValue):value}}…{{/\(field.rawValue):value}}"
         }
     }
 }
@@ -350,6 +402,7 @@ struct TemplateParser {
                 let name = text(trimmed(body.lowerBound..<(bar ?? body.upperBound)))
                 guard !name.isEmpty else { throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart)) }
                 let field = try field(name, tagStart: tagStart)
+                if field.fact != nil { throw .sectionOnly(field, offset: scalarOffset(tagStart)) }
                 var filter: TemplateFilter?
                 if let bar {
                     let rest = (bar + 1)..<body.upperBound
@@ -370,14 +423,19 @@ struct TemplateParser {
         return (nodes, nil)
     }
 
-    /// `field` or `count:category`.
+    /// `field`, `count:category`, `figure:qualifier` or `fact:value`.
     private func sectionCondition(_ name: String, tagStart: Int) throws(TemplateSyntaxError) -> SectionCondition {
         let parts = name.split(separator: ":", maxSplits: 1).map { String($0).trimmingSpaces() }
         let field = try field(parts[0], tagStart: tagStart)
-        guard parts.count == 2 else { return SectionCondition(field: field, plural: nil) }
+        guard parts.count == 2 else { return SectionCondition(field: field, test: nil) }
+        if let fact = field.fact {
+            guard fact.values.contains(parts[1]) else { throw .unknownFactValue(fact, parts[1], offset: scalarOffset(tagStart)) }
+            return SectionCondition(field: field, test: .value(parts[1]))
+        }
         guard field.isCount else { throw .pluralNotApplicable(field, offset: scalarOffset(tagStart)) }
+        if field.isFigure, let qualifier = FigureQualifier(rawValue: parts[1]) { return SectionCondition(field: field, test: .figure(qualifier)) }
         guard let category = PluralCategory(rawValue: parts[1]) else { throw .unknownPluralCategory(parts[1], offset: scalarOffset(tagStart)) }
-        return SectionCondition(field: field, plural: category)
+        return SectionCondition(field: field, test: .plural(category))
     }
 
     private func field(_ name: String, tagStart: Int) throws(TemplateSyntaxError) -> TemplateField {

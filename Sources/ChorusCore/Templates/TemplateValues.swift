@@ -15,17 +15,21 @@ public struct TemplateValues: Sendable {
     public var landmark: Landmark?
     /// For an embassy, its host country.
     public var host: String?
+    /// The sender's consular contact.
+    public var contact: Participant.Contact?
     /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
     private let styleTag: String
 
     /// Creates the values of one draft.
-    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil) {
+    public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil,
+                contact: Participant.Contact? = nil) {
         self.facts = facts
         self.language = language
         self.locale = locale
         self.senderTimeZone = senderTimeZone
         self.landmark = landmark
         self.host = host
+        self.contact = contact
         styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
@@ -38,12 +42,37 @@ public struct TemplateValues: Sendable {
 
     var event: Event { facts.event }
 
-    /// Whether a section's condition holds: the fact is known (counts: known and not zero), or the count
-    /// is known and has the section's plural category in the draft's language.
+    /// Whether a section's condition holds: the fact is known (counts: known and not zero); the count is
+    /// known and has the section's plural category in the draft's language; the figure is a minimum, or an
+    /// update raised or lowered it; the fact has the section's value.
     func holds(_ condition: SectionCondition) -> Bool {
-        guard let category = condition.plural else { return isPresent(condition.field) }
-        guard let count = condition.field == .fatalities ? event.fatalities : event.injured else { return false }
-        return PluralCategory.of(count, language: language) == category
+        let field = condition.field
+        switch condition.test {
+        case nil:
+            return isPresent(field)
+        case .plural(let category)?:
+            guard let count = count(of: field) else { return false }
+            return PluralCategory.of(count, language: language) == category
+        case .figure(.minimum)?:
+            return count(of: field) != nil && event.tags.contains(field.rawValue + ":" + FigureQualifier.minimum.rawValue)
+        case .figure(let direction)?:
+            let before = field == .fatalities ? facts.previousFatalities : facts.previousInjured
+            guard let before, let now = count(of: field) else { return false }
+            return direction == .risen ? now > before : now < before
+        case .value(let value)?:
+            return field.fact.flatMap { facts.facts[$0]?.contains(value) } ?? false
+        }
+    }
+
+    /// The count a count field stands for.
+    private func count(of field: TemplateField) -> Int? {
+        switch field {
+        case .fatalities: event.fatalities
+        case .injured: event.injured
+        case .previousFatalities: facts.previousFatalities
+        case .previousInjured: facts.previousInjured
+        default: nil
+        }
     }
 
     /// Whether the fact is known (counts: known and not zero), for optional sections.
@@ -61,6 +90,10 @@ public struct TemplateValues: Sendable {
         case .link: return event.link != nil
         case .landmark: return landmarkName != nil
         case .host: return host != nil
+        case .target, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
+        case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
+        case .previousInjured: return (facts.previousInjured ?? 0) > 0
+        case .contact: return contact != nil
         }
     }
 
@@ -105,6 +138,18 @@ public struct TemplateValues: Sendable {
         case .host:
             guard let host else { return nil }
             return CountryPhrases.phrase(host, language: styleTag, form: countryForm(filter))
+        case .previousFatalities:
+            return facts.previousFatalities.map { count($0, filter) }
+        case .previousInjured:
+            return facts.previousInjured.map { count($0, filter) }
+        case .target, .motive, .day:
+            // Facts decide words and insert none (the parser refuses them as values).
+            return nil
+        case .contact:
+            // A number or an address reads left to right: in Hebrew and Arabic it is isolated as such, so that
+            // the groups of "+972 2 530 3155" keep their order in a right-to-left sentence.
+            guard let contact else { return nil }
+            return LanguageSupport.isRightToLeft(language) ? "\u{2066}" + contact.value + "\u{2069}" : contact.value
         }
     }
 

@@ -129,29 +129,25 @@ public final class Daemon: Sendable {
         let daemonState = self.daemonState
         let logger = self.logger
         let options = self.options
-        // The control loop: reloads one at a time, shutdown ends it. Owned: awaited below.
-        let controller = Task {
-            for await event in control {
-                switch event {
-                case .shutdown:
-                    shutdown.fire()
-                    return
-                case .reload:
-                    await Self.reload(options: options, box: box, committer: committer, inbox: inbox, supervisor: supervisor,
-                                      notifier: notifier, daemonState: daemonState, logger: logger)
+        // The control loop — reloads one at a time, shutdown ends it — beside the services, in one group:
+        // when the services have stopped (or one failed) it is cancelled and awaited.
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask {
+                for await event in control {
+                    switch event {
+                    case .shutdown:
+                        shutdown.fire()
+                        return
+                    case .reload:
+                        await Self.reload(options: options, box: box, committer: committer, inbox: inbox, supervisor: supervisor,
+                                          notifier: notifier, daemonState: daemonState, logger: logger)
+                    }
                 }
+                shutdown.fire()
             }
-            shutdown.fire()
-        }
-        do {
             try await group.run(until: shutdown)
-        } catch {
-            controller.cancel()
-            await controller.value
-            throw error
+            tasks.cancelAll()
         }
-        controller.cancel()
-        await controller.value
         let totals = daemonState.totals
         logger.info("stopped", ["events": "\(totals.events)", "transactions": "\(totals.transactions)"])
     }

@@ -13,7 +13,9 @@ public protocol Service: Sendable {
 /// Starts services in order and stops them in reverse order — each one cancelled and awaited before the
 /// next — when ``Trigger/fire()`` is called or when one of them ends by itself.
 ///
-/// The group owns every task it creates and awaits each of them before ``run(until:)`` returns.
+/// Structured: every service runs in a child task of one task group, so none outlives ``run(until:)``.
+/// A task group cannot cancel one child alone, so each child runs its service in a group of its own and
+/// cancels that group when its stop trigger fires — the group's body fires them one at a time, last first.
 struct ServiceGroup: Sendable {
     let services: [any Service]
     let logger: Logger
@@ -21,26 +23,37 @@ struct ServiceGroup: Sendable {
     /// Runs the services until `shutdown` fires or one ends; rethrows the first service's failure.
     func run(until shutdown: Trigger) async throws {
         let failure = FirstFailure()
-        var tasks: [Task<Void, Never>] = []
-        for service in services {
-            let logger = self.logger
-            tasks.append(Task {
-                do {
-                    try await service.run()
-                } catch is CancellationError {
-                } catch {
-                    logger.error("service failed", ["service": service.name, "error": Logger.describe(error)])
-                    failure.record(error)
+        let stop = services.map { _ in Trigger() }
+        let stopped = services.map { _ in Trigger() }
+        let logger = self.logger
+        await withDiscardingTaskGroup { group in
+            for (index, service) in services.enumerated() {
+                group.addTask {
+                    await withDiscardingTaskGroup { own in
+                        own.addTask {
+                            do {
+                                try await service.run()
+                            } catch is CancellationError {
+                            } catch {
+                                logger.error("service failed", ["service": service.name, "error": Logger.describe(error)])
+                                failure.record(error)
+                            }
+                            // A service that ends on its own ends the daemon.
+                            shutdown.fire()
+                            stop[index].fire()
+                        }
+                        await stop[index].wait()
+                        own.cancelAll()
+                    }
+                    stopped[index].fire()
                 }
-                // A service that ends on its own ends the daemon.
-                shutdown.fire()
-            })
-        }
-        await shutdown.wait()
-        for (service, task) in zip(services, tasks).reversed() {
-            task.cancel()
-            await task.value
-            logger.debug("service stopped", ["service": service.name])
+            }
+            await shutdown.wait()
+            for index in services.indices.reversed() {
+                stop[index].fire()
+                await stopped[index].wait()
+                logger.debug("service stopped", ["service": services[index].name])
+            }
         }
         if let error = failure.error { throw error }
     }

@@ -109,13 +109,7 @@ struct SourceWorker: Sendable {
     private func work(_ feed: any Source, epoch: UInt64, backoff: inout Backoff) async -> Outcome {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await watch(feed) }
-            var prefetch: Task<SourceDelivery?, any Error>?
-            let outcome = await work(feed, epoch: epoch, backoff: &backoff, prefetch: &prefetch)
-            if let prefetch {
-                // Read ahead but never committed: dropped; the source starts again from the committed cursor.
-                prefetch.cancel()
-                _ = await prefetch.result
-            }
+            let outcome = await deliver(feed, epoch: epoch, backoff: &backoff)
             group.cancelAll()
             return outcome
         }
@@ -163,20 +157,18 @@ struct SourceWorker: Sendable {
         }
     }
 
-    private func work(
-        _ feed: any Source, epoch: UInt64, backoff: inout Backoff, prefetch: inout Task<SourceDelivery?, any Error>?
-    ) async -> Outcome {
+    /// Delivery after delivery until cancelled or a delivery cannot be committed. The next delivery is read
+    /// (a child task) while this one's pieces are committed, and collected before the round ends; one read
+    /// ahead but never committed is dropped — the source starts again from the committed cursor.
+    private func deliver(_ feed: any Source, epoch: UInt64, backoff: inout Backoff) async -> Outcome {
+        var ahead: Result<SourceDelivery?, any Error>?
         while !Task.isCancelled {
             let delivery: SourceDelivery
             do {
                 let next: SourceDelivery?
-                if let ahead = prefetch {
-                    prefetch = nil
-                    next = try await withTaskCancellationHandler {
-                        try await ahead.value
-                    } onCancel: {
-                        ahead.cancel()
-                    }
+                if let read = ahead {
+                    ahead = nil
+                    next = try read.get()
                 } else {
                     next = try await feed.next()
                 }
@@ -191,20 +183,32 @@ struct SourceWorker: Sendable {
             let pieces = DraftingStage(ruleSet: settings.ruleSet).batches(
                 source: source.name, origin: delivery.origin, result: delivery.result, raw: delivery.document,
                 cursor: delivery.cursor.json, now: Date(), maximumDrafts: PipelineWriter.maximumDraftsPerTransaction)
-            if readsAhead {
-                // Owned: awaited at the top of the next round, or cancelled and awaited when the work ends.
-                prefetch = Task { try await feed.next() }
+            let round: (stop: Outcome?, ahead: Result<SourceDelivery?, any Error>?) = await withTaskGroup(
+                of: Result<SourceDelivery?, any Error>.self
+            ) { reading in
+                if readsAhead {
+                    reading.addTask {
+                        do { return .success(try await feed.next()) } catch { return .failure(error) }
+                    }
+                }
+                while let batch = pieces.next() {
+                    if let stop = await commit(batch, delivery: delivery, epoch: epoch, backoff: &backoff) {
+                        reading.cancelAll()
+                        return (stop, nil)
+                    }
+                }
+                do {
+                    try await feed.acknowledge(delivery)
+                } catch {
+                    // Committed but not acknowledged (a spool file not moved): the cursor lists it, so a restart
+                    // finishes the move without delivering it again.
+                    reading.cancelAll()
+                    return (.failed(error), nil)
+                }
+                return (nil, await reading.next())
             }
-            while let batch = pieces.next() {
-                if let stop = await commit(batch, delivery: delivery, epoch: epoch, backoff: &backoff) { return stop }
-            }
-            do {
-                try await feed.acknowledge(delivery)
-            } catch {
-                // Committed but not acknowledged (a spool file not moved): the cursor lists it, so a restart
-                // finishes the move without delivering it again.
-                return .failed(error)
-            }
+            if let stop = round.stop { return stop }
+            ahead = round.ahead
         }
         return .cancelled
     }

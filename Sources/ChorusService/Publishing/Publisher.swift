@@ -67,8 +67,8 @@ public enum PublicationFailure: Sendable, Hashable, CustomStringConvertible {
     case unreachable
     /// The TLS handshake or the certificate failed.
     case tls
-    /// Another transport error (its code).
-    case transport(Int)
+    /// Another transport error (the HTTP client's words, which never hold the address).
+    case transport(String)
     /// Nothing is configured for the audience (any more).
     case noDestination
     /// The message is no longer there to send (its draft is not released).
@@ -81,7 +81,7 @@ public enum PublicationFailure: Sendable, Hashable, CustomStringConvertible {
         case .timedOut(let seconds): "no answer within \(seconds) s"
         case .unreachable: "the host cannot be reached"
         case .tls: "the TLS connection failed"
-        case .transport(let code): "transport error \(code)"
+        case .transport(let text): "transport error: \(text)"
         case .noDestination: "no destination is configured for it"
         case .gone: "the message is no longer there to send"
         }

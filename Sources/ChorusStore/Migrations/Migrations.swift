@@ -11,5 +11,7 @@ public enum Migrations {
         draftPhases,
         console,
         corroboration,
+        consoleChecks,
+        updateFacts,
     ]
 }

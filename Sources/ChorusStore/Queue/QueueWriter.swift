@@ -357,13 +357,20 @@ private struct WriteRun {
         guard let state = try bundleState(bundle) else { return }
         var plan = plan
         let relation = Correlation.relation(of: item.event, feed: source, link: link.link, to: state.bundle)
-        if relation == .update, plan == nil || plan?.waitsForCorroboration == true {
-            plan = planner?.plan(item.event, ruleID: state.ruleID) ?? plan
+        // An update states the facts anew over the bundle's: what it leaves out keeps its value
+        // (Correlation.merged), so the redraft is planned from the merged facts, with the old ones beside
+        // them for the figures it revised.
+        var event = item.event
+        if relation == .update {
+            event = Correlation.merged(item.event, over: state.bundle.current)
+            plan = planner?.plan(event, ruleID: state.ruleID, previous: state.bundle.current) ?? plan
         }
-        let decision = Correlation.decide(event: item.event, feed: source, link: link.link, plan: plan, bundle: state.bundle)
+        let decision = Correlation.decide(event: event, feed: source, link: link.link, plan: plan, bundle: state.bundle)
         guard let role = decision.relation.role else { return }
+        let mergedFacts = decision.movesFacts && event != item.event ? PostgresJSONText(try event.jsonLine()) : nil
         try connection.execute("""
-            INSERT INTO chorus.bundle_events (bundle_id, event_id, role) VALUES (\(bundle), \(item.row), \(role.rawValue))
+            INSERT INTO chorus.bundle_events (bundle_id, event_id, role, facts)
+            VALUES (\(bundle), \(item.row), \(role.rawValue), \(mergedFacts))
             ON CONFLICT DO NOTHING
             """)
         var outcome = Correlated(eventID: item.event.id, bundle: bundle, relation: decision.relation, changes: decision.changes)
@@ -373,7 +380,7 @@ private struct WriteRun {
         }
         guard decision.relation != .report else { return }
         let before = try IncidentFacts(state.bundle.current).jsonText()
-        let after = try IncidentFacts(item.event).jsonText()
+        let after = try IncidentFacts(event).jsonText()
         let facts: (before: String?, after: String?) = decision.changes.isEmpty ? (nil, nil) : (before, after)
         var withdrawn: [Int] = [], superseded: [Int] = [], restated: [Int] = [], flagged: [Int] = []
         var created: [(bundle: Int, eventRow: Int, plan: BundlePlan?, draft: Draft, flag: String?)] = []
@@ -455,8 +462,11 @@ private struct WriteRun {
     /// The bundle as correlation needs it, its drafts locked until the transaction ends; `nil` when it is gone.
     private func bundleState(_ bundle: Int) throws -> BundleState? {
         guard let row = try connection.query("""
-            SELECT b.rule_id, b.ruleset_version, b.incident_key, b.facts_event_id, e.source, e.payload::text AS payload
-            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.facts_event_id WHERE b.id = \(bundle)
+            SELECT b.rule_id, b.ruleset_version, b.incident_key, b.facts_event_id, e.source,
+                   coalesce(be.facts, e.payload)::text AS payload
+            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.facts_event_id
+            LEFT JOIN chorus.bundle_events be ON be.bundle_id = b.id AND be.event_id = b.facts_event_id
+            WHERE b.id = \(bundle)
             """).first else { return nil }
         let drafts = try connection.query("""
             SELECT id, participant, channel, language, phase, state, text, revision FROM chorus.drafts

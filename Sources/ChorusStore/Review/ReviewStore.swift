@@ -54,12 +54,14 @@ public struct ReviewStore {
         var byID: [Int: BundleSummary] = [:]
         for row in try connection.query("""
             SELECT b.id, b.rule_id, b.is_drill, b.release_policy, b.not_before, b.expires_at, b.flag, b.created_at, b.updated_at,
-                   e.payload::text AS payload, f.payload::text AS facts,
+                   e.payload::text AS payload,
+                   CASE WHEN bf.facts IS NOT NULL OR f.id <> e.id THEN coalesce(bf.facts, f.payload)::text END AS facts,
                    coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
                        SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
                    ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions,
                    c.certainty, c.origins, c.sources_required
             FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id JOIN chorus.events f ON f.id = b.facts_event_id
+            LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = b.id AND bf.event_id = b.facts_event_id
             LEFT JOIN chorus.corroborations c ON c.bundle_id = b.id
             WHERE b.id = ANY(\(ids))
             """).rows {
@@ -75,13 +77,15 @@ public struct ReviewStore {
                 corroboration = CorroborationBrief(certainty: certainty, origins: try row.decode("origins"),
                                                    required: try row.decode("sources_required"))
             }
+            // The facts are the opening event's until an update changes them: that event is decoded once.
+            let event = try Self.event(try row.decode("payload"))
+            let facts = try row.decode("facts", as: String?.self).map(Self.event) ?? event
             let summary = BundleSummary(
                 id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
                 releasePolicy: try row.decode("release_policy", as: ReleasePolicy.self), notBefore: try row.decode("not_before"),
                 expiresAt: try row.decode("expires_at"), flag: try row.decode("flag"), createdAt: try row.decode("created_at"),
                 updatedAt: try row.decode("updated_at"),
-                event: Self.brief(try Self.event(try row.decode("payload"))),
-                facts: IncidentFacts(try Self.event(try row.decode("facts"))),
+                event: Self.brief(event), facts: IncidentFacts(facts),
                 draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
             byID[summary.id] = summary
         }
@@ -137,9 +141,11 @@ public struct ReviewStore {
             SELECT d.id, d.bundle_id, d.participant, d.country, d.channel, d.handle, d.language, d.text, d.revision, d.version,
                    d.state, d.phase, d.not_before, d.weighted_length, d.length_limit, d.problem, d.is_drill, d.flag,
                    d.last_edited_by, d.approved_by, d.approved_at, d.released_at, d.release_seq, d.created_at, d.updated_at,
-                   CASE WHEN d.facts_event_id <> d.event_id THEN w.payload::text END AS written_for,
-                   CASE WHEN d.facts_event_id <> d.event_id THEN f.payload::text END AS stands_on
+                   CASE WHEN d.facts_event_id <> d.event_id THEN coalesce(bw.facts, w.payload)::text END AS written_for,
+                   CASE WHEN d.facts_event_id <> d.event_id THEN coalesce(bf.facts, f.payload)::text END AS stands_on
             FROM chorus.drafts d JOIN chorus.events w ON w.id = d.event_id JOIN chorus.events f ON f.id = d.facts_event_id
+            LEFT JOIN chorus.bundle_events bw ON bw.bundle_id = d.bundle_id AND bw.event_id = d.event_id
+            LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = d.bundle_id AND bf.event_id = d.facts_event_id
             WHERE (\(id)::bigint IS NULL OR d.id = \(id)) AND (\(bundle)::bigint IS NULL OR d.bundle_id = \(bundle))
             ORDER BY d.state = ANY(\(DraftState.replaced.map(\.rawValue).sorted())), d.participant, d.channel, d.language, d.id
             """).rows.map(Self.draft(_:))
@@ -261,6 +267,8 @@ public struct ReviewStore {
             SELECT \(unescaped: Self.outboxColumns)
             FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
             JOIN chorus.events e ON e.id = d.facts_event_id JOIN chorus.events f ON f.id = b.facts_event_id
+            LEFT JOIN chorus.bundle_events be ON be.bundle_id = d.bundle_id AND be.event_id = d.facts_event_id
+            LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = b.id AND bf.event_id = b.facts_event_id
             WHERE d.state = \(DraftState.released.rawValue) AND d.release_seq > \(seq)
             ORDER BY d.release_seq LIMIT \(limit)
             """))
@@ -274,13 +282,16 @@ public struct ReviewStore {
             SELECT \(unescaped: Self.outboxColumns)
             FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
             JOIN chorus.events e ON e.id = d.facts_event_id JOIN chorus.events f ON f.id = b.facts_event_id
+            LEFT JOIN chorus.bundle_events be ON be.bundle_id = d.bundle_id AND be.event_id = d.facts_event_id
+            LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = b.id AND bf.event_id = b.facts_event_id
             WHERE d.id = ANY(\(ids)) AND d.state = \(DraftState.released.rawValue)
             """)).sorted { $0.seq < $1.seq }
     }
 
     private static let outboxColumns = """
         d.release_seq, d.id, d.bundle_id, b.rule_id, d.participant, d.country, d.channel, d.handle, d.language, d.text,
-        d.revision, d.phase, d.approved_by, d.approved_at, d.released_at, d.flag, e.payload::text AS payload, f.payload::text AS facts
+        d.revision, d.phase, d.approved_by, d.approved_at, d.released_at, d.flag, coalesce(be.facts, e.payload)::text AS payload,
+        coalesce(bf.facts, f.payload)::text AS facts
         """
 
     private func outboxRecords(_ result: QueryResult) throws -> [OutboxRecord] {

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import ChorusCore
+
+/// Facts the event's own fields cannot say (fact tags, ``EventFact``), revised figures, and what an update
+/// that leaves fields out keeps (``Correlation/merged(_:over:)``).
+struct EventFactTests {
+    static let halle = Event(
+        id: "halle-1", kind: "terror_attack", occurredAt: RFC3339.parse("2019-10-09T10:00:00Z"), countries: ["DE"],
+        place: "Halle", fatalities: 2, injured: 2,
+        tags: ["target:synagogue", "motive:antisemitic", "day:yom_kippur", "fatalities:minimum", "target:synagog", "press"])
+
+    func render(_ template: String, _ event: Event = halle, previous: Event? = nil, language: String = "en") throws -> String {
+        let values = TemplateValues(facts: DraftFacts(event: event, gazetteer: .empty, previous: previous), language: language,
+                                    locale: Locale(identifier: LanguageSupport.defaultLocale(for: language)),
+                                    senderTimeZone: TimeZone(identifier: "Europe/Berlin") ?? .current)
+        return try Template(template).render(values)
+    }
+
+    @Test func factTagsDecideTheWords() throws {
+        let template = "{{#motive:antisemitic}}the antisemitic {{/motive:antisemitic}}attack{{#target:synagogue}} on the synagogue{{/target:synagogue}}"
+            + "{{#day:yom_kippur}} on Yom Kippur{{/day:yom_kippur}}{{#target:church}} on a church{{/target:church}}"
+        #expect(try render(template) == "the antisemitic attack on the synagogue on Yom Kippur")
+        var plain = Self.halle
+        plain.tags = []
+        #expect(try render(template, plain) == "attack")
+        // Any value of a fact, and its absence.
+        #expect(try render("{{#motive}}motive known{{/motive}}{{^target}}, no target{{/target}}") == "motive known")
+        #expect(try render("{{#motive}}motive known{{/motive}}{{^target}}no target{{/target}}", plain) == "no target")
+    }
+
+    @Test func aMinimumFigureSaysAtLeastInEveryLanguage() throws {
+        let texts = [
+            ("en", "{{#fatalities:minimum}}at least {{/fatalities:minimum}}{{fatalities}} killed", "at least 2 killed", "2 killed"),
+            ("de", "{{#fatalities:minimum}}mindestens {{/fatalities:minimum}}{{fatalities}} Tote", "mindestens 2 Tote", "2 Tote"),
+            ("he", "{{#fatalities:minimum}}לפחות {{/fatalities:minimum}}{{fatalities}} הרוגים", "לפחות 2 הרוגים", "2 הרוגים"),
+            ("ar", "{{#fatalities:minimum}}ما لا يقل عن {{/fatalities:minimum}}{{fatalities}}", "ما لا يقل عن 2", "2"),
+        ]
+        var exact = Self.halle
+        exact.tags = []
+        for (language, template, minimum, final) in texts {
+            #expect(try render(template, language: language) == minimum)
+            #expect(try render(template, exact, language: language) == final)
+        }
+        // The qualifier belongs to its figure: injured is not a minimum here, and an unknown figure is never one.
+        #expect(try render("{{#injured:minimum}}at least {{/injured:minimum}}{{injured}}") == "2")
+        var unknown = Self.halle
+        unknown.fatalities = nil
+        #expect(try render("{{#fatalities:minimum}}at least{{/fatalities:minimum}}", unknown) == "")
+    }
+
+    @Test func revisedFiguresNameTheEarlierAndTheNewOne() throws {
+        var alert = Self.halle
+        alert.tags = []
+        var update = alert
+        update.id = "halle-2"
+        update.msgType = .update
+        update.fatalities = 3
+        update.injured = 2
+        let template = "{{#fatalities:risen}}The toll has risen from {{previousFatalities}} to {{fatalities}}.{{/fatalities:risen}}"
+            + "{{#fatalities:fallen}}Revised down to {{fatalities}}.{{/fatalities:fallen}}"
+            + "{{#injured:risen}} More injured.{{/injured:risen}}{{#previousInjured}} injured revised{{/previousInjured}}"
+        #expect(try render(template, update, previous: alert) == "The toll has risen from 2 to 3.")
+        #expect(try render("{{previousFatalities|words}}", update, previous: alert) == "two")
+        update.fatalities = 1
+        #expect(try render(template, update, previous: alert) == "Revised down to 1.")
+        // Without a previous event (an alert), or when the figure did not change, nothing was revised.
+        #expect(try render(template, alert) == "")
+        update.fatalities = 2
+        #expect(try render(template, update, previous: alert) == "")
+        #expect(throws: TemplateRenderError.missingValue(.previousFatalities)) { try render("{{previousFatalities}}", update, previous: alert) }
+    }
+
+    @Test func theVocabularyIsChecked() {
+        #expect(throws: TemplateSyntaxError.unknownFactValue(.target, "synagog", offset: 0)) { try Template("{{#target:synagog}}x{{/target:synagog}}") }
+        #expect(throws: TemplateSyntaxError.sectionOnly(.motive, offset: 4)) { try Template("The {{motive}} attack") }
+        #expect(throws: TemplateSyntaxError.unknownPluralCategory("minimum", offset: 0)) {
+            try Template("{{#previousFatalities:minimum}}x{{/previousFatalities:minimum}}")
+        }
+        #expect(throws: TemplateSyntaxError.pluralNotApplicable(.place, offset: 0)) { try Template("{{#place:minimum}}x{{/place:minimum}}") }
+        #expect(TemplateSyntaxError.unknownFactValue(.target, "synagog", offset: 0).description.contains("did you mean 'target:synagogue'?"))
+        #expect(EventFact.problem(with: "target:synagog")?.contains("did you mean 'target:synagogue'?") == true)
+        #expect(EventFact.problem(with: "fatalities:approximate") != nil)
+        #expect(EventFact.problem(with: "fatalities:minimum") == nil)
+        #expect(EventFact.problem(with: "press") == nil)
+        // On an event, a tag outside the vocabulary is ignored, never an error.
+        #expect(EventFact.values(in: Self.halle.tags) == [.target: ["synagogue"], .motive: ["antisemitic"], .day: ["yom_kippur"]])
+        for fact in EventFact.allCases {
+            #expect(!fact.values.isEmpty)
+            #expect(Set(fact.values).count == fact.values.count)
+            for value in fact.values { #expect(EventFact.isFactTag("\(fact.rawValue):\(value)")) }
+        }
+    }
+
+    @Test func anUpdateKeepsWhatItLeavesOut() throws {
+        let alert = Event(
+            id: "a1", source: "ops", kind: "terror_attack", sentAt: RFC3339.parse("2019-10-09T10:30:00Z"),
+            occurredAt: RFC3339.parse("2019-10-09T10:00:00Z"), countries: ["DE"], actors: [], place: "Halle",
+            location: .init(lat: 51.48, lon: 11.97), severity: .severe, certainty: .observed, fatalities: 2, injured: 2,
+            headline: ["de": "Anschlag in Halle"], link: "https://example.org/halle",
+            tags: ["target:synagogue", "fatalities:minimum", "injured:minimum", "press"])
+        // A duty officer revises the toll by reference only.
+        let update = Event(id: "u1", source: "desk", msgType: .update, references: ["a1"], sentAt: RFC3339.parse("2019-10-09T14:00:00Z"),
+                           fatalities: 3, tags: ["motive:antisemitic"])
+        let merged = Correlation.merged(update, over: alert)
+        #expect(merged.id == "u1" && merged.source == "desk" && merged.msgType == .update && merged.references == ["a1"])
+        #expect(merged.sentAt == update.sentAt)
+        #expect(merged.kind == "terror_attack" && merged.countries == ["DE"] && merged.place == "Halle")
+        #expect(merged.occurredAt == alert.occurredAt && merged.location == alert.location)
+        #expect(merged.severity == .severe && merged.certainty == .observed)
+        #expect(merged.fatalities == 3 && merged.injured == 2)
+        #expect(merged.headline == alert.headline && merged.link == alert.link)
+        // The restated figure is exact now; the injured figure kept is still a minimum; facts are added.
+        #expect(Set(merged.tags) == ["target:synagogue", "injured:minimum", "press", "motive:antisemitic"])
+        // A fact the update states replaces that fact's old value.
+        var retarget = update
+        retarget.tags = ["target:school"]
+        #expect(Set(Correlation.merged(retarget, over: alert).tags) == ["target:school", "injured:minimum", "press"])
+        retarget.fatalities = nil
+        #expect(Set(Correlation.merged(retarget, over: alert).tags) == ["target:school", "fatalities:minimum", "injured:minimum", "press"])
+        // Only the figures changed: the facts the store compares say so, and nothing else.
+        let changes = IncidentFacts(alert).changes(to: IncidentFacts(merged))
+        #expect(changes.map(\.field) == [.fatalities, .facts])
+        // An alert is a full statement, and a cancel carries nothing to merge.
+        var cancel = update
+        cancel.msgType = .cancel
+        #expect(Correlation.merged(cancel, over: alert) == cancel)
+    }
+}
