@@ -134,7 +134,8 @@ public struct NewsClassifier: Sendable {
         let language = item.language ?? "und"
         if let title = item.title, !title.isEmpty { event.headline[language] = title }
         if let summary = item.summary, !summary.isEmpty {
-            event.description[language] = summary.count > Self.maximumLeadCharacters
+            // Counting characters walks the whole text: only a lead of more bytes than the limit can be longer.
+            event.description[language] = summary.utf8.count > Self.maximumLeadCharacters && summary.count > Self.maximumLeadCharacters
                 ? String(summary.prefix(Self.maximumLeadCharacters)) + "…" : summary
         }
         event.link = item.link
