@@ -13,6 +13,11 @@ import Synchronization
 /// events from LISTEN/NOTIFY), the length count while editing, and local times.
 public final class Console: Sendable {
     let settings: ConsoleSettings
+    /// What every request checks, worked out once from ``settings`` (its computed properties parse the
+    /// public URL: on every request, that was a sixth of the console's CPU — docs/BENCHMARKS.md, *Console*).
+    let acceptedHosts: Set<String>
+    let publicOrigin: String
+    let isSecure: Bool
     let pool: ConsolePool
     let live: LiveUpdates
     let server: HTTPServer
@@ -38,6 +43,9 @@ public final class Console: Sendable {
         var settings = settings
         settings.listen = server.address
         self.settings = settings
+        self.acceptedHosts = settings.acceptedHosts
+        self.publicOrigin = settings.publicOrigin
+        self.isSecure = settings.isSecure
         router.console.withLock { $0 = self }
     }
 

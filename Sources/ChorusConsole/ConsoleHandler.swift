@@ -13,9 +13,9 @@ struct ConsoleHandler {
 
     /// The cookie that carries the session token (`__Host-` when served over TLS: Secure, whole site, no
     /// Domain).
-    var sessionCookie: String { settings.isSecure ? "__Host-chorus-session" : "chorus-session" }
+    var sessionCookie: String { console.isSecure ? "__Host-chorus-session" : "chorus-session" }
     /// The cookie that carries the login form's CSRF token (before there is a session).
-    var loginCookie: String { settings.isSecure ? "__Host-chorus-login" : "chorus-login" }
+    var loginCookie: String { console.isSecure ? "__Host-chorus-login" : "chorus-login" }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
         var response = route(request)
@@ -24,7 +24,7 @@ struct ConsoleHandler {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        guard let host = request.headers["Host"]?.lowercased(), settings.acceptedHosts.contains(host) else {
+        guard let host = request.headers["Host"]?.lowercased(), console.acceptedHosts.contains(host) else {
             // DNS rebinding, or a proxy that forwards another site's requests here.
             return .text("unknown host", status: .badRequest)
         }
@@ -135,7 +135,7 @@ struct ConsoleHandler {
     func sameOrigin(_ request: HTTPRequest) -> Bool {
         if let site = request.headers["Sec-Fetch-Site"], !["same-origin", "none"].contains(site.lowercased()) { return false }
         guard let origin = request.headers["Origin"] else { return true }
-        if origin == settings.publicOrigin { return true }
+        if origin == console.publicOrigin { return true }
         // Reached directly (a test, a tunnel to the loopback): the origin of the Host it used.
         return request.headers["Host"].map { origin == "http://\($0)" || origin == "https://\($0)" } ?? false
     }
@@ -220,7 +220,7 @@ struct ConsoleHandler {
     }
 
     func cookie(_ name: String, _ value: String, maxAge: Int) -> String {
-        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (settings.isSecure ? "; Secure" : "")
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (console.isSecure ? "; Secure" : "")
     }
 
     // MARK: Pages
@@ -408,7 +408,7 @@ struct ConsoleHandler {
         response.headers.set("Cross-Origin-Resource-Policy", "same-origin")
         response.headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         if response.headers["Cache-Control"] == nil { response.headers.set("Cache-Control", "no-store") }
-        if settings.isSecure { response.headers.set("Strict-Transport-Security", "max-age=31536000") }
+        if console.isSecure { response.headers.set("Strict-Transport-Security", "max-age=31536000") }
     }
 
     // MARK: Helpers

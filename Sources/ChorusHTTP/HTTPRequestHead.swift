@@ -144,7 +144,7 @@ public struct HTTPRequestHead: Sendable {
         for segment in path.split(separator: "/", omittingEmptySubsequences: false) where segment == "." || segment == ".." {
             throw .badTarget
         }
-        guard !path.contains("\\") else { throw .badTarget }
+        guard !path.utf8.contains(UInt8(ascii: "\\")) else { throw .badTarget }
         var query: [(name: String, value: String)] = []
         if let question {
             do {

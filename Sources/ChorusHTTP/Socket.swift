@@ -113,7 +113,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         self.port = number
     }
 
-    var isIPv6: Bool { host.contains(":") }
+    var isIPv6: Bool { host.utf8.contains(UInt8(ascii: ":")) }
 
     /// Whether only this machine can connect (127.0.0.0/8, ::1).
     public var isLoopback: Bool { host == "::1" || host.hasPrefix("127.") }

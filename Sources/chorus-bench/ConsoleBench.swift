@@ -24,7 +24,8 @@ import TestSupport
 ///   NOTIFY seen by a plain libpq listener (`LISTEN chorus_review`): the database's own delivery.
 ///
 /// The reviewers' clients run in this process, on the same two cores as the console and PostgreSQL: they
-/// parse only the head and skip the body, so that they take as little as a browser's network stack would.
+/// parse only the head and skip the body, so that they take as little as a browser's network stack would,
+/// and the CPU figure leaves out what their threads spent (`CLOCK_THREAD_CPUTIME_ID`).
 enum ConsoleBench {
     static let reviewers = 20
 
@@ -39,6 +40,17 @@ enum ConsoleBench {
                                       try ConnectionString.replacing(["user": user, "password": password],
                                                                      in: cluster.conninfo(database: EmbeddedPostgres.loginDatabase))
                                   })
+        // `CHORUS_BENCH_SERVER_LOG=FILE`: every statement of the measured phase, with its duration, from the
+        // server's log — where PostgreSQL's share of a page goes; with `CHORUS_BENCH_EXPLAIN=1` also the plan
+        // of every statement a function runs (auto_explain, loaded by the console's connections as they open).
+        let serverLog = ProcessInfo.processInfo.environment["CHORUS_BENCH_SERVER_LOG"]
+        let explain = serverLog != nil && ProcessInfo.processInfo.environment["CHORUS_BENCH_EXPLAIN"] == "1"
+        if explain {
+            // Loaded here too, so that ALTER SYSTEM knows its settings.
+            try fixture.owner.execute("LOAD 'auto_explain'")
+            try fixture.owner.execute("ALTER SYSTEM SET session_preload_libraries = 'auto_explain'")
+            _ = try fixture.owner.query("SELECT pg_reload_conf() AS reloaded")
+        }
         try console.checkDatabase()
         console.start()
         defer {
@@ -56,29 +68,32 @@ enum ConsoleBench {
         let extra = quick ? 6 : 20
         let draftCount = try ReviewStore(connection: fixture.owner).drafts(bundle: fixture.liveBundle).count
         let approvable = try queueDrills(extra, fixture: fixture)
+        // Statistics as autovacuum keeps them on a queue that has been running (fresh tables have none, and
+        // PostgreSQL then re-plans some statements on every call).
+        try fixture.owner.execute("ANALYZE")
         let supply = Mutex(approvable)
         let pages = ["/", "/bundles/\(fixture.liveBundle)", "/bundles/\(fixture.drillBundle)"]
         let seconds = quick ? 4.0 : 15.0
-        // Warm: every page once per client.
-        for client in clients { for page in pages { _ = try client.get(page) } }
-        // `CHORUS_BENCH_SERVER_LOG=FILE`: every statement of the measured phase, with its duration, from the
-        // server's log (log_min_duration_statement = 0) — where PostgreSQL's share of a page goes.
-        let serverLog = ProcessInfo.processInfo.environment["CHORUS_BENCH_SERVER_LOG"]
-        let logStart = try logStatements(serverLog != nil, fixture: fixture, cluster: cluster)
-        let before = CPUTime.now(cluster: cluster)
-        let (measured, posted) = try load(clients, seconds: seconds) { client, step in
+        let steps: @Sendable (BenchClient, Int) -> Step = { _, step in
             guard step % 4 == 3 else { return .get(pages[step % 4]) }
             guard let next = supply.withLock({ $0.popLast() }) else { return .get(pages[step % 3]) }
             return .approve(bundle: next.bundle, draft: next.draft, version: next.version)
         }
+        // Warm, as a console that has been running is: every client at once for a moment, so that each of
+        // the pool's connections has run every statement (PostgreSQL compiles a function and plans its
+        // statements on a connection's first call; a one-by-one warm-up used one connection only).
+        _ = try load(clients, seconds: quick ? 1 : 2, next: steps)
+        let logStart = try logStatements(serverLog != nil, explain: explain, fixture: fixture, cluster: cluster)
+        let before = CPUTime.now(cluster: cluster)
+        let (measured, posted, pagesClients) = try load(clients, seconds: seconds, next: steps)
         let pagesCPU = CPUTime.now(cluster: cluster) - before
         if let serverLog {
-            _ = try logStatements(false, fixture: fixture, cluster: cluster)
+            _ = try logStatements(false, explain: explain, fixture: fixture, cluster: cluster)
             let log = try Data(contentsOf: cluster.directory.appendingPathComponent("server.log"))
             try log.suffix(from: min(log.count, logStart)).write(to: URL(fileURLWithPath: serverLog))
         }
         let floorBefore = CPUTime.now(cluster: cluster)
-        let (floor, _) = try load(clients, seconds: seconds) { _, _ in .get("/healthz") }
+        let (floor, _, floorClients) = try load(clients, seconds: seconds) { _, _ in .get("/healthz") }
         let floorCPU = CPUTime.now(cluster: cluster) - floorBefore
         let p99 = percentile(measured, 0.99), floorP99 = percentile(floor, 0.99)
         table.add("console", "page p99, \(reviewers) reviewers at once (queue of \(2 + extra) bundles, 2 bundle pages of "
@@ -86,13 +101,18 @@ enum ConsoleBench {
                   String(format: "%.1f ms (p50 %.1f)", p99, percentile(measured, 0.5)),
                   baseline: String(format: "%.1f ms /healthz p99 (p50 %.1f)", floorP99, percentile(floor, 0.5)),
                   ratio: String(format: "%.1f×", p99 / floorP99))
-        // CPU time per request, which the machine's load changes much less than the wall-clock figures: this
-        // process (the console and the 20 clients) and the cluster's server processes.
+        // CPU time per request, which the machine's load changes much less than the wall-clock figures: the
+        // console's (this process's, less what the 20 clients' threads spent) and the cluster's server
+        // processes'.
         let perPage = pagesCPU / measured.count, perFloor = floorCPU / floor.count
-        table.add("console", "CPU time per request (console + its clients in this process, PostgreSQL)",
-                  String(format: "%.2f ms + %.2f ms", perPage.process * 1000, perPage.postgres * 1000),
-                  baseline: String(format: "%.2f ms + %.2f ms per /healthz", perFloor.process * 1000, perFloor.postgres * 1000),
-                  ratio: String(format: "%.1f×", (perPage.process + perPage.postgres) / max(1e-9, perFloor.process + perFloor.postgres)))
+        let pageClients = pagesClients / Double(max(1, measured.count)), floorClient = floorClients / Double(max(1, floor.count))
+        table.add("console", "CPU time per request (the console, PostgreSQL; the bench's clients apart)",
+                  String(format: "%.2f ms + %.2f ms (clients %.2f ms)", (perPage.process - pageClients) * 1000,
+                         perPage.postgres * 1000, pageClients * 1000),
+                  baseline: String(format: "%.2f ms + %.2f ms per /healthz", (perFloor.process - floorClient) * 1000,
+                                   perFloor.postgres * 1000),
+                  ratio: String(format: "%.1f×", (perPage.process - pageClients + perPage.postgres)
+                                / max(1e-9, perFloor.process - floorClient + perFloor.postgres)))
 
         // Live updates.
         let stream = clients[0]
@@ -147,10 +167,11 @@ enum ConsoleBench {
     }
 
     /// Every client takes the steps `next` gives it (its step count counting up), as fast as answers come,
-    /// for `seconds`; returns each request's time in milliseconds and how many approvals were posted.
+    /// for `seconds`; returns each request's time in milliseconds, how many approvals were posted and the
+    /// CPU seconds the clients' threads spent (so that the console's share of this process can be told).
     static func load(_ clients: [BenchClient], seconds: Double,
-                     next: @escaping @Sendable (BenchClient, Int) -> Step) throws -> ([Double], Int) {
-        let results = Mutex<([Double], Int)>(([], 0))
+                     next: @escaping @Sendable (BenchClient, Int) -> Step) throws -> ([Double], Int, Double) {
+        let results = Mutex<([Double], Int, Double)>(([], 0, 0))
         let failure = Mutex<(any Error)?>(nil)
         let group = DispatchGroup()
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
@@ -160,6 +181,7 @@ enum ConsoleBench {
                 var times: [Double] = []
                 var approvals = 0
                 var step = index
+                let cpuStart = threadSeconds()
                 do {
                     while ContinuousClock.now < deadline {
                         switch next(client, step) {
@@ -187,9 +209,11 @@ enum ConsoleBench {
                 } catch {
                     failure.withLock { $0 = error }
                 }
+                let cpu = threadSeconds() - cpuStart
                 results.withLock {
                     $0.0 += times
                     $0.1 += approvals
+                    $0.2 += cpu
                 }
                 group.leave()
             }
@@ -200,12 +224,20 @@ enum ConsoleBench {
         return results.withLock { $0 }
     }
 
-    /// Turns statement logging on or off; returns the server log's size (where the phase starts).
-    static func logStatements(_ on: Bool, fixture: ReviewFixture, cluster: EmbeddedPostgres) throws -> Int {
-        if on {
-            try fixture.owner.execute("ALTER SYSTEM SET log_min_duration_statement = 0")
-        } else {
-            try fixture.owner.execute("ALTER SYSTEM RESET log_min_duration_statement")
+    /// Turns statement logging (and, with `explain`, auto_explain's nested plans) on or off; returns the
+    /// server log's size (where the phase starts). Bound parameters are never logged: they carry the
+    /// reviewers' session tokens.
+    static func logStatements(_ on: Bool, explain: Bool, fixture: ReviewFixture, cluster: EmbeddedPostgres) throws -> Int {
+        var settings = ["log_min_duration_statement": "0", "log_parameter_max_length": "0",
+                        "log_parameter_max_length_on_error": "0"]
+        if explain {
+            settings["auto_explain.log_min_duration"] = "0"
+            settings["auto_explain.log_nested_statements"] = "on"
+            settings["auto_explain.log_analyze"] = "on"
+            settings["auto_explain.log_buffers"] = "on"
+        }
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) {
+            try fixture.owner.execute(on ? "ALTER SYSTEM SET \(unescaped: name) = '\(unescaped: value)'" : "ALTER SYSTEM RESET \(unescaped: name)")
         }
         _ = try fixture.owner.query("SELECT pg_reload_conf() AS reloaded")
         Thread.sleep(forTimeInterval: 0.5)
@@ -228,6 +260,13 @@ enum ConsoleBench {
         return try written.bundlesOpened.flatMap { bundle in
             try store.drafts(bundle: bundle).filter { $0.state == .pending }.map { (bundle, $0.id, $0.version) }
         }.shuffled()
+    }
+
+    /// The calling thread's CPU time so far, in seconds.
+    static func threadSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func percentile(_ values: [Double], _ fraction: Double) -> Double {

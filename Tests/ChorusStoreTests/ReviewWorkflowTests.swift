@@ -200,6 +200,27 @@ struct ReviewWorkflowTests {
         #expect(try alice.audit(bundle: fixture.liveBundle).contains { $0.action == .expired && $0.draftId == approved.id })
     }
 
+    @Test func anApprovalExpiresItsOwnBundleOnlyAndAFullRoundTheRest() throws {
+        // Both bundles past their expiry; an approval in the drill bundle expires that bundle (the approved
+        // draft with it) and leaves the live one to the release loop's full round.
+        try fixture.owner.execute("""
+            UPDATE chorus.bundles SET expires_at = now() - interval '1 second', not_before = now() - interval '1 hour'
+            WHERE id IN (\(fixture.liveBundle), \(fixture.drillBundle))
+            """)
+        let drill = try firstPending(fixture.drillBundle)
+        let drillUnreleased = try alice.drafts(bundle: fixture.drillBundle).filter(\.state.isUnreleased).count
+        let liveUnreleased = try alice.drafts(bundle: fixture.liveBundle).filter(\.state.isUnreleased).count
+        try alice.approve(draft: drill.id, expectedVersion: drill.version, note: nil)
+        #expect(try alice.drafts(bundle: fixture.drillBundle).allSatisfy { !$0.state.isUnreleased })
+        #expect(try alice.draft(drill.id).state == .expired)
+        #expect(try alice.drafts(bundle: fixture.liveBundle).filter(\.state.isUnreleased).count == liveUnreleased)
+        let expiredAudit = try alice.audit(bundle: fixture.drillBundle).filter { $0.action == .expired }
+        #expect(expiredAudit.count == drillUnreleased)
+        #expect(try alice.releaseDue() == 0)
+        #expect(try alice.drafts(bundle: fixture.liveBundle).allSatisfy { !$0.state.isUnreleased })
+        #expect(try alice.expireDue() == 0)
+    }
+
     @Test func aDrillDraftIsNeverReleasedWhoeverAsks() throws {
         let draft = try firstPending(fixture.drillBundle)
         #expect(draft.isDrill)

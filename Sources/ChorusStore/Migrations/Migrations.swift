@@ -13,5 +13,6 @@ public enum Migrations {
         corroboration,
         consoleChecks,
         updateFacts,
+        bundleExpiry,
     ]
 }
