@@ -333,3 +333,49 @@ import TestSupport
         return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 }
+
+/// A followed file is streamed, not kept: what the reader holds besides the lines it hands out stays a few
+/// kilobytes however many lines it reads (its fingerprint tails once kept a kilobyte of every line).
+@Suite struct LineReaderMemoryTests {
+    @Test func fingerprintTailsStayBoundedOverManyLines() throws {
+        let scratch = try FileSourceTests.Scratch()
+        let padding = String(repeating: "x", count: 1_500)
+        var text = ""
+        for index in 0..<6_000 { text += "{\"id\":\"m-\(index)\",\"note\":\"\(padding)\"}\n" }
+        try scratch.append(text)
+        let opened = try #require(try LineReader.open(path: scratch.file.path, resumingAt: FileSource.Position(offset: 0, line: 0)))
+        var reader = opened.reader
+        var position = opened.position
+        var lines = 0
+        var largest = 0
+        while true {
+            let batch = try reader.readBatch(limits: .init(lines: 100, bytes: 1 << 20, lineBytes: 1 << 20),
+                                             path: scratch.file.path, position: position)
+            if batch.lines.isEmpty { break }
+            lines += batch.lines.count
+            reader = batch.reader
+            position = batch.position
+            largest = max(largest, reader.tailCapacity)
+        }
+        #expect(lines == 6_000)
+        // Two tails of 1 KiB each, with room to append before trimming: never megabytes.
+        #expect(largest <= 8 * LineReader.fingerprintBytes, "the tails hold \(largest) bytes after \(lines) lines")
+        reader.close()
+    }
+
+    @Test func recentBytesKeepsTheLastBytesInBoundedStorage() {
+        var recent = RecentBytes(limit: 16)
+        var everything: [UInt8] = []
+        var capacities: [Int] = []
+        for round in 0..<10_000 {
+            let chunk = (0..<(round % 23)).map { UInt8(truncatingIfNeeded: round &+ $0) }
+            recent.append(chunk)
+            everything += chunk
+            capacities.append(recent.capacity)
+        }
+        #expect(recent.bytes == Array(everything.suffix(16)))
+        #expect((capacities.max() ?? 0) <= 4 * 16)
+        recent.replace(with: [1, 2, 3])
+        #expect(recent.bytes == [1, 2, 3])
+    }
+}

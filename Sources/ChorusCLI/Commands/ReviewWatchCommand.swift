@@ -89,16 +89,7 @@ struct ReviewWatchCommand: ChorusCommand {
                         text: ReviewText) throws {
         var bundles: [Int: BundleSummary] = [:]
         for summary in try store.summaries(of: Self.unique(happenings.map(\.bundle) + notified)) { bundles[summary.id] = summary }
-        var runs: [(bundle: Int, rows: [AuditRecord])] = []
-        for (bundle, record) in happenings {
-            if let last = runs.last?.rows.last, runs.last?.bundle == bundle, last.action == record.action,
-               last.actor == record.actor, last.note == record.note {
-                runs[runs.count - 1].rows.append(record)
-            } else {
-                runs.append((bundle, [record]))
-            }
-        }
-        for run in runs {
+        for run in Self.runs(happenings) {
             guard let first = run.rows.first else { continue }
             let marker = bundles[run.bundle]?.isDrill == true ? "[DRILL] " : ""
             text.line("\(text.clock(first.at))  \(marker)bundle \(run.bundle): "
@@ -141,6 +132,22 @@ struct ReviewWatchCommand: ChorusCommand {
         case .flagged: return "\(drafts) flagged for another look\(note)"
         case .returned: return "\(drafts) back to review: the facts changed after approval\(note)"
         }
+    }
+
+    /// Like audit rows in a row: same bundle, action, actor and note — except that a bundle's `drafted` rows
+    /// are one run whatever their notes (a draft over its limit is drafted with its problem as the note), so
+    /// that a bundle opened with drafts that need an edit still reads as opened.
+    static func runs(_ happenings: [(bundle: Int, record: AuditRecord)]) -> [(bundle: Int, rows: [AuditRecord])] {
+        var runs: [(bundle: Int, rows: [AuditRecord])] = []
+        for (bundle, record) in happenings {
+            if let last = runs.last?.rows.last, runs.last?.bundle == bundle, last.action == record.action,
+               last.actor == record.actor, last.note == record.note || record.action == .drafted {
+                runs[runs.count - 1].rows.append(record)
+            } else {
+                runs.append((bundle, [record]))
+            }
+        }
+        return runs
     }
 
     private static func unique(_ ids: [Int]) -> [Int] {

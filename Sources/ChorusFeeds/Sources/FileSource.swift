@@ -260,9 +260,9 @@ final class LineReader: @unchecked Sendable {
     /// The file's first bytes, up to ``fingerprintBytes``.
     private var head = Data()
     /// The last bytes read, just before `readOffset`, up to ``fingerprintBytes``.
-    private var readTail = Data()
+    private var readTail = RecentBytes(limit: LineReader.fingerprintBytes)
     /// The last bytes consumed (delivered or skipped), just before the position's offset.
-    private var consumedTail = Data()
+    private var consumedTail = RecentBytes(limit: LineReader.fingerprintBytes)
 
     /// How many bytes the content fingerprints cover, at the start of the file and before the offset.
     static let fingerprintBytes = 1024
@@ -398,12 +398,15 @@ final class LineReader: @unchecked Sendable {
         skipping = position.skipping ?? false
         let count = Int(min(Int64(Self.fingerprintBytes), position.offset))
         head = read(at: 0, count: count)
-        readTail = read(at: position.offset - Int64(count), count: count)
+        readTail.replace(with: read(at: position.offset - Int64(count), count: count))
         consumedTail = readTail
         resumed.head = position.offset > 0 ? Self.fingerprint(head) : nil
-        resumed.tail = position.offset > 0 ? Self.fingerprint(consumedTail) : nil
+        resumed.tail = position.offset > 0 ? Self.fingerprint(consumedTail.bytes) : nil
         return resumed
     }
+
+    /// What the fingerprint tails hold in storage, in bytes: bounded, however much was read.
+    var tailCapacity: Int { readTail.capacity + consumedTail.capacity }
 
     func close() {
         if descriptor >= 0 { Glibc.close(descriptor) }
@@ -483,7 +486,7 @@ final class LineReader: @unchecked Sendable {
         if batch.position.offset > 0 {
             let count = min(Self.fingerprintBytes, Int(batch.position.offset))
             batch.position.head = Self.fingerprint(active.head.prefix(count))
-            batch.position.tail = Self.fingerprint(active.consumedTail.suffix(count))
+            batch.position.tail = Self.fingerprint(active.consumedTail.bytes.suffix(count))
         }
         return batch
     }
@@ -491,8 +494,7 @@ final class LineReader: @unchecked Sendable {
     /// Records bytes consumed at the position's offset (for the tail fingerprint) and, at the start of the
     /// file, for the head.
     private func consume(_ bytes: Data) {
-        consumedTail.append(bytes.suffix(Self.fingerprintBytes))
-        if consumedTail.count > Self.fingerprintBytes { consumedTail.removeFirst(consumedTail.count - Self.fingerprintBytes) }
+        consumedTail.append(bytes)
     }
 
     /// Whether the file is still at least as long as what was read, with the same first and last-read bytes.
@@ -501,7 +503,8 @@ final class LineReader: @unchecked Sendable {
         guard fstat(descriptor, &info) == 0 else { return true }  // a read error will say more
         if Int64(info.st_size) < readOffset { return false }
         if !head.isEmpty, read(at: 0, count: head.count) != head { return false }
-        if !readTail.isEmpty, read(at: readOffset - Int64(readTail.count), count: readTail.count) != readTail { return false }
+        if !readTail.bytes.isEmpty,
+           !read(at: readOffset - Int64(readTail.bytes.count), count: readTail.bytes.count).elementsEqual(readTail.bytes) { return false }
         return true
     }
 
@@ -538,8 +541,7 @@ final class LineReader: @unchecked Sendable {
                 if head.count < Self.fingerprintBytes, readOffset == Int64(head.count) {
                     head.append(contentsOf: buffer[0..<min(count, Self.fingerprintBytes - head.count)])
                 }
-                readTail.append(contentsOf: buffer[max(0, count - Self.fingerprintBytes)..<count])
-                if readTail.count > Self.fingerprintBytes { readTail.removeFirst(readTail.count - Self.fingerprintBytes) }
+                readTail.append(buffer[0..<count])
                 readOffset += Int64(count)
             }
             return count
@@ -550,4 +552,39 @@ final class LineReader: @unchecked Sendable {
     static func fingerprint(_ bytes: some Collection<UInt8>) -> String {
         String(SHA256.hex(bytes).prefix(16))
     }
+}
+
+/// The last `limit` bytes of everything appended, in storage that never grows past twice the limit.
+///
+/// Not `Data`: its `removeFirst(_:)` only moves the start of a slice over the same storage, which the next
+/// `append` then grows — a tail kept that way holds every byte ever appended to it (a followed file's
+/// fingerprint tails held a kilobyte of every line read: 335 MB after streaming 1 GB).
+struct RecentBytes: Sendable, Equatable {
+    let limit: Int
+    /// At most `limit` bytes: the last ones appended.
+    private(set) var bytes: [UInt8] = []
+
+    init(limit: Int) {
+        self.limit = max(0, limit)
+    }
+
+    /// Keeps the last `limit` bytes of what is kept and `more`.
+    mutating func append(_ more: some Collection<UInt8>) {
+        if more.count >= limit {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: more.suffix(limit))
+            return
+        }
+        bytes.append(contentsOf: more)
+        if bytes.count > limit { bytes.removeFirst(bytes.count - limit) }
+    }
+
+    /// Keeps the last `limit` bytes of `other` only.
+    mutating func replace(with other: some Collection<UInt8>) {
+        bytes.removeAll(keepingCapacity: true)
+        append(other)
+    }
+
+    /// How many bytes the storage can hold without growing: what the tail costs in memory.
+    var capacity: Int { bytes.capacity }
 }
