@@ -134,7 +134,9 @@ public struct JSON5Reader {
         let open = position
         advance()
         var members: [JSON5Member] = []
-        var seen: Set<String> = []
+        // Duplicate keys: rules' objects have a handful of members, for which comparing with each is cheaper
+        // than hashing every key; a set takes over for large objects (a hostile file cannot make it quadratic).
+        var seen: Set<String>?
         while true {
             try skipSpace()
             guard let byte = current else { throw JSON5SyntaxError(position: open, message: "unterminated object (missing '}')") }
@@ -156,7 +158,7 @@ public struct JSON5Reader {
             advance()
             try skipSpace()
             let node = try value(depth: depth + 1)
-            if !seen.insert(key).inserted { throw JSON5SyntaxError(position: keyPosition, message: "duplicate key '\(key)'") }
+            if Self.isDuplicate(key, in: members, &seen) { throw JSON5SyntaxError(position: keyPosition, message: "duplicate key '\(key)'") }
             members.append(JSON5Member(key: key, keyPosition: keyPosition, node: node))
             try skipSpace()
             if current == UInt8(ascii: ",") {
@@ -165,6 +167,13 @@ public struct JSON5Reader {
                 throw error("unexpected \(describeCurrent()), expected ',' or '}'")
             }
         }
+    }
+
+    /// Whether `key` is already among `members`; from 16 members on, through `seen` (built on first use).
+    private static func isDuplicate(_ key: String, in members: [JSON5Member], _ seen: inout Set<String>?) -> Bool {
+        if members.count < 16 { return members.contains { $0.key == key } }
+        if seen == nil { seen = Set(members.map(\.key)) }
+        return seen?.insert(key).inserted == false
     }
 
     private mutating func array(depth: Int) throws(JSON5SyntaxError) -> JSON5Value {

@@ -43,7 +43,10 @@ public struct JSON5Member: Sendable {
 }
 
 /// A parsed JSON5 value. Objects keep their members in file order (duplicates are a syntax error).
-public indirect enum JSON5Value: Sendable {
+///
+/// Not `indirect`: arrays and objects already live in their arrays' storage, and boxing every scalar too
+/// cost one allocation per value of every rules file at start-up.
+public enum JSON5Value: Sendable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -83,4 +86,28 @@ public indirect enum JSON5Value: Sendable {
             return "{" + members.map { JSONString.quoted($0.key) + ":" + $0.node.value.jsonText() }.joined(separator: ",") + "}"
         }
     }
+}
+
+/// The members of an object that ``NodeReader/object(_:_:allowed:required:)`` accepted, by key.
+///
+/// Looked up by comparing keys in file order: a rules file's objects have a few members each, for which
+/// that is cheaper than building and hashing a dictionary per object (start-up reads thousands).
+public struct JSON5Fields: Sendable {
+    private var members: [JSON5Member] = []
+
+    /// No members yet.
+    public init() {}
+
+    /// The value of `key`, if the object has it.
+    public subscript(key: String) -> JSON5Node? {
+        members.first { $0.key == key }?.node
+    }
+
+    /// Whether the object had no accepted member.
+    public var isEmpty: Bool { members.isEmpty }
+
+    /// The accepted keys, in file order.
+    public var keys: [String] { members.map(\.key) }
+
+    mutating func append(_ member: JSON5Member) { members.append(member) }
 }

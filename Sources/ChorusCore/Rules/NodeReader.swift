@@ -35,96 +35,102 @@ public struct NodeReader {
     }
 
     /// The members of an object; unknown keys and missing required keys are reported.
-    public mutating func object(_ node: JSON5Node, _ path: String, allowed: [String], required: [String] = []) -> [String: JSON5Node]? {
+    ///
+    /// Paths are taken as autoclosures here and below: they are only built for a problem, and building
+    /// "participants[3].channels" for every field of every rule file was a large part of start-up.
+    public mutating func object(_ node: JSON5Node, _ path: @autoclosure () -> String, allowed: [String], required: [String] = []) -> JSON5Fields? {
         guard case .object(let members) = node.value else {
-            report(node, path, "expected an object, found \(node.value.typeName)")
+            report(node, path(), "expected an object, found \(node.value.typeName)")
             return nil
         }
-        var result: [String: JSON5Node] = [:]
+        var result = JSON5Fields()
         var suggested: Set<String> = []
         for member in members {
             if allowed.contains(member.key) {
-                result[member.key] = member.node
+                result.append(member)
             } else {
                 if let closest = Self.closest(to: member.key, in: allowed) { suggested.insert(closest) }
-                report(at: member.keyPosition, Self.join(path, member.key), Self.unknownField(member.key, allowed: allowed))
+                report(at: member.keyPosition, Self.join(path(), member.key), Self.unknownField(member.key, allowed: allowed))
             }
         }
         // A misspelt required field is reported once, as the unknown field with its suggestion.
         for key in required where result[key] == nil && !suggested.contains(key) {
-            report(at: nil, path.isEmpty ? key : Self.join(path, key), "missing required field '\(key)'")
+            report(at: nil, Self.join(path(), key), "missing required field '\(key)'")
         }
         return result
     }
 
-    public mutating func string(_ node: JSON5Node, _ path: String) -> String? {
+    public mutating func string(_ node: JSON5Node, _ path: @autoclosure () -> String) -> String? {
         guard case .string(let text) = node.value else {
-            report(node, path, "expected a string, found \(node.value.typeName)")
+            report(node, path(), "expected a string, found \(node.value.typeName)")
             return nil
         }
-        if text.trimmingSpaces().isEmpty {
-            report(node, path, "must not be empty")
+        // Only spaces and tabs, as `trimmingSpaces()` removes, without building the trimmed copy of every text.
+        if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            report(node, path(), "must not be empty")
             return nil
         }
         return text
     }
 
-    public mutating func bool(_ node: JSON5Node, _ path: String) -> Bool? {
+    public mutating func bool(_ node: JSON5Node, _ path: @autoclosure () -> String) -> Bool? {
         guard case .bool(let value) = node.value else {
-            report(node, path, "expected true or false, found \(node.value.typeName)")
+            report(node, path(), "expected true or false, found \(node.value.typeName)")
             return nil
         }
         return value
     }
 
-    public mutating func number(_ node: JSON5Node, _ path: String) -> Double? {
+    public mutating func number(_ node: JSON5Node, _ path: @autoclosure () -> String) -> Double? {
         guard case .number(let value, _) = node.value, value.isFinite else {
-            report(node, path, "expected a number, found \(node.value.typeName)")
+            report(node, path(), "expected a number, found \(node.value.typeName)")
             return nil
         }
         return value
     }
 
-    public mutating func list(_ node: JSON5Node, _ path: String) -> [JSON5Node]? {
+    public mutating func list(_ node: JSON5Node, _ path: @autoclosure () -> String) -> [JSON5Node]? {
         guard case .array(let items) = node.value else {
-            report(node, path, "expected a list, found \(node.value.typeName)")
+            report(node, path(), "expected a list, found \(node.value.typeName)")
             return nil
         }
         return items
     }
 
     /// A string or a list of strings (`"IL"` is `["IL"]`), each with its node; an empty list is an error.
-    public mutating func strings(_ node: JSON5Node, _ path: String) -> [(String, JSON5Node, String)]? {
+    public mutating func strings(_ node: JSON5Node, _ path: @autoclosure () -> String) -> [(String, JSON5Node, String)]? {
+        let base = path()
         if case .string = node.value {
-            return string(node, path).map { [($0, node, path)] }
+            return string(node, base).map { [($0, node, base)] }
         }
-        guard let items = list(node, path) else { return nil }
+        guard let items = list(node, base) else { return nil }
         if items.isEmpty {
-            report(node, path, "an empty list never matches; leave the field out instead")
+            report(node, base, "an empty list never matches; leave the field out instead")
             return nil
         }
         var result: [(String, JSON5Node, String)] = []
         for (index, item) in items.enumerated() {
-            if let text = string(item, "\(path)[\(index)]") { result.append((text, item, "\(path)[\(index)]")) }
+            let itemPath = "\(base)[\(index)]"
+            if let text = string(item, itemPath) { result.append((text, item, itemPath)) }
         }
         return result
     }
 
-    public mutating func duration(_ node: JSON5Node, _ path: String) -> Duration? {
-        guard let text = string(node, path) else { return nil }
+    public mutating func duration(_ node: JSON5Node, _ path: @autoclosure () -> String) -> Duration? {
+        guard let text = string(node, path()) else { return nil }
         guard let duration = RuleDuration.parse(text) else {
-            report(node, path, "'\(text)' is not a duration (examples: 90s, 30m, 6h, 2d, 1h30m)")
+            report(node, path(), "'\(text)' is not a duration (examples: 90s, 30m, 6h, 2d, 1h30m)")
             return nil
         }
         return duration
     }
 
     /// A value out of a closed set: `"exercise"` for a `Status`.
-    public mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: JSON5Node, _ path: String, _ type: E.Type) -> E?
+    public mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: JSON5Node, _ path: @autoclosure () -> String, _ type: E.Type) -> E?
     where E.RawValue == String {
-        guard let text = string(node, path) else { return nil }
+        guard let text = string(node, path()) else { return nil }
         guard let value = E(rawValue: text) else {
-            report(node, path, "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            report(node, path(), "'\(text)' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
         return value

@@ -146,7 +146,7 @@ struct RuleDecoder {
     }
 
     /// A phase from its fields (the rule's own for the statement).
-    private func phase(_ fields: [String: JSON5Node], path: String, id: String?, node: JSON5Node, channels: [String: Set<Channel>],
+    private func phase(_ fields: JSON5Fields, path: String, id: String?, node: JSON5Node, channels: [String: Set<Channel>],
                        _ reader: inout NodeReader) -> Phase? {
         func at(_ key: String) -> String { NodeReader.join(path, key) }
         let before = reader.diagnostics.count
@@ -387,8 +387,8 @@ struct ConditionsDecoder {
         return reader.diagnostics.count == before ? result : nil
     }
 
-    private func codes(_ node: JSON5Node?, _ path: String, _ reader: inout NodeReader) -> Set<String>? {
-        guard let node, let values = reader.strings(node, path) else { return nil }
+    private func codes(_ node: JSON5Node?, _ path: @autoclosure () -> String, _ reader: inout NodeReader) -> Set<String>? {
+        guard let node, let values = reader.strings(node, path()) else { return nil }
         var codes: Set<String> = []
         for (code, itemNode, itemPath) in values {
             if ISO3166.isAlpha2(code) { codes.insert(code) } else {
@@ -399,8 +399,9 @@ struct ConditionsDecoder {
     }
 
     /// A count condition: `{ minimum, maximum }`, `"unknown"`, or a list of one range and `"unknown"`.
-    private func count(_ node: JSON5Node?, _ path: String, _ reader: inout NodeReader) -> (NumericRange?, Bool) {
+    private func count(_ node: JSON5Node?, _ path: @autoclosure () -> String, _ reader: inout NodeReader) -> (NumericRange?, Bool) {
         guard let node else { return (nil, false) }
+        let path = path()
         var items: [(JSON5Node, String)] = [(node, path)]
         if case .array(let list) = node.value {
             if list.isEmpty { reader.report(node, path, "an empty list never matches; leave the field out instead") }
@@ -422,8 +423,10 @@ struct ConditionsDecoder {
         return (range, unknown)
     }
 
-    private func range(_ node: JSON5Node?, _ path: String, minimumValue: Double, _ reader: inout NodeReader) -> NumericRange? {
-        guard let node, let fields = reader.object(node, path, allowed: ["minimum", "maximum"]) else { return nil }
+    private func range(_ node: JSON5Node?, _ path: @autoclosure () -> String, minimumValue: Double, _ reader: inout NodeReader) -> NumericRange? {
+        guard let node else { return nil }
+        let path = path()
+        guard let fields = reader.object(node, path, allowed: ["minimum", "maximum"]) else { return nil }
         let minimum = fields["minimum"].flatMap { reader.number($0, "\(path).minimum") }
         let maximum = fields["maximum"].flatMap { reader.number($0, "\(path).maximum") }
         if minimum == nil && maximum == nil && fields.isEmpty {

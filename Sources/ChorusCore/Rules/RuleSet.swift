@@ -106,7 +106,7 @@ public struct RuleSet: Sendable {
         let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2, "gazetteer.json5": 3]
         let sorted = files.sorted { left, right in
             let l = order[left.relative] ?? 4, r = order[right.relative] ?? 4
-            return l != r ? l < r : Array(left.relative.utf8).lexicographicallyPrecedes(Array(right.relative.utf8))
+            return l != r ? l < r : left.relative.utf8.lexicographicallyPrecedes(right.relative.utf8)
         }
         var hash = SHA256()
         for file in sorted {

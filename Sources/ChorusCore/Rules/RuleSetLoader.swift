@@ -41,11 +41,23 @@ public enum RuleSetLoader {
         func listing(_ folder: String) -> [String] {
             let url = directory.appendingPathComponent(folder)
             guard let names = try? fileManager.contentsOfDirectory(atPath: url.path) else { return [] }
-            return names.filter { $0.hasSuffix(".json5") && !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            return names.filter { $0.hasSuffix(".json5") && !$0.hasPrefix(".") }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
                 .map { "\(folder)/\($0)" }
         }
 
         var hashed: [RuleSet.HashedFile] = []
+
+        // The rule files are read and hashed on the workers while this thread reads everything they refer to
+        // (kinds, participants, landmarks, places, voices); they are parsed and decoded below, once that is known.
+        let files = listing("rules")
+        let readRules = Mutex([ReadRuleFile?](repeating: nil, count: files.count))
+        let reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) {
+            DispatchQueue.concurrentPerform(iterations: files.count) { index in
+                let file = ReadRuleFile(files[index], base: base)
+                readRules.withLock { $0[index] = file }
+            }
+        }
 
         // Kinds: the feeds' vocabulary decides which kinds a rule may name.
         var kindMapping: KindMapping?
@@ -110,15 +122,25 @@ public enum RuleSetLoader {
         let context = LoaderContext(kinds: kinds, participants: participants, landmarks: landmarks, voices: voices, messages: messages,
                                     brokenVoices: brokenVoices, reportsUnknownParticipants: participantsReadable,
                                     reportsUnknownLandmarks: landmarksReadable, reportsUnknownMessages: voicesReadable && brokenVoices.isEmpty)
-        // Rule files are independent until duplicates are checked: read, hash, parse and decode them on every
-        // core (start-up with 1,000 rules is mostly this), keeping only what the merge needs, then merge in
-        // file order so the result is the same.
-        let files = listing("rules")
+        // Rule files are independent until duplicates are checked: parse and decode them on every core
+        // (start-up with 1,000 rules is mostly this), keeping only what the merge needs, then merge in file
+        // order so the result is the same. The first iteration compares the voices' texts meanwhile.
+        reading.wait()
+        let readFiles = readRules.withLock { $0 }
         let loaded = Mutex([LoadedRuleFile?](repeating: nil, count: files.count))
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let file = LoadedRuleFile.load(files[index], base: base, context: context)
-            loaded.withLock { $0[index] = file }
+        let sharedTexts = Mutex<[RuleDiagnostic]>([])
+        let voicesToCompare = voices
+        DispatchQueue.concurrentPerform(iterations: files.count + 1) { iteration in
+            guard iteration > 0 else {
+                let found = VoiceDecoder.copies(in: voicesToCompare)
+                sharedTexts.withLock { $0 = found }
+                return
+            }
+            guard let file = readFiles[iteration - 1] else { return }
+            let decoded = LoadedRuleFile.load(file, context: context)
+            loaded.withLock { $0[iteration - 1] = decoded }
         }
+        state.diagnostics += sharedTexts.withLock { $0 }
         for file in loaded.withLock({ $0 }).compactMap({ $0 }) {
             if let digest = file.digest { hashed.append(digest) }
             state.diagnostics += file.diagnostics
@@ -159,8 +181,22 @@ public enum RuleSetLoader {
     }
 }
 
-/// One rule file read, hashed, parsed and decoded on its own (``RuleSetLoader/load(directory:)`` does them
-/// in parallel). The parsed tree and the bytes are let go here, on the worker, not kept for the merge.
+/// One rule file's bytes and digest, read on a worker before the files it refers to are known.
+private struct ReadRuleFile: Sendable {
+    var relative: String
+    /// `nil` when the file cannot be read.
+    var data: Data?
+    var digest: RuleSet.HashedFile?
+
+    init(_ relative: String, base: String) {
+        self.relative = relative
+        data = FileManager.default.contents(atPath: base + relative)
+        digest = data.map { RuleSet.HashedFile(relative: relative, $0) }
+    }
+}
+
+/// One rule file parsed and decoded on its own (``RuleSetLoader/load(directory:)`` does them in parallel).
+/// The parsed tree and the bytes are let go here, on the worker, not kept for the merge.
 private struct LoadedRuleFile: Sendable {
     var relative: String
     var digest: RuleSet.HashedFile?
@@ -169,13 +205,13 @@ private struct LoadedRuleFile: Sendable {
     var idPosition: SourcePosition?
     var diagnostics: [RuleDiagnostic] = []
 
-    static func load(_ relative: String, base: String, context: LoaderContext) -> LoadedRuleFile {
-        var file = LoadedRuleFile(relative: relative)
-        guard let data = FileManager.default.contents(atPath: base + relative) else {
+    static func load(_ read: ReadRuleFile, context: LoaderContext) -> LoadedRuleFile {
+        let relative = read.relative
+        var file = LoadedRuleFile(relative: relative, digest: read.digest)
+        guard let data = read.data else {
             file.diagnostics.append(RuleDiagnostic(file: relative, position: nil, path: "", message: "cannot read the file"))
             return file
         }
-        file.digest = RuleSet.HashedFile(relative: relative, data)
         let node: JSON5Node
         do {
             node = try JSON5Reader.parse(data)

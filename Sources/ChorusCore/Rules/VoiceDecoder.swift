@@ -10,6 +10,7 @@ struct VoiceDecoder {
 
     /// Decodes every voice file into `voices` and returns the problems; `broken` gets the ids of voices
     /// whose files have errors, so that rules are not told again, text by text, that those voices lack them.
+    /// Texts two voices share are found by ``copies(in:)``, which the loader runs beside the rule files.
     func decode(_ files: [(relative: String, node: JSON5Node)], into voices: inout [String: Voice], broken: inout Set<String>) -> [RuleDiagnostic] {
         var diagnostics: [RuleDiagnostic] = []
         var speakers: [String: [Participant]] = [:]
@@ -64,12 +65,11 @@ struct VoiceDecoder {
             }
             voices[id] = Voice(id: id, description: description, messages: messages, file: relative)
         }
-        diagnostics += copies(in: voices)
         return diagnostics
     }
 
     /// Texts that two voices share word for word: two governments would post the same text.
-    func copies(in voices: [String: Voice]) -> [RuleDiagnostic] {
+    static func copies(in voices: [String: Voice]) -> [RuleDiagnostic] {
         var diagnostics: [RuleDiagnostic] = []
         var keys: Set<String> = []
         for voice in voices.values { for (message, texts) in voice.messages { for language in texts.keys { keys.insert("\(message)\u{0}\(language)") } } }
