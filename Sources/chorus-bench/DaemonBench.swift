@@ -135,9 +135,9 @@ enum DaemonBench {
     /// A day of EMM-sized traffic (300,000 items; 30,000 with `--quick`) dropped into a spool directory as
     /// EMM documents of 1,000 items, through the daemon with a rule that holds every incident until three
     /// independent origins report it within 24 hours: the resident set while the windows stay open.
-    static func newsMemory(chorus: URL, conninfo: String, rules: URL, workspace: URL, quick: Bool,
+    static func newsMemory(chorus: URL, conninfo: String, rules: URL, workspace: URL, quick: Bool, items: Int? = nil,
                            into table: inout ReportTable) throws {
-        let count = quick ? 30_000 : 300_000
+        let count = items ?? (quick ? 30_000 : 300_000)
         let day = NewsDay(count: count).items
         let spool = workspace.appendingPathComponent("news-spool", isDirectory: true)
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)

@@ -20,7 +20,6 @@ enum NewsBench {
           description: "chorus-bench: every incident the news reports, anywhere, once corroborated",
           when: { kind: ["shooting", "terror_attack", "explosion", "earthquake", "flood"] },
           participants: [ { participant: "de-foreign-office", channels: ["x"], languages: ["en"] } ],
-          skipAffected: false,
           templates: { en: "We are following the news{{#place}} from {{place}}{{/place}} with great concern." },
           release: { policy: "each", expiry: "48h" },
           suppress: { key: ["incident"], window: "24h" },
@@ -30,14 +29,16 @@ enum NewsBench {
         return directory
     }
 
-    static func run(rules: URL, workspace: URL, quick: Bool, into table: inout ReportTable) throws {
+    /// `items`: that many items, each pass once (for callgrind: instructions, not seconds, are the figure).
+    static func run(rules: URL, workspace: URL, quick: Bool, items count: Int? = nil, into table: inout ReportTable) throws {
         let ruleSet = try RuleSet.load(from: try rulesDirectory(from: rules, in: workspace))
         let classifier = NewsClassifier(options: ParserOptions(kinds: try ruleSet.feedKindMapping(), gazetteer: ruleSet.gazetteer))
         let stage = DraftingStage(ruleSet: ruleSet)
-        let items = NewsDay(count: quick ? 30_000 : 100_000).items
-        let runs = quick ? 3 : 5
+        let items = NewsDay(count: count ?? (quick ? 30_000 : 100_000)).items
+        let runs = count != nil ? 1 : quick ? 3 : 5
+        let warmups = count != nil ? 0 : 1
         var events = 0
-        let rate = Measurement.median(runs: runs) {
+        let rate = Measurement.median(runs: runs, warmups: warmups) {
             var found = 0
             let seconds = Measurement.seconds {
                 for item in items where classifier.event(from: item, publisher: "emm.newsbrief.eu") != nil { found += 1 }
@@ -45,7 +46,7 @@ enum NewsBench {
             events = found
             return Double(items.count) / seconds
         }
-        let floor = Measurement.median(runs: runs) {
+        let floor = Measurement.median(runs: runs, warmups: warmups) {
             var words = 0
             let seconds = Measurement.seconds {
                 for item in items {
@@ -62,7 +63,7 @@ enum NewsBench {
         // What the daemon does with them before the database: classify, match and plan (DraftingStage),
         // then weigh each report of a rule that demands corroboration against the incidents it holds.
         var weighed = InMemoryCorroboration()
-        let correlated = Measurement.median(runs: runs) {
+        let correlated = Measurement.median(runs: runs, warmups: warmups) {
             var ledger = InMemoryCorroboration()
             let seconds = Measurement.seconds {
                 for start in stride(from: 0, to: items.count, by: 1_000) {

@@ -5,18 +5,26 @@ import Postgres
 // chorus-bench: the figures of PRODUCT.md §9, each against a baseline measured in the same run.
 //
 //     swift run -c release chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR]
+//         [--news-items N]
+//
+// `news` is two sections that can also be named alone: `news-speed` (classification and correlation in
+// memory, one core) and `news-day` (a day of news through the daemon and PostgreSQL). `--news-items N`
+// classifies N items once each instead (for callgrind's instruction counts, which need no repetitions), and
+// sends N items through the daemon (a shorter day, for massif or smaps).
 //
 // Inputs are generated from fixed seeds; the database is a private cluster in a temporary directory,
 // durable (fsync on) like a production one, stopped and removed at the end.
 
 struct BenchOptions {
     var quick = false
-    var sections: Set<String> = ["matching", "news", "postgres", "pipeline", "daemon", "backlog", "release", "console"]
+    var sections: Set<String> = ["matching", "news-speed", "news-day", "postgres", "pipeline", "daemon", "backlog", "release", "console"]
     var rules = URL(fileURLWithPath: "Rules", isDirectory: true)
     /// Write the generated day of news as EMM documents here, and measure nothing.
     var newsDocuments: URL?
+    /// Classify this many news items, once each (`news-speed`), and send this many through the daemon (`news-day`).
+    var newsItems: Int?
 
-    static let usage = "usage: chorus-bench [--quick] [--only matching,news,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR]"
+    static let usage = "usage: chorus-bench [--quick] [--only matching,news,news-speed,news-day,postgres,pipeline,daemon,backlog,release,console] [--rules DIR] [--news-documents DIR] [--news-items N]"
 
     init(_ arguments: [String]) throws {
         var words = arguments[...]
@@ -25,13 +33,16 @@ struct BenchOptions {
             case "--quick": quick = true
             case "--only":
                 guard let list = words.popFirst() else { throw BenchError("--only needs a list of sections") }
-                sections = Set(list.split(separator: ",").map(String.init))
+                sections = Set(list.split(separator: ",").flatMap { $0 == "news" ? ["news-speed", "news-day"] : [String($0)] })
             case "--rules":
                 guard let path = words.popFirst() else { throw BenchError("--rules needs a directory") }
                 rules = URL(fileURLWithPath: path, isDirectory: true)
             case "--news-documents":
                 guard let path = words.popFirst() else { throw BenchError("--news-documents needs a directory") }
                 newsDocuments = URL(fileURLWithPath: path, isDirectory: true)
+            case "--news-items":
+                guard let count = words.popFirst().flatMap({ Int($0) }), count > 0 else { throw BenchError("--news-items needs a positive count") }
+                newsItems = count
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -71,12 +82,12 @@ func runBenchmarks(_ options: BenchOptions) throws {
     if options.sections.contains("matching") {
         MatchingBench.run(quick: options.quick, into: &table)
     }
-    if options.sections.contains("news") {
+    if options.sections.contains("news-speed") {
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-news-\(getpid())", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: workspace) }
-        try NewsBench.run(rules: options.rules, workspace: workspace, quick: options.quick, into: &table)
+        try NewsBench.run(rules: options.rules, workspace: workspace, quick: options.quick, items: options.newsItems, into: &table)
     }
-    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "news", "backlog", "release", "console"]) {
+    if !options.sections.isDisjoint(with: ["postgres", "pipeline", "daemon", "news-day", "backlog", "release", "console"]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-bench-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let cluster = try EmbeddedPostgres(directory: directory.appendingPathComponent("data"))
@@ -95,7 +106,7 @@ func runBenchmarks(_ options: BenchOptions) throws {
         if options.sections.contains("pipeline") {
             try PipelineBench.run(connection, rules: options.rules, quick: options.quick, into: &table)
         }
-        if options.sections.contains("news") {
+        if options.sections.contains("news-day") {
             // A day of news through the daemon, in a database of its own.
             try connection.execute("CREATE DATABASE chorus_news_bench")
             try Migrator().migrate(try Connection(cluster.conninfo(database: "chorus_news_bench")))
@@ -103,7 +114,7 @@ func runBenchmarks(_ options: BenchOptions) throws {
             try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
             try DaemonBench.newsMemory(chorus: try DaemonBench.executable(), conninfo: cluster.conninfo(database: "chorus_news_bench"),
                                        rules: options.rules.standardizedFileURL, workspace: workspace, quick: options.quick,
-                                       into: &table)
+                                       items: options.newsItems, into: &table)
         }
         if options.sections.contains("daemon") {
             // The daemon gets a database of its own, so the figures above do not share tables with it.

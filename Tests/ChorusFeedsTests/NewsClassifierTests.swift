@@ -135,6 +135,33 @@ import Testing
         #expect(exact.fatalities == 12 && !exact.tags.contains("fatalities:minimum"))
     }
 
+    @Test(arguments: ["https://www.theguardian.com/us-news/2018/jan/31/x", "http://WWW.Tagesschau.DE:80/ausland", "https://apnews.com?x=1",
+                      "https://apnews.com#top", "HTTPS://bbc.co.uk", "https://user@evil.example.com/", "https://[::1]/a",
+                      "https://bücher.example/", "ftp://example.com/", "www.example.com/x", "https://"])
+    func theFastHostIsURLsHost(_ link: String) {
+        // The fast path answers only what it reads exactly as URL does; the rest falls through to URL.
+        if let fast = NewsOrigin.plainHost(link) { #expect(fast == URL(string: link)?.host?.lowercased(), "\(link)") }
+        let host = URL(string: link)?.host?.lowercased()
+        let expected = host.flatMap { $0.isEmpty ? nil : NewsOrigin.registrableDomain($0) }
+        #expect(NewsOrigin.domain(ofURL: link) == expected, "\(link)")
+    }
+
+    @Test func agencyBylinesNearTheStart() {
+        func agency(_ text: String) -> String? { NewsOrigin.agency(texts: [text], authors: []) }
+        #expect(agency("LONDON (AP) — A car hit a crowd") == "apnews.com")
+        #expect(agency("BERLIN (dpa) - Bei einem Anschlag") == "dpa.com")
+        #expect(agency("Explosion in the port | AFP") == "afp.com")
+        #expect(agency("(Reuters) -") == "reuters.com")
+        #expect(agency("(Reuters") == nil)
+        #expect(agency("Reuters and AP reported, said the (ap) desk") == nil)
+        // Only the first 480 bytes: a credit at the end of a long lead is not a byline.
+        #expect(agency(String(repeating: "x", count: 476) + "(AP)") == "apnews.com")
+        #expect(agency(String(repeating: "x", count: 477) + "(AP)") == nil)
+        #expect(agency(String(repeating: "é", count: 200) + " (AFP)") == "afp.com")
+        #expect(NewsOrigin.agency(texts: ["No byline", "PARIS (AFP) -"], authors: []) == "afp.com")
+        #expect(NewsOrigin.agency(texts: ["No byline"], authors: ["Jane Doe/Reuters"]) == "reuters.com")
+    }
+
     @Test func pointsGiveTheCountryTheyLieIn() throws {
         let boundaries = CoarseCountryBoundaries.shared
         #expect(boundaries.country(at: .init(lat: 31.25, lon: 34.79)) == "IL")       // Beersheba

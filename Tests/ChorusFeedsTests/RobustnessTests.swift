@@ -47,6 +47,12 @@ import Testing
         let fights = rows.filter { $0.split(separator: "\t", omittingEmptySubsequences: false).dropFirst(26).first?.hasPrefix("19") == true }
         documents.append(Data((rows.prefix(6) + fights).joined(separator: "\n").utf8))
         #expect(!parser.parse(documents.last ?? Data()).events.isEmpty)
+        // The same rows zipped as GDELT publishes them, and GDACS's newer profile (CAP alerts in the items).
+        let rowsZipped = ZipArchiveTests.Writer.archive([.init(name: "x.export.CSV", data: Array(documents.last ?? Data()))], descriptor: false)
+        documents.append(rowsZipped)
+        #expect(!parser.parse(rowsZipped).events.isEmpty)
+        documents.append(try Fixtures.data("gdacs_rss_cap_profile_WRITTEN.xml"))
+        #expect(parser.parse(documents.last ?? Data()).events.count == 3)
 
         // Four chunks of 2,500, each with its own seeded generator: deterministic, and it uses every core.
         // The work runs on Dispatch's threads, not the cooperative pool, so that seconds of CPU here never

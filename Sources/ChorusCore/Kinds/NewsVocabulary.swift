@@ -100,8 +100,7 @@ public struct NewsVocabulary: Sendable, Hashable {
     /// Reads `words` (from ``NewsText/words(_:limit:)``) in `language` (a BCP 47 tag; `nil` or a language
     /// without a part of its own reads with every language's words).
     public func read(_ words: [String], language: String?) -> Reading {
-        let primary = language.flatMap { $0.split(separator: "-").first.map { $0.lowercased() } }
-        let matcher = primary.flatMap { matchers[$0] } ?? combined
+        let matcher = language.flatMap { matchers[LanguageSupport.primary($0)] } ?? combined
         var reading = Reading()
         var bestRank = Int.max
         for hit in matcher.hits(in: words) {

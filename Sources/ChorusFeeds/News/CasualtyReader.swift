@@ -66,7 +66,7 @@ public enum CasualtyReader {
             case .injured: statements.append(Figures(injured: value, injuredAreMinimum: minimum))
             }
         }
-        for (index, word) in words.enumerated() {
+        for (index, word) in words.enumerated() where mayBeCasualtyWord(word) {
             if let count = numberFirst[word] ?? stemmed(word, numberFirst), let found = number(before: index, in: words) {
                 // "at least 12 killed", "12 قتيلا على الأقل"
                 record(count, found.value, minimum: minimum(endingAt: found.first - 1, in: words)
@@ -78,6 +78,39 @@ public enum CasualtyReader {
         }
         return Figures.largest(of: statements)
     }
+
+    /// Whether `word` may be a casualty word of ``numberFirst`` or ``numberAfter``, with or without a clitic:
+    /// its first and last bytes (for Hebrew and Arabic, whose clitics go in front, its last two) are those of
+    /// one. Most words of a text are not, and so cost no `Dictionary` lookup (two per word otherwise).
+    private static func mayBeCasualtyWord(_ word: String) -> Bool {
+        let utf8 = word.utf8
+        let count = utf8.count
+        guard let first = utf8.first, let last = utf8.last else { return false }
+        if first >= 0xD7 && first <= 0xDB {
+            // The last two letters' second bytes: what a clitic in front leaves alone.
+            guard count >= 4 else { return false }
+            return casualtyEnds.stems[Int(utf8[utf8.index(utf8.endIndex, offsetBy: -3)]) << 8 | Int(last)]
+        }
+        return casualtyEnds.words[wordKey(first: first, last: last, count: count)]
+    }
+
+    private static func wordKey(first: UInt8, last: UInt8, count: Int) -> Int {
+        Int(first & 0x3F) << 10 | Int(last & 0x3F) << 4 | (count & 0xF)
+    }
+
+    /// ``mayBeCasualtyWord(_:)``'s tables: the first byte, last byte and length of every casualty word; the
+    /// third-last and last bytes of every Hebrew and Arabic one.
+    private static let casualtyEnds: (words: [Bool], stems: [Bool]) = {
+        var words = [Bool](repeating: false, count: 65_536)
+        var stems = [Bool](repeating: false, count: 65_536)
+        for word in Array(numberFirst.keys) + Array(numberAfter.keys) {
+            let bytes = Array(word.utf8)
+            guard let first = bytes.first, let last = bytes.last else { continue }
+            words[wordKey(first: first, last: last, count: bytes.count)] = true
+            if bytes.count >= 4 { stems[Int(bytes[bytes.count - 3]) << 8 | Int(last)] = true }
+        }
+        return (words, stems)
+    }()
 
     /// "At least" in each language, in ``NewsText`` form.
     private static let minimumPhrases: [[String]] = [
@@ -112,18 +145,22 @@ public enum CasualtyReader {
         }
     }
 
-    /// Hebrew and Arabic casualty words with a clitic in front (`והרוגים`, `القتلى`).
+    /// Hebrew and Arabic casualty words with a clitic in front (`והרוגים`, `القتلى`); the clitics compared as
+    /// bytes (`String.hasPrefix` compares characters, and cost more than the rest of the reading).
     private static func stemmed(_ word: String, _ table: [String: Count]) -> Count? {
         switch NewsText.script(of: word) {
         case .other:
             return nil
         case .hebrew, .arabic:
-            for prefix in ["ו", "ה", "וה", "ال", "وال", "و", "بال", "لل"] where word.hasPrefix(prefix) {
-                if let count = table[String(word.dropFirst(prefix.count))] { return count }
+            let utf8 = word.utf8
+            for prefix in cliticBytes where utf8.count > prefix.count && utf8.starts(with: prefix) {
+                if let count = table[String(Substring(utf8.dropFirst(prefix.count)))] { return count }
             }
             return nil
         }
     }
+
+    private static let cliticBytes: [[UInt8]] = ["ו", "ה", "וה", "ال", "وال", "و", "بال", "لل"].map { Array($0.utf8) }
 
     /// A number and the words it covers.
     private typealias Found = (value: Int, first: Int, last: Int)

@@ -50,23 +50,30 @@ public struct CoarseCountryBoundaries: Sendable {
     public func country(at location: Event.Location) -> String? {
         let lat = location.lat
         let lon = location.lon
-        for state in Self.smallStates where hypot(lat - state.lat, (lon - state.lon) * cos(lat * .pi / 180)) <= state.radius {
+        let scale = cos(lat * .pi / 180)
+        for state in Self.smallStates where abs(lat - state.lat) <= state.radius
+            && hypot(lat - state.lat, (lon - state.lon) * scale) <= state.radius {
             return state.country
         }
-        var inside: [String: Int] = [:]
+        // Small arrays, not dictionaries: a point lies in the boxes of a few rings (one classification each).
+        var inside: [(country: String, rings: Int)] = []
         for ring in rings where lat >= ring.minLat && lat <= ring.maxLat && lon >= ring.minLon && lon <= ring.maxLon {
-            if Self.contains(ring.points, lat: lat, lon: lon) { inside[ring.country, default: 0] += 1 }
+            guard Self.contains(ring.points, lat: lat, lon: lon) else { continue }
+            if let index = inside.firstIndex(where: { $0.country == ring.country }) {
+                inside[index].rings += 1
+            } else {
+                inside.append((ring.country, 1))
+            }
         }
         // Even-odd over a country's rings: a hole (a lake, an enclave) counts twice.
-        if let country = inside.filter({ $0.value % 2 == 1 }).keys.sorted().first { return country }
-        var nearest: [String: Double] = [:]
+        if let country = inside.filter({ $0.rings % 2 == 1 }).map(\.country).min() { return country }
+        var nearest: [String] = []
         let slack = Self.coastSlack
         for ring in rings where lat >= ring.minLat - slack && lat <= ring.maxLat + slack
-            && lon >= ring.minLon - slack && lon <= ring.maxLon + slack {
-            let distance = Self.distance(ring.points, lat: lat, lon: lon)
-            if distance <= slack { nearest[ring.country] = min(nearest[ring.country] ?? .infinity, distance) }
+            && lon >= ring.minLon - slack && lon <= ring.maxLon + slack && !nearest.contains(ring.country) {
+            if Self.distance(ring.points, lat: lat, lon: lon) <= slack { nearest.append(ring.country) }
         }
-        return nearest.count == 1 ? nearest.keys.first : nil
+        return nearest.count == 1 ? nearest.first : nil
     }
 
     private static func contains(_ points: [(lon: Double, lat: Double)], lat: Double, lon: Double) -> Bool {
@@ -85,7 +92,7 @@ public struct CoarseCountryBoundaries: Sendable {
     /// The distance in degrees (longitude scaled by the latitude) from the point to the ring's edges.
     private static func distance(_ points: [(lon: Double, lat: Double)], lat: Double, lon: Double) -> Double {
         let scale = cos(lat * .pi / 180)
-        var best = Double.infinity
+        var best = Double.infinity  // squared
         var previous = points[points.count - 1]
         for point in points {
             let ax = previous.lon * scale, ay = previous.lat, bx = point.lon * scale, by = point.lat
@@ -93,10 +100,11 @@ public struct CoarseCountryBoundaries: Sendable {
             let dx = bx - ax, dy = by - ay
             let length = dx * dx + dy * dy
             let t = length > 0 ? max(0, min(1, ((px - ax) * dx + (py - ay) * dy) / length)) : 0
-            best = min(best, hypot(px - (ax + t * dx), py - (ay + t * dy)))
+            let ex = px - (ax + t * dx), ey = py - (ay + t * dy)
+            best = min(best, ex * ex + ey * ey)
             previous = point
         }
-        return best
+        return best.squareRoot()
     }
 
     /// States too small for 1:110m outlines: centre and radius in degrees.

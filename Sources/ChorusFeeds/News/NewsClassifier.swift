@@ -97,7 +97,8 @@ public struct NewsClassifier: Sendable {
             if event.place == nil, let name = place.name { event.place = name }
             if event.location == nil { event.location = place.location }
         }
-        let inLead = places.places(in: leadWords, language: item.language)
+        // The lead's places, read only when the headline left the country or the place open.
+        let inLead = countries.isEmpty || event.place == nil ? places.places(in: leadWords, language: item.language) : []
         // A lead's country name before its places: a lead often opens with the outlet's dateline
         // ("Frankfurt (ots) - Der mutmaßliche Absturz der Egyptair-Maschine …").
         if countries.isEmpty, let first = inLead.first(where: { $0.name == nil && !actors.contains($0.country) })
@@ -133,7 +134,8 @@ public struct NewsClassifier: Sendable {
         let language = item.language ?? "und"
         if let title = item.title, !title.isEmpty { event.headline[language] = title }
         if let summary = item.summary, !summary.isEmpty {
-            event.description[language] = summary.count > Self.maximumLeadCharacters
+            // Counting characters walks the whole text: only a lead of more bytes than the limit can be longer.
+            event.description[language] = summary.utf8.count > Self.maximumLeadCharacters && summary.count > Self.maximumLeadCharacters
                 ? String(summary.prefix(Self.maximumLeadCharacters)) + "…" : summary
         }
         event.link = item.link

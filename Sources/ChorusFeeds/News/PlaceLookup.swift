@@ -89,8 +89,7 @@ public struct CountryNameLookup: PlaceLookup {
     }
 
     public func places(in words: [String], language: String?) -> [NamedPlace] {
-        let primary = language.flatMap { $0.split(separator: "-").first.map { $0.lowercased() } }
-        let matcher = primary.flatMap { matchers[$0] } ?? combined
+        let matcher = language.flatMap { matchers[LanguageSupport.primary($0)] } ?? combined
         return matcher.hits(in: words).map { NamedPlace(name: nil, country: codes[$0.value], position: $0.position) }
     }
 }
@@ -127,7 +126,7 @@ public struct GazetteerPlaceLookup: PlaceLookup {
     }
 
     public func places(in words: [String], language: String?) -> [NamedPlace] {
-        let primary = language.flatMap { $0.split(separator: "-").first.map { $0.lowercased() } } ?? "en"
+        let primary = language.map(LanguageSupport.primary) ?? "en"
         let hits = matcher.hits(in: words)
         var found: [NamedPlace] = hits.map { hit in
             let place = places[hit.value]

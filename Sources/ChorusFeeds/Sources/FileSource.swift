@@ -214,29 +214,17 @@ public actor FileSource: Source {
         defer { Glibc.close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SourceError.io(source: "file", path: path, detail: String(cString: strerror(errno))) }
-        func read(at offset: Int64, count: Int) throws -> Data {
-            var buffer = [UInt8](repeating: 0, count: count)
-            var filled = 0
-            while filled < count {
-                let got = buffer.withUnsafeMutableBytes { raw in
-                    pread(fd, raw.baseAddress?.advanced(by: filled), count - filled, off_t(offset) + off_t(filled))
-                }
-                if got < 0, errno == EINTR { continue }
-                if got < 0 { throw SourceError.io(source: "file", path: path, detail: String(cString: strerror(errno))) }
-                if got == 0 { break }
-                filled += got
-            }
-            return Data(buffer[0..<filled])
-        }
+        // A short read (an I/O error, the file cut under the reader) gives a cut-off archive, refused as one.
+        func read(at offset: Int64, count: Int) -> Data { LineReader.read(fd, at: offset, count: count) }
         let size = Int64(info.st_size)
-        guard size >= 4, ZipArchive.isArchive(try read(at: 0, count: 4)) else { return nil }
+        guard size >= 4, ZipArchive.isArchive(read(at: 0, count: 4)) else { return nil }
         let count = Int(min(Int64(LineReader.fingerprintBytes), size))
         let next = Position(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), offset: size, line: 0,
-                            head: LineReader.fingerprint(try read(at: 0, count: count)),
-                            tail: LineReader.fingerprint(try read(at: size - Int64(count), count: count)))
+                            head: LineReader.fingerprint(read(at: 0, count: count)),
+                            tail: LineReader.fingerprint(read(at: size - Int64(count), count: count)))
         if next == position { return .unchanged }
         guard size <= Int64(maximumBytes) else { return .document(nil, size: size, position: next) }
-        return .document(try read(at: 0, count: Int(size)), size: size, position: next)
+        return .document(read(at: 0, count: Int(size)), size: size, position: next)
     }
 
     /// What one trip to the I/O queue takes and brings back.
@@ -521,7 +509,10 @@ final class LineReader: @unchecked Sendable {
     }
 
     /// Up to `count` bytes at `offset`, without moving the file position.
-    private func read(at offset: Int64, count: Int) -> Data {
+    private func read(at offset: Int64, count: Int) -> Data { Self.read(descriptor, at: offset, count: count) }
+
+    /// Up to `count` bytes of the open file `descriptor` at `offset` (fewer at its end or on an error).
+    static func read(_ descriptor: Int32, at offset: Int64, count: Int) -> Data {
         guard count > 0, offset >= 0 else { return Data() }
         var buffer = [UInt8](repeating: 0, count: count)
         var filled = 0

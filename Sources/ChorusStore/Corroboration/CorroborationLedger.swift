@@ -135,16 +135,31 @@ struct CorroborationLedger {
         guard !ids.isEmpty, !reports.isEmpty else { return }
         let origins = Array(Set(reports.map { CorroborationReport.origin(of: $0, feed: feed) }))
         let leads = Array(Set(reports.compactMap(CorroborationReport.fingerprint(of:))))
+        // What ``CorroborationTally/recall(_:)`` learns, and no more: each (incident, origin) of the batch's
+        // origins once (an outlet that reported a story ten times is one row, not ten), and for each of the
+        // batch's leads the origin that printed it first — not every earlier report, whose number grows with
+        // the day (a big outlet reports every big story again and again).
         var earlier: [Int: [CorroborationReport]] = [:]
         for row in try connection.query("""
-            SELECT ev.corroboration_id, ev.feed, ev.origin, ev.fingerprint, ev.authoritative, ev.certainty
+            SELECT ev.corroboration_id, ev.origin, bool_or(ev.authoritative) AS authoritative
             FROM chorus.corroboration_evidence ev
-            WHERE ev.corroboration_id = ANY(\(ids)) AND (ev.origin = ANY(\(origins)) OR ev.fingerprint = ANY(\(leads)))
-            ORDER BY ev.corroboration_id, ev.position
+            WHERE ev.corroboration_id = ANY(\(ids)) AND ev.origin = ANY(\(origins))
+            GROUP BY ev.corroboration_id, ev.origin
+            ORDER BY ev.corroboration_id, ev.origin
             """).rows {
             earlier[try row.decode("corroboration_id"), default: []].append(CorroborationReport(
-                eventID: "", feed: try row.decode("feed"), origin: try row.decode("origin"), fingerprint: try row.decode("fingerprint"),
-                isAuthoritative: try row.decode("authoritative"), certainty: try row.decode("certainty", as: Event.Certainty.self)))
+                eventID: "", feed: feed, origin: try row.decode("origin"), isAuthoritative: try row.decode("authoritative"),
+                certainty: .possible))
+        }
+        for row in try connection.query("""
+            SELECT DISTINCT ON (ev.corroboration_id, ev.fingerprint) ev.corroboration_id, ev.origin, ev.fingerprint
+            FROM chorus.corroboration_evidence ev
+            WHERE ev.corroboration_id = ANY(\(ids)) AND ev.fingerprint = ANY(\(leads))
+            ORDER BY ev.corroboration_id, ev.fingerprint, ev.position
+            """).rows {
+            earlier[try row.decode("corroboration_id"), default: []].append(CorroborationReport(
+                eventID: "", feed: feed, origin: try row.decode("origin"), fingerprint: try row.decode("fingerprint"),
+                isAuthoritative: false, certainty: .possible))
         }
         for (id, reports) in earlier {
             guard let index = entryByID[id] else { continue }
