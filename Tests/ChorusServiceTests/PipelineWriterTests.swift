@@ -31,6 +31,22 @@ struct PipelineWriterTests {
         #expect(QueueBatch(source: "s", events: [batch.events[0]]).halves() == nil)
     }
 
+    /// A news report that a rule holds until corroborated is planned without drafts, piece by piece as in one
+    /// batch: the store drafts the report that opens the bundle; drafting every held one was wasted work.
+    @Test func heldReportsArePlannedWithoutDraftsInPiecesToo() throws {
+        let ruleSet = try RuleSet.load(from: Repository.rules)
+        let parser = FeedParser(options: ParserOptions(kinds: try ruleSet.feedKindMapping(), source: "news"))
+        let line = #"{"id":"report-1","kind":"terror_attack","countries":["IL"],"place":"Jerusalem","fatalities":4,"origin":"example-news.com","sentAt":"2026-01-08T12:00:00Z","headline":{"en":"Attack in Jerusalem"}}"#
+        let result = parser.parse(Data((line + "\n").utf8), format: .jsonl)
+        let stage = DraftingStage(ruleSet: ruleSet)
+        let whole = stage.batch(source: "news", origin: "o", result: result, cursor: nil, now: Date())
+        let pieces = Array(IteratorSequence(stage.batches(source: "news", origin: "o", result: result, cursor: nil, now: Date(), maximumDrafts: 1_000)))
+        let planned = try #require(pieces.flatMap(\.events).first)
+        let attack = try #require(planned.plans.first { $0.ruleID == "attack" })
+        #expect(attack.corroboration != nil && attack.drafts.isEmpty)
+        #expect(planned.plans.map(\.drafts.count) == whole.events.flatMap(\.plans).map(\.drafts.count))
+    }
+
     /// Drafting piece by piece gives what drafting the whole delivery gives, no piece over the draft bound.
     @Test func draftingInPiecesPlansEveryEventOnceInOrder() throws {
         let harness = try DaemonHarness()

@@ -52,7 +52,7 @@ public struct DraftingStage: Sendable {
                     carried = nil
                 } else {
                     let planned = PlannedEvent(event: result.events[index],
-                                               plans: BundlePlanner.plans(event: result.events[index], ruleSet: ruleSet, now: now))
+                                               plans: BundlePlanner.plans(event: result.events[index], ruleSet: ruleSet, now: now, feed: source))
                     index += 1
                     next = (planned, planned.plans.reduce(0) { $0 + $1.drafts.count })
                 }
