@@ -66,6 +66,23 @@ struct JSON5ReaderTests {
         }
     }
 
+    /// Large objects find duplicates through a set, small ones by comparing: both report the same key.
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func duplicateKeysInObjectsOfAnySize(members: Int) {
+        let keys = (0..<members).map { "k\($0)" }
+        for duplicate in [keys[0], keys[members - 1]] {
+            let text = "{ " + (keys + [duplicate]).map { "\($0): 1" }.joined(separator: ", ") + " }"
+            do {
+                _ = try JSON5Reader.parse(text)
+                Issue.record("parsed \(members) members with '\(duplicate)' twice")
+            } catch {
+                #expect(error.message == "duplicate key '\(duplicate)'", "\(error)")
+            }
+        }
+        let unique = "{ " + keys.map { "\($0): 1" }.joined(separator: ", ") + " }"
+        #expect(throws: Never.self) { try JSON5Reader.parse(unique) }
+    }
+
     @Test func refusesDeepNesting() {
         let text = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
         #expect(throws: JSON5SyntaxError.self) { try JSON5Reader.parse(text) }

@@ -106,8 +106,5 @@ public struct JSON5Fields: Sendable {
     /// Whether the object had no accepted member.
     public var isEmpty: Bool { members.isEmpty }
 
-    /// The accepted keys, in file order.
-    public var keys: [String] { members.map(\.key) }
-
     mutating func append(_ member: JSON5Member) { members.append(member) }
 }

@@ -181,7 +181,8 @@ public enum RuleSetLoader {
     }
 }
 
-/// One rule file's bytes and digest, read on a worker before the files it refers to are known.
+/// One rule file's bytes and digest, read on a worker before the files it refers to are known. Every rule
+/// file's bytes are held until its decoding (some 4.5 MB for 1,000 rules of the shipped kind).
 private struct ReadRuleFile: Sendable {
     var relative: String
     /// `nil` when the file cannot be read.
@@ -196,7 +197,7 @@ private struct ReadRuleFile: Sendable {
 }
 
 /// One rule file parsed and decoded on its own (``RuleSetLoader/load(directory:)`` does them in parallel).
-/// The parsed tree and the bytes are let go here, on the worker, not kept for the merge.
+/// The parsed tree is let go here, on the worker, not kept for the merge.
 private struct LoadedRuleFile: Sendable {
     var relative: String
     var digest: RuleSet.HashedFile?
