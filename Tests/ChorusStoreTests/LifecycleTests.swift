@@ -299,6 +299,45 @@ struct LifecycleTests {
         #expect(try alice.releaseDue() == 0)
     }
 
+    /// A draft inside its sender's rest period (migration 13) is not released, however it was approved, and
+    /// the release loop is told when the period ends; one whose period is over goes out.
+    @Test func aDraftIsNotReleasedInsideItsSendersRestPeriod() throws {
+        var event = try liveEvent()
+        event.id = "live-shabbat-01"
+        event.incident = "live-shabbat"
+        let now = Date().addingTimeInterval(-600)
+        var plan = try #require(BundlePlanner.plans(event: event, ruleSet: fixture.ruleSet, now: now).first { $0.ruleID == "attack" })
+        plan.release.policy = .each
+        let resting = RestPeriod(start: Date().addingTimeInterval(-3600), end: Date().addingTimeInterval(1800), reasons: ["shabbat"])
+        let over = RestPeriod(start: Date().addingTimeInterval(-7200), end: Date().addingTimeInterval(-3600), reasons: ["shabbat"])
+        plan.drafts[0].restPeriods = [over, resting]
+        plan.drafts[1].restPeriods = [over]
+        let summary = try QueueWriter().write([QueueBatch(source: "test", events: [PlannedEvent(event: event, plans: [plan])])], on: daemon)
+        let bundle = try #require(summary.bundlesOpened.first)
+        let withPeriods = try fixture.owner.query("SELECT count(*) AS n FROM chorus.drafts WHERE bundle_id = \(bundle) AND rest_periods IS NOT NULL")
+        #expect(try withPeriods.first?.decode("n", as: Int.self) == 2)
+        func stored(_ planned: Draft) throws -> DraftRecord {
+            try #require(try alice.drafts(bundle: bundle).first {
+                $0.participant == planned.participant && $0.language == planned.language && $0.channel == planned.channel && $0.phase == planned.phase
+            })
+        }
+        let held = try stored(plan.drafts[0]), free = try stored(plan.drafts[1])
+        try alice.approve(draft: held.id, expectedVersion: held.version, note: nil)
+        try alice.approve(draft: free.id, expectedVersion: free.version, note: nil)
+        #expect(try alice.draft(free.id).state == .released)
+        #expect(try alice.draft(held.id).state == .approved)
+        #expect(try alice.releaseDue() == 0)
+        let wake = try #require(try ReleaseStore(connection: daemon).nextReleaseDelay())
+        #expect(wake > .seconds(1700) && wake <= .seconds(1800), "the release loop wakes when the rest period ends")
+        // Once the period is over, the draft goes out.
+        try fixture.owner.execute("""
+            UPDATE chorus.drafts SET rest_periods = tstzmultirange(tstzrange(now() - interval '2 hours', now() - interval '1 minute'))
+            WHERE id = \(held.id)
+            """)
+        #expect(try alice.releaseDue() == 1)
+        #expect(try alice.draft(held.id).state == .released)
+    }
+
     @Test func theUpgradeSendsDraftsApprovedBeforeAnUpdateBackAndCutsSecretsFromDeliveries() throws {
         let connection = try TestPostgres.connect()
         try Migrator(migrations: Array(Migrations.all.prefix(4))).migrate(connection)

@@ -27,7 +27,10 @@ public struct ReviewFixture {
         owner = try Connection(conninfo)
         try Migrator().migrate(owner)
         try Self.installRoles(on: owner)
-        let ruleSet = try RuleSet.load(from: Self.repository.appendingPathComponent("Rules"))
+        // The workflow tests release at whatever hour they run: the senders' rest days, which hold Israel's
+        // drafts from Friday evening to Saturday night, are left out here and tested on their own
+        // (RestDaysTests, LifecycleTests).
+        let ruleSet = try RuleSet.load(from: Self.repository.appendingPathComponent("Rules")).withoutRestDays
         self.ruleSet = ruleSet
         guard let scenario = ruleSet.drill(id: "jerusalem-2017") else { throw FixtureError("no jerusalem-2017 drill") }
         let drill = scenario.events()[0]
@@ -91,4 +94,15 @@ public struct ReviewFixture {
 public struct FixtureError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension RuleSet {
+    /// The same rules with no sender keeping rest days.
+    public var withoutRestDays: RuleSet {
+        RuleSet(rules: rules, participants: participants.mapValues { participant in
+            var participant = participant
+            participant.restDays = nil
+            return participant
+        }, landmarks: landmarks, kindMapping: kindMapping, drills: drills, voices: voices, gazetteer: gazetteer, version: version)
+    }
 }

@@ -89,6 +89,9 @@ public struct Draft: Sendable, Hashable, Codable {
     public var phase: String?
     /// Not released before this instant, whatever the bundle allows; `nil` means the bundle's not-before.
     public var notBefore: Date?
+    /// The sender's rest days in the bundle's life (``RestDays``): the draft is not released inside them,
+    /// whenever it is approved; `nil` when its sender keeps none or its phase is excepted.
+    public var restPeriods: [RestPeriod]?
 
     /// Creates a draft.
     public init(participant: String, participantName: String, country: String, handle: String, channel: Channel, language: String,

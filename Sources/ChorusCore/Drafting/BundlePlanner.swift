@@ -27,6 +27,8 @@ public enum BundlePlanner {
             let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer, previous: previous)
             let speakers = Speakers(event: event, rule: rule, ruleSet: ruleSet)
             let happened = event.occurredAt ?? event.sentAt ?? now
+            let releaseFrom = now.addingTimeInterval(rule.release.notBefore.timeInterval)
+            var rests = RestHolds(now: now, expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval))
             var locales: [String: Locale] = [:]
             for phase in rule.phases {
                 if let conditions = phase.conditions, !conditions.matches(event) { continue }
@@ -35,14 +37,18 @@ public enum BundlePlanner {
                     let landmark = speaker.landmark.flatMap { ruleSet.landmarks[$0] }
                     let participant = speaker.participant
                     let senderZone = TimeZone(identifier: participant.timeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
+                    let hold = rests.hold(participant, phase: phase.name, from: max(notBefore ?? releaseFrom, releaseFrom), timeZone: senderZone)
                     for (account, language) in accountLanguages(participant, speaker.sender) {
                         let localeID = participant.locale(for: language)
                         let locale = locales[localeID] ?? Locale(identifier: localeID)
                         locales[localeID] = locale
-                        let values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
+                        var values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
                                                     landmark: landmark, host: participant.host, contact: participant.contact)
-                        drafts.append(draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
-                                            notBefore: notBefore))
+                        values.heldOver = hold?.heldOver ?? false
+                        var drafted = draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
+                                            notBefore: hold?.until ?? notBefore)
+                        drafted.restPeriods = hold.map { _ in rests.periods[participant.id] ?? [] }
+                        drafts.append(drafted)
                     }
                 }
             }
@@ -62,13 +68,14 @@ public enum BundlePlanner {
             keyParts.append("\(field.rawValue)=\(value)")
         }
         let window = Int(rule.suppression.window.components.seconds)
+        var release = ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
+                                  expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval), deskOfficer: rule.release.deskOfficer)
+        RestHolds.extendExpiry(of: &release, drafts: &drafts, now: now)
         return BundlePlan(
             ruleID: rule.id, ruleSetVersion: ruleSet.version, eventID: event.id, msgType: event.msgType,
             references: event.references, isDrill: event.isDrill, incidentKey: incident,
             suppression: SuppressionKey(key: keyParts.joined(separator: "|"), windowSeconds: window, until: now.addingTimeInterval(Double(window))),
-            release: ReleasePlan(policy: rule.release.policy, notBefore: now.addingTimeInterval(rule.release.notBefore.timeInterval),
-                                 expiresAt: now.addingTimeInterval(rule.release.expiry.timeInterval), deskOfficer: rule.release.deskOfficer),
-            drafts: drafts, actionItems: items, draftedAt: now, corroboration: rule.corroboration)
+            release: release, drafts: drafts, actionItems: items, draftedAt: now, corroboration: rule.corroboration)
     }
 
     /// The bundles of every rule `event` matches.

@@ -318,6 +318,9 @@ public struct DryRunReport: Sendable, Hashable, Codable {
                     out += "      \(draft.participant) \(draft.channel.rawValue) \(draft.language) \(draft.handle)\(unverified)\(unconfirmed)  \(draft.length)/\(draft.limit)"
                     let times = Set(bundle.drafts.filter { $0.phase == draft.phase }.map(\.notBefore))
                     if times.count > 1, let at = draft.notBefore { out += "  not before \(RFC3339.format(at))" }
+                    if let at = draft.notBefore, let rest = draft.restPeriods?.first(where: { $0.end == at }) {
+                        out += "  (the sender's rest day: \(rest.reasons.joined(separator: ", ")))"
+                    }
                     out += draft.state == .needsEdit ? "  NEEDS EDIT: \(draft.problem ?? "")\n" : "\n"
                     if !draft.text.isEmpty { out += "        \(draft.text)\n" }
                 }

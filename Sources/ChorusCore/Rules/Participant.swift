@@ -23,10 +23,14 @@ public struct Participant: Sendable, Hashable, Codable {
     /// Its standing consular contact for citizens abroad (a 24-hour number, a crisis registration page):
     /// what `{{contact}}` shows.
     public var contact: Contact?
+    /// The days it does not post on (Shabbat and the festivals for Israel's senders): its drafts, but those
+    /// of the phases it excepts, are not released inside them.
+    public var restDays: RestDays?
 
     /// Creates a participant.
     public init(id: String, name: String, country: String, languages: [String], timeZone: String, accounts: [Account],
-                host: String? = nil, voice: String? = nil, locales: [String: String] = [:], contact: Contact? = nil) {
+                host: String? = nil, voice: String? = nil, locales: [String: String] = [:], contact: Contact? = nil,
+                restDays: RestDays? = nil) {
         self.id = id
         self.host = host
         self.name = name
@@ -37,6 +41,7 @@ public struct Participant: Sendable, Hashable, Codable {
         self.voice = voice
         self.locales = locales
         self.contact = contact
+        self.restDays = restDays
     }
 
     /// The voice whose texts it posts.

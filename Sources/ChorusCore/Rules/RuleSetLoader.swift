@@ -251,10 +251,11 @@ struct LoaderContext: Sendable {
 struct LoaderState {
     var diagnostics: [RuleDiagnostic] = []
 
-    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels", "voice", "locales", "contact"]
+    static let participantFields = ["id", "name", "country", "host", "languages", "timeZone", "channels", "voice", "locales", "contact", "restDays"]
     static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
     static let accountFields = ["channel", "handle", "languages", "unverified"]
     static let contactFields = ["value", "unverified"]
+    static let restDayFields = ["observes", "location", "except"]
     static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location", "names", "hashtag", "display",
                                  "leadTime", "ownerAccount"]
     static let requiredLandmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
@@ -371,11 +372,60 @@ struct LoaderState {
                     ok = false
                 }
             }
+            var restDays: RestDays?
+            if let node = fields["restDays"] {
+                restDays = Self.restDays(node, "\(path).restDays", &reader)
+                if restDays == nil { ok = false }
+            }
             guard ok, let id, let name, let country, let timeZone, !languages.isEmpty else { continue }
             result[id] = Participant(id: id, name: name, country: country, languages: languages, timeZone: timeZone, accounts: accounts, host: host,
-                                     voice: voice, locales: locales, contact: contact)
+                                     voice: voice, locales: locales, contact: contact, restDays: restDays)
         }
         return result
+    }
+
+    /// `restDays: { observes: ["shabbat", "festivals"], location: { lat: 31.78, lon: 35.22 }, except: ["consular"] }`.
+    static func restDays(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> RestDays? {
+        guard let fields = reader.object(node, path, allowed: restDayFields, required: ["observes", "location"]) else { return nil }
+        var observes: Set<RestDays.Observance> = []
+        var ok = true
+        if let node = fields["observes"], let values = reader.strings(node, "\(path).observes") {
+            for (value, valueNode, valuePath) in values {
+                if let observance = RestDays.Observance(rawValue: value) { observes.insert(observance) } else {
+                    reader.report(valueNode, valuePath, "unknown rest day '\(value)' (allowed: "
+                                  + RestDays.Observance.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                    ok = false
+                }
+            }
+        } else {
+            ok = false
+        }
+        var location: Event.Location?
+        if let node = fields["location"], let point = reader.object(node, "\(path).location", allowed: ["lat", "lon"], required: ["lat", "lon"]),
+           let lat = point["lat"].flatMap({ reader.number($0, "\(path).location.lat") }),
+           let lon = point["lon"].flatMap({ reader.number($0, "\(path).location.lon") }) {
+            if (-66...66).contains(lat) && (-180...180).contains(lon) {
+                location = Event.Location(lat: lat, lon: lon)
+            } else {
+                reader.report(node, "\(path).location", "\(lat), \(lon) is not a point with a sunset every day (latitude within ±66°)")
+            }
+        }
+        var except: Set<String> = []
+        if let node = fields["except"], let values = reader.strings(node, "\(path).except") {
+            for (value, valueNode, valuePath) in values {
+                if RuleDecoder.isIdentifier(value) { except.insert(value) } else {
+                    reader.report(valueNode, valuePath, "'\(value)' is not a phase name (lower-case letters, digits, '-' and '_')")
+                    ok = false
+                }
+            }
+        }
+        if ok, observes.isEmpty, let node = fields["observes"] {
+            reader.report(node, "\(path).observes", "no rest day named (allowed: "
+                          + RestDays.Observance.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            ok = false
+        }
+        guard ok, let location, !observes.isEmpty else { return nil }
+        return RestDays(observes: observes, location: location, exceptPhases: except)
     }
 
     mutating func landmarks(_ root: JSON5Node) -> [String: Landmark] {

@@ -167,6 +167,10 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     /// The sender's standing consular contact (`contact` in participants.json5): a 24-hour number or a
     /// crisis registration page, exactly as published.
     case contact
+    /// The draft waits for the end of its sender's rest day (``RestDays``) past the day it was meant for, in
+    /// the sender's time: a gesture post held from Friday evening to Saturday night says *last night … was
+    /// lit*. For sections only: `{{#heldOver}}אמש הואר{{/heldOver}}{{^heldOver}}הערב מואר{{/heldOver}}`.
+    case heldOver
 
     /// The filters that apply to the field.
     public var filters: Set<TemplateFilter> {
@@ -176,7 +180,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .landmark: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link, .target, .motive, .day, .contact: return []
+        case .where, .magnitude, .headline, .link, .target, .motive, .day, .contact, .heldOver: return []
         }
     }
 
@@ -185,6 +189,9 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// Whether the field is a figure an event states, which can be a minimum and which updates revise.
     public var isFigure: Bool { self == .fatalities || self == .injured }
+
+    /// Whether the field decides words and inserts none: the facts and `heldOver`.
+    public var isSectionOnly: Bool { fact != nil || self == .heldOver }
 
     /// The fact a section-only field tests (`target`, `motive`, `day`).
     public var fact: EventFact? {
@@ -309,7 +316,8 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
             let suggestion = NodeReader.closest(to: value, in: fact.values).map { " (did you mean '\(fact.rawValue):\($0)'?)" } ?? ""
             return "unknown fact '\(fact.rawValue):\(value)'\(suggestion); \(fact.rawValue) is one of \(fact.values.joined(separator: ", "))"
         case .sectionOnly(let field, _):
-            return "'\(field.rawValue)' decides words but inserts none: use it in a section, {{#\(field.rawValue):value}}…{{/\(field.rawValue):value}}"
+            let name = field.rawValue + (field.fact == nil ? "" : ":value")
+            return "'\(field.rawValue)' decides words but inserts none: use it in a section, {{#\(name)}}…{{/\(name)}}"
         }
     }
 }
@@ -402,7 +410,7 @@ struct TemplateParser {
                 let name = text(trimmed(body.lowerBound..<(bar ?? body.upperBound)))
                 guard !name.isEmpty else { throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart)) }
                 let field = try field(name, tagStart: tagStart)
-                if field.fact != nil { throw .sectionOnly(field, offset: scalarOffset(tagStart)) }
+                if field.isSectionOnly { throw .sectionOnly(field, offset: scalarOffset(tagStart)) }
                 var filter: TemplateFilter?
                 if let bar {
                     let rest = (bar + 1)..<body.upperBound

@@ -17,6 +17,9 @@ public struct TemplateValues: Sendable {
     public var host: String?
     /// The sender's consular contact.
     public var contact: Participant.Contact?
+    /// Whether the draft waits for the end of its sender's rest day past the day it was meant for
+    /// (`{{#heldOver}}`).
+    public var heldOver = false
     /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
     private let styleTag: String
 
@@ -94,6 +97,7 @@ public struct TemplateValues: Sendable {
         case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
         case .contact: return contact != nil
+        case .heldOver: return heldOver
         }
     }
 
@@ -142,7 +146,7 @@ public struct TemplateValues: Sendable {
             return facts.previousFatalities.map { count($0, filter) }
         case .previousInjured:
             return facts.previousInjured.map { count($0, filter) }
-        case .target, .motive, .day:
+        case .target, .motive, .day, .heldOver:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
         case .contact:

@@ -14,5 +14,6 @@ public enum Migrations {
         consoleChecks,
         updateFacts,
         bundleExpiry,
+        restDays,
     ]
 }

@@ -311,21 +311,31 @@ private struct WriteRun {
             WITH inserted AS (
                 INSERT INTO chorus.drafts (bundle_id, event_id, facts_event_id, participant, channel, language, text, state,
                                            weighted_length, length_limit, problem, is_drill, ruleset_version, handle, country,
-                                           phase, not_before, flag)
-                SELECT * FROM unnest(\(drafts.map(\.bundle)), \(drafts.map(\.eventRow)), \(drafts.map(\.factsRow)),
+                                           phase, not_before, flag, rest_periods)
+                SELECT b, e, f, p, c, l, t, s, w, m, pr, dr, v, h, co, ph, nb, fl, r::tstzmultirange
+                FROM unnest(\(drafts.map(\.bundle)), \(drafts.map(\.eventRow)), \(drafts.map(\.factsRow)),
                                      \(drafts.map(\.draft.participant)), \(drafts.map(\.draft.channel.rawValue)),
                                      \(drafts.map(\.draft.language)), \(drafts.map(\.draft.text)), \(drafts.map(\.draft.state.rawValue)),
                                      \(drafts.map(\.draft.length)), \(drafts.map(\.draft.limit)),
                                      \(PostgresNullableArray(drafts.map(\.draft.problem))), \(drafts.map(\.draft.isDrill)),
                                      \(drafts.map(\.ruleSetVersion)), \(drafts.map(\.draft.handle)), \(drafts.map(\.draft.country)),
                                      \(PostgresNullableArray(drafts.map(\.draft.phase))),
-                                     \(PostgresNullableArray(drafts.map(\.draft.notBefore))), \(PostgresNullableArray(drafts.map(\.flag))))
+                                     \(PostgresNullableArray(drafts.map(\.draft.notBefore))), \(PostgresNullableArray(drafts.map(\.flag))),
+                                     \(PostgresNullableArray(drafts.map { Self.multirange($0.draft.restPeriods) })))
+                     AS u(b, e, f, p, c, l, t, s, w, m, pr, dr, v, h, co, ph, nb, fl, r)
                 \(unescaped: conflictClause)
                 RETURNING id, bundle_id, text, problem
             )
             INSERT INTO chorus.review_audit (bundle_id, draft_id, action, note, after_text)
             SELECT bundle_id, id, \(AuditAction.drafted.rawValue), problem, text FROM inserted
             """)
+    }
+
+    /// A draft's rest periods as a `tstzmultirange` literal (`{["2019-10-08T15:37:00Z","2019-10-09T15:38:00Z")}`),
+    /// `nil` for none.
+    static func multirange(_ periods: [RestPeriod]?) -> String? {
+        guard let periods, !periods.isEmpty else { return nil }
+        return "{" + periods.map { "[\"\(RFC3339.format($0.start))\",\"\(RFC3339.format($0.end))\")" }.joined(separator: ",") + "}"
     }
 
     private func insertActionItems(_ items: [(bundle: Int, isDrill: Bool, item: ActionItem)]) throws {

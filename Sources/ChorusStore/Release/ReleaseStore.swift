@@ -21,15 +21,17 @@ public struct ReleaseStore {
 
     // MARK: When
 
-    /// How long until the next approved draft's not-before (the later of its bundle's and its own) comes,
-    /// as the database's clock says; `nil` when no approved draft waits for a time. Cheap: it looks at
-    /// approved drafts only, so it may run after every notification of a busy pipeline.
+    /// How long until the next approved draft's not-before (the later of its bundle's and its own) comes, or
+    /// the end of the rest period an approved draft waits in (migration 13), as the database's clock says;
+    /// `nil` when no approved draft waits for a time. Cheap: it looks at approved drafts only, so it may run
+    /// after every notification of a busy pipeline.
     public func nextReleaseDelay() throws -> Duration? {
         let seconds = try connection.query("""
-            SELECT extract(epoch FROM min(greatest(b.not_before, d.not_before)) - now())::float8 AS seconds
+            SELECT extract(epoch FROM min(greatest(greatest(b.not_before, d.not_before),
+                                                   (SELECT upper(r) FROM unnest(d.rest_periods) AS r WHERE r @> now()))) - now())::float8 AS seconds
             FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
             WHERE d.state = \(DraftState.approved.rawValue) AND NOT d.is_drill
-              AND greatest(b.not_before, d.not_before) > now()
+              AND (greatest(b.not_before, d.not_before) > now() OR d.rest_periods @> now())
             """).first?.decode("seconds", as: Double?.self)
         return seconds.map(Self.duration(seconds:))
     }
