@@ -36,6 +36,7 @@ struct DryRunGoldenTests {
         ("tel-aviv-dizengoff-2022", "tel-aviv-dizengoff-2022.jsonl", nil),
         ("jerusalem-neve-yaakov-2023", "jerusalem-neve-yaakov-2023.jsonl", nil),
         ("huwara-2023-contested", "huwara-2023-contested.jsonl", nil),
+        ("west-bank-wounded-only", "west-bank-wounded-only.jsonl", nil),
         ("hostile-headline-tel-aviv", "hostile-headline-tel-aviv.jsonl", nil),
         ("pittsburgh-2018", "pittsburgh-2018.jsonl", nil),
         ("strasbourg-2018-update", "strasbourg-2018-update.jsonl", nil),
@@ -90,11 +91,25 @@ struct DryRunGoldenTests {
         }
     }
 
-    @Test func aWestBankTownIsNamedByItself() throws {
-        let statements = try Self.drafts("huwara-2023-contested").filter { $0.phase == nil }
+    @Test(arguments: ["huwara-2023-contested", "west-bank-wounded-only"])
+    func aWestBankTownIsNamedByItself(scenario: String) throws {
+        let statements = try Self.drafts(scenario).filter { $0.phase == nil }
         #expect(!statements.isEmpty)
         for draft in statements {
             #expect(["Huwara", "חווארה", "حوارة"].contains { draft.text.contains($0) }, "\(draft.participant) \(draft.language): \(draft.text)")
+        }
+    }
+
+    /// France, the United Kingdom and Spain name a West Bank town with its territory and never stand "with
+    /// Israel" there, whatever the figures: deaths, wounded only, or a shooting whose motive is not known.
+    @Test(arguments: ["huwara-2023-contested", "west-bank-wounded-only"])
+    func noSolidarityWithAStateForAWestBankTown(scenario: String) throws {
+        let statements = try Self.drafts(scenario).filter { $0.phase == nil && ["FR", "GB", "ES"].contains(String($0.participant.prefix(2)).uppercased()) }
+        #expect(!statements.isEmpty)
+        for draft in statements {
+            for state in ["with Israel", "avec Israël", "aux côtés d’Israël", "con Israel", "al lado de Israel", "לצד ישראל", "מדינת ישראל", "مع إسرائيل", "إلى جانب إسرائيل"] {
+                #expect(!draft.text.contains(state), "\(draft.participant) \(draft.language): \(draft.text)")
+            }
         }
     }
 

@@ -141,7 +141,13 @@ final class GroupCommitter: Service, Sendable {
         let items = group.map { (batch: $0.batch, origin: $0.origin) }
         let written: (outcomes: [Result<PipelineWriter.Report, any Error>], transactions: Int)
         do {
-            written = try await client.withConnection { connection in PipelineWriter().write(group: items, on: connection) }
+            written = try await client.withConnection { connection in
+                // The writer runs the same few statements for every delivery: parsed (and, once a generic plan
+                // is as good, planned) once per connection instead of for each of them (about a fifth of the
+                // server's CPU for a lone event, in two A/B pairs under load).
+                connection.preparesStatements = true
+                return PipelineWriter().write(group: items, on: connection)
+            }
         } catch {
             group.forEach { $0.continuation.resume(throwing: error) }
             return
