@@ -83,6 +83,7 @@ public struct TemplateValues: Sendable {
         switch field {
         case .country: return !event.countries.isEmpty
         case .actor: return !event.actors.isEmpty
+        case .name: return event.name != nil
         case .place: return placeName != nil
         case .where: return placeName != nil || !event.countries.isEmpty
         case .fatalities: return (event.fatalities ?? 0) > 0
@@ -93,7 +94,7 @@ public struct TemplateValues: Sendable {
         case .link: return event.link != nil
         case .landmark: return landmarkName != nil
         case .host: return host != nil
-        case .target, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
+        case .target, .near, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
         case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
         case .contact: return contact != nil
@@ -110,6 +111,9 @@ public struct TemplateValues: Sendable {
         case .actor:
             guard !event.actors.isEmpty else { return nil }
             return CountryPhrases.phrase(event.actors, language: styleTag, form: countryForm(filter))
+        case .name:
+            guard let name = event.name else { return nil }
+            return filter == .hashtag ? CountryPhrases.hashtag(name, language: language) : isolate(name)
         case .place:
             guard let name = placeName else { return nil }
             switch filter {
@@ -146,7 +150,7 @@ public struct TemplateValues: Sendable {
             return facts.previousFatalities.map { count($0, filter) }
         case .previousInjured:
             return facts.previousInjured.map { count($0, filter) }
-        case .target, .motive, .day, .heldOver:
+        case .target, .near, .motive, .day, .heldOver:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
         case .contact:
