@@ -44,10 +44,16 @@ public enum BundlePlanner {
                         locales[localeID] = locale
                         var values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
                                                     landmark: landmark, host: participant.host, contact: participant.contact)
-                        values.heldOver = hold?.heldOver ?? false
+                        values.heldOver = (hold?.nights ?? 0) > 0
                         var drafted = draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
                                             notBefore: hold?.until ?? notBefore)
                         drafted.restPeriods = hold.map { _ in rests.periods[participant.id] ?? [] }
+                        // A post about a gesture held over more than one night (Rosh Hashanah into Shabbat) is stale
+                        // news and its "last night" untrue: the desk decides.
+                        if let nights = hold?.nights, nights > 1, phase.afterGesture != nil, drafted.state == .pending {
+                            drafted.state = .needsEdit
+                            drafted.problem = "held \(nights) nights past its gesture by the sender's rest days: decide whether to post it, and when"
+                        }
                         drafts.append(drafted)
                     }
                 }

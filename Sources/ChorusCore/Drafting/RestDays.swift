@@ -5,9 +5,11 @@ import Foundation
 /// posted on Yom Kippur would itself be the story —, while consular safety lines go out at any hour.
 ///
 /// A rest day runs, as the Jewish day does, from the evening before to nightfall: from candle-lighting
-/// (18 minutes before sunset on the eve) to 40 minutes after sunset on the day, at the sender's own place
-/// (Jerusalem for the ministry, Berlin for the embassy there) and in its time zone. Days that follow one
-/// another (Rosh Hashanah's two days and a Shabbat after them) make one period.
+/// (18 minutes before sunset on the eve; Jerusalem's custom is 40) to nightfall on the day, when the sun is
+/// 8.5° below the horizon (three stars: about 36 minutes after sunset in Jerusalem, over an hour in Berlin in
+/// summer), at the sender's own place (Jerusalem for the ministry, Berlin for the embassy there) and in its
+/// time zone. Days that follow one another (Rosh Hashanah's two days and a Shabbat after them) make one
+/// period.
 public struct RestDays: Sendable, Hashable, Codable {
     /// What the sender keeps.
     public var observes: Set<Observance>
@@ -15,12 +17,18 @@ public struct RestDays: Sendable, Hashable, Codable {
     public var location: Event.Location
     /// The phases that go out all the same (`consular`).
     public var exceptPhases: Set<String>
+    /// How long before sunset on the eve a rest day begins.
+    public var candleLightingMinutes: Int
+
+    /// The sun's altitude at nightfall, when a rest day ends.
+    static let nightfallAltitude = -8.5
 
     /// Creates rest days.
-    public init(observes: Set<Observance>, location: Event.Location, exceptPhases: Set<String> = []) {
+    public init(observes: Set<Observance>, location: Event.Location, exceptPhases: Set<String> = [], candleLightingMinutes: Int = 18) {
         self.observes = observes
         self.location = location
         self.exceptPhases = exceptPhases
+        self.candleLightingMinutes = candleLightingMinutes
     }
 
     /// A kind of rest day.
@@ -53,9 +61,9 @@ public struct RestDays: Sendable, Hashable, Codable {
             if let reason = reason(for: noon, gregorian: gregorian, hebrew: hebrew),
                let eve = gregorian.date(byAdding: .day, value: -1, to: noon),
                let sunsetBefore = SolarTime.sunset(on: eve, at: location, timeZone: timeZone),
-               let sunset = SolarTime.sunset(on: noon, at: location, timeZone: timeZone) {
-                let period = RestPeriod(start: Self.minute(sunsetBefore.addingTimeInterval(-18 * 60), up: false),
-                                        end: Self.minute(sunset.addingTimeInterval(40 * 60), up: true), reasons: [reason])
+               let nightfall = SolarTime.setting(altitude: Self.nightfallAltitude, on: noon, at: location, timeZone: timeZone) {
+                let period = RestPeriod(start: Self.minute(sunsetBefore.addingTimeInterval(Double(-60 * candleLightingMinutes)), up: false),
+                                        end: Self.minute(nightfall, up: true), reasons: [reason])
                 if let previous = periods.last, previous.end >= period.start {
                     periods[periods.count - 1].end = max(previous.end, period.end)
                     if !previous.reasons.contains(reason) { periods[periods.count - 1].reasons.append(reason) }
@@ -132,16 +140,17 @@ struct RestHolds {
 
     /// How a draft of `participant` in `phase` whose earliest release is `earliest` is held: `nil` when its
     /// sender keeps no rest days or excepts the phase; else the end of the period `earliest` falls in
-    /// (`until`, nil if none) and whether that is a later day, in the sender's time, than the one it was
-    /// meant for (`heldOver`: a gesture post held to Saturday night says *last night*).
-    mutating func hold(_ participant: Participant, phase: String, from earliest: Date, timeZone: TimeZone) -> (until: Date?, heldOver: Bool)? {
+    /// (`until`, nil if none) and how many days later, in the sender's time, that is than the day it was
+    /// meant for (`nights`: a gesture post held to Saturday night is one night late and says *last night*).
+    mutating func hold(_ participant: Participant, phase: String, from earliest: Date, timeZone: TimeZone) -> (until: Date?, nights: Int)? {
         guard let rest = participant.restDays, rest.holds(phase: phase) else { return nil }
         let own = periods[participant.id] ?? rest.periods(from: now, to: expiresAt.addingTimeInterval(4 * 86_400), timeZone: timeZone)
         periods[participant.id] = own
-        guard let period = own.first(where: { $0.contains(earliest) }) else { return (nil, false) }
+        guard let period = own.first(where: { $0.contains(earliest) }) else { return (nil, 0) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        return (period.end, !calendar.isDate(period.end, inSameDayAs: earliest))
+        let nights = calendar.dateComponents([.day], from: calendar.startOfDay(for: earliest), to: calendar.startOfDay(for: period.end)).day ?? 0
+        return (period.end, nights)
     }
 
     /// Moves the bundle's expiry later by the longest rest time of one of its senders within its life, and

@@ -255,7 +255,7 @@ struct LoaderState {
     static let requiredParticipantFields = ["id", "name", "country", "languages", "timeZone", "channels"]
     static let accountFields = ["channel", "handle", "languages", "unverified"]
     static let contactFields = ["value", "unverified"]
-    static let restDayFields = ["observes", "location", "except"]
+    static let restDayFields = ["observes", "location", "except", "candleLighting"]
     static let landmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location", "names", "hashtag", "display",
                                  "leadTime", "ownerAccount"]
     static let requiredLandmarkFields = ["id", "name", "city", "country", "timeZone", "owner", "location"]
@@ -404,10 +404,10 @@ struct LoaderState {
         if let node = fields["location"], let point = reader.object(node, "\(path).location", allowed: ["lat", "lon"], required: ["lat", "lon"]),
            let lat = point["lat"].flatMap({ reader.number($0, "\(path).location.lat") }),
            let lon = point["lon"].flatMap({ reader.number($0, "\(path).location.lon") }) {
-            if (-66...66).contains(lat) && (-180...180).contains(lon) {
+            if (-58...58).contains(lat) && (-180...180).contains(lon) {
                 location = Event.Location(lat: lat, lon: lon)
             } else {
-                reader.report(node, "\(path).location", "\(lat), \(lon) is not a point with a sunset every day (latitude within ±66°)")
+                reader.report(node, "\(path).location", "\(lat), \(lon) is not a point with a nightfall every day (latitude within ±58°)")
             }
         }
         var except: Set<String> = []
@@ -424,8 +424,18 @@ struct LoaderState {
                           + RestDays.Observance.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             ok = false
         }
+        var candleLighting = 18
+        if let node = fields["candleLighting"], let minutes = reader.duration(node, "\(path).candleLighting") {
+            let seconds = minutes.components.seconds
+            if seconds % 60 == 0, (0...3600).contains(seconds) { candleLighting = Int(seconds / 60) } else {
+                reader.report(node, "\(path).candleLighting", "candle-lighting is whole minutes before sunset, at most an hour (\"18m\", \"40m\")")
+                ok = false
+            }
+        } else if fields["candleLighting"] != nil {
+            ok = false
+        }
         guard ok, let location, !observes.isEmpty else { return nil }
-        return RestDays(observes: observes, location: location, exceptPhases: except)
+        return RestDays(observes: observes, location: location, exceptPhases: except, candleLightingMinutes: candleLighting)
     }
 
     mutating func landmarks(_ root: JSON5Node) -> [String: Landmark] {
