@@ -102,6 +102,11 @@ struct EventFactTests {
         #expect(try render(template, neveYaakov)
             == "The attack outside a synagogue on 27 January, International Holocaust Remembrance Day")
         #expect(try render(template, Self.halle) == "The attack on the synagogue on 9 October")
+        // The evening of Shabbat is stated as its own day fact, beside Shabbat.
+        var eve = neveYaakov
+        eve.tags = ["day:shabbat", "day:shabbat_eve"]
+        #expect(try render("{{#day:shabbat_eve}}בליל שבת{{/day:shabbat_eve}}{{^day:shabbat_eve}}{{#day:shabbat}}בשבת{{/day:shabbat}}{{/day:shabbat_eve}}", eve,
+                           language: "he") == "בליל שבת")
         // A day is stated, never derived from the date: the same date without the fact says only the date.
         var untagged = neveYaakov
         untagged.tags = []

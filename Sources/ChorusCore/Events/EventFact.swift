@@ -32,7 +32,7 @@ public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
         case .motive:
             return ["antisemitic", "anti_muslim", "racist", "islamist", "far_right", "far_left"]
         case .day:
-            return ["yom_kippur", "rosh_hashanah", "sukkot", "simchat_torah", "hanukkah", "passover", "shabbat", "christmas",
+            return ["yom_kippur", "rosh_hashanah", "sukkot", "simchat_torah", "hanukkah", "passover", "shabbat", "shabbat_eve", "christmas",
                     "easter", "new_year", "ramadan", "eid", "holocaust_remembrance"]
         case .victims:
             return Self.countryCodes
