@@ -43,7 +43,8 @@ public enum BundlePlanner {
                         let locale = locales[localeID] ?? Locale(identifier: localeID)
                         locales[localeID] = locale
                         var values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
-                                                    landmark: landmark, host: participant.host, contact: participant.contact)
+                                                    landmark: landmark, host: participant.host, contact: participant.contact,
+                                                    senderCountry: participant.country)
                         values.heldOver = (hold?.nights ?? 0) > 0
                         var drafted = draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
                                             notBefore: hold?.until ?? notBefore)

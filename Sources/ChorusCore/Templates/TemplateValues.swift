@@ -17,6 +17,8 @@ public struct TemplateValues: Sendable {
     public var host: String?
     /// The sender's consular contact.
     public var contact: Participant.Contact?
+    /// The sender's own country (ISO 3166-1 alpha-2), which `{{#victims:own}}` looks for among the victims.
+    public var senderCountry: String?
     /// Whether the draft waits for the end of its sender's rest day past the day it was meant for
     /// (`{{#heldOver}}`).
     public var heldOver = false
@@ -25,7 +27,7 @@ public struct TemplateValues: Sendable {
 
     /// Creates the values of one draft.
     public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil,
-                contact: Participant.Contact? = nil) {
+                contact: Participant.Contact? = nil, senderCountry: String? = nil) {
         self.facts = facts
         self.language = language
         self.locale = locale
@@ -33,6 +35,7 @@ public struct TemplateValues: Sendable {
         self.landmark = landmark
         self.host = host
         self.contact = contact
+        self.senderCountry = senderCountry
         styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
@@ -64,6 +67,8 @@ public struct TemplateValues: Sendable {
             return direction == .risen ? now > before : now < before
         case .value(let value)?:
             return field.fact.flatMap { facts.facts[$0]?.contains(value) } ?? false
+        case .own?:
+            return senderCountry.map { facts.facts[.victims]?.contains($0) ?? false } ?? false
         }
     }
 
@@ -94,7 +99,7 @@ public struct TemplateValues: Sendable {
         case .link: return event.link != nil
         case .landmark: return landmarkName != nil
         case .host: return host != nil
-        case .target, .near, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
+        case .target, .near, .victims, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
         case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
         case .contact: return contact != nil
@@ -150,7 +155,7 @@ public struct TemplateValues: Sendable {
             return facts.previousFatalities.map { count($0, filter) }
         case .previousInjured:
             return facts.previousInjured.map { count($0, filter) }
-        case .target, .near, .motive, .day, .heldOver:
+        case .target, .near, .victims, .motive, .day, .heldOver:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
         case .contact:
