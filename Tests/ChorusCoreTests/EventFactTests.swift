@@ -92,6 +92,45 @@ struct EventFactTests {
         }
     }
 
+    /// A storm's name reads where the event has one, and the text without it reads where it has none;
+    /// `{{name}}` anywhere but inside `{{#name}}` is refused when the rules load.
+    @Test func theEventsNameIsSaidOnlyInsideItsSection() throws {
+        let helene = Event(id: "tc-1", kind: "tropical_cyclone", countries: ["US"], name: "Helene", fatalities: 230)
+        var unnamed = helene
+        unnamed.name = nil
+        let english = "{{#name}}Hurricane {{name}} has{{/name}}{{^name}}The hurricane has{{/name}} claimed lives {{country | in}}. {{#name}}{{name | hashtag}}{{/name}}"
+        #expect(try render(english, helene) == "Hurricane Helene has claimed lives in the United States. #Helene")
+        #expect(try render(english, unnamed) == "The hurricane has claimed lives in the United States. ")
+        // A name in Latin letters inside a right-to-left draft is isolated, as a headline is.
+        #expect(try render("{{#name}}ההוריקן {{name}}{{/name}}", helene, language: "he") == "ההוריקן \u{2068}Helene\u{2069}")
+        #expect(try render("{{#name}}l’ouragan {{name}}{{/name}}", helene, language: "fr") == "l’ouragan Helene")
+
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 10)) { try Template("Hurricane {{name}}") }
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 12)) { try Template("{{^name}}Da {{name}}{{/name}}") }
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 19)) { try Template("{{#fatalities}}The {{name}}{{/fatalities}}") }
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 0)) { try Template("{{name | hashtag}}") }
+        #expect(throws: TemplateSyntaxError.filterNotApplicable(.in, .name, offset: 9)) { try Template("{{#name}}{{name | in}}{{/name}}") }
+        // Nested inside its own section, under other sections, is fine.
+        _ = try Template("{{#name}}{{#fatalities}}{{name}}: {{fatalities}}{{/fatalities}}{{/name}}")
+        #expect(TemplateSyntaxError.outsideSection(.name, offset: 0).description
+            == "'{{name}}' is known for few events: use it inside {{#name}}…{{/name}}, with {{^name}}…{{/name}} for the text without it")
+    }
+
+    @Test func anUpdateKeepsTheNameOrRenamesIt() throws {
+        let alert = Event(id: "tc-1", kind: "tropical_cyclone", countries: ["US"], name: "Helene", fatalities: 40)
+        let update = Event(id: "tc-2", msgType: .update, references: ["tc-1"], fatalities: 90)
+        #expect(Correlation.merged(update, over: alert).name == "Helene", "left out keeps")
+        var renamed = update
+        renamed.name = "Milton"
+        let merged = Correlation.merged(renamed, over: alert)
+        #expect(merged.name == "Milton", "given replaces")
+        #expect(IncidentFacts(alert).changes(to: IncidentFacts(merged)).map(\.description) == ["name: Helene → Milton", "fatalities: 40 → 90"])
+        // The facts stored before the name existed still read.
+        let stored = try IncidentFacts.decode(jsonText: #"{"actors":[],"certainty":"unknown","countries":["US"],"kind":"tropical_cyclone","severity":"unknown"}"#)
+        #expect(stored.name == nil)
+        #expect(try IncidentFacts.decode(jsonText: try IncidentFacts(alert).jsonText()).name == "Helene")
+    }
+
     @Test func anUpdateKeepsWhatItLeavesOut() throws {
         let alert = Event(
             id: "a1", source: "ops", kind: "terror_attack", sentAt: RFC3339.parse("2019-10-09T10:30:00Z"),

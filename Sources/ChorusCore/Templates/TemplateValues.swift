@@ -80,6 +80,7 @@ public struct TemplateValues: Sendable {
         switch field {
         case .country: return !event.countries.isEmpty
         case .actor: return !event.actors.isEmpty
+        case .name: return event.name != nil
         case .place: return placeName != nil
         case .where: return placeName != nil || !event.countries.isEmpty
         case .fatalities: return (event.fatalities ?? 0) > 0
@@ -106,6 +107,9 @@ public struct TemplateValues: Sendable {
         case .actor:
             guard !event.actors.isEmpty else { return nil }
             return CountryPhrases.phrase(event.actors, language: styleTag, form: countryForm(filter))
+        case .name:
+            guard let name = event.name else { return nil }
+            return filter == .hashtag ? CountryPhrases.hashtag(name, language: language) : isolate(name)
         case .place:
             guard let name = placeName else { return nil }
             switch filter {
