@@ -18,6 +18,9 @@ public final class Console: Sendable {
     let acceptedHosts: Set<String>
     let publicOrigin: String
     let isSecure: Bool
+    /// The headers every answer carries, encoded once: nothing runs or loads from anywhere but here, nothing
+    /// is framed, sniffed or referred (and HSTS over TLS).
+    let securityHeaders: HTTPHeaderBlock
     let pool: ConsolePool
     let live: LiveUpdates
     let server: HTTPServer
@@ -46,7 +49,25 @@ public final class Console: Sendable {
         self.acceptedHosts = settings.acceptedHosts
         self.publicOrigin = settings.publicOrigin
         self.isSecure = settings.isSecure
+        self.securityHeaders = Self.securityHeaders(secure: settings.isSecure)
         router.console.withLock { $0 = self }
+    }
+
+    static func securityHeaders(secure: Bool) -> HTTPHeaderBlock {
+        var fields: [(name: String, value: String)] = [
+            ("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+                + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, and the
+            // origin check needs the real one. Other sites never learn a console URL.
+            ("Referrer-Policy", "same-origin"),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+            ("Cross-Origin-Resource-Policy", "same-origin"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+        ]
+        if secure { fields.append(("Strict-Transport-Security", "max-age=31536000")) }
+        return HTTPHeaderBlock(fields)
     }
 
     /// The address it listens on (the port the system chose, when asked for port 0).

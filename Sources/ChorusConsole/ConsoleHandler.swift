@@ -363,7 +363,7 @@ struct ConsoleHandler {
     // MARK: Answers
 
     func page(_ html: HTML, status: HTTPStatus) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "text/html; charset=utf-8", text: html.description)
+        HTTPResponse(status: status, contentType: "text/html; charset=utf-8", bytes: html.bytes)
     }
 
     func refuse(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
@@ -393,22 +393,11 @@ struct ConsoleHandler {
                     status: .internalServerError)
     }
 
-    /// The headers every answer carries: nothing runs or loads from anywhere but here, nothing is framed,
-    /// sniffed, cached or referred.
+    /// The headers every answer carries (``Console/securityHeaders``), and `Cache-Control: no-store` unless the
+    /// answer says otherwise.
     func secure(_ response: inout HTTPResponse) {
-        response.headers.set("Content-Security-Policy",
-                             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-                                + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-        response.headers.set("X-Content-Type-Options", "nosniff")
-        response.headers.set("X-Frame-Options", "DENY")
-        // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, and the origin
-        // check needs the real one. Other sites never learn a console URL.
-        response.headers.set("Referrer-Policy", "same-origin")
-        response.headers.set("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.set("Cross-Origin-Resource-Policy", "same-origin")
-        response.headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        if response.headers["Cache-Control"] == nil { response.headers.set("Cache-Control", "no-store") }
-        if console.isSecure { response.headers.set("Strict-Transport-Security", "max-age=31536000") }
+        response.fixedHeaders = console.securityHeaders
+        if response.headers["Cache-Control"] == nil { response.headers.add("Cache-Control", "no-store") }
     }
 
     // MARK: Helpers

@@ -2,32 +2,45 @@
 /// `String` is escaped, so that no value — a draft's text, an event's headline, a reviewer's note — is ever
 /// markup. Pieces interpolate into pieces unescaped.
 ///
+/// The markup is UTF-8 bytes, built in place: literals are copied from the binary's static text, strings
+/// escaped byte by byte straight into the buffer, and a page's bytes become the answer's body as they are
+/// (no `String` is made on the way; a bundle page is a few hundred kilobytes).
+///
 /// ```swift
 /// let row: HTML = "<td class=\"note\">\(audit.note ?? "")</td>"
 /// ```
 struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
-    private(set) var markup: String
+    /// The markup, UTF-8.
+    private(set) var bytes: [UInt8]
 
     init(stringLiteral value: StaticString) {
-        markup = value.description
+        bytes = value.withUTF8Buffer { Array($0) }
     }
 
     init(stringInterpolation: StringInterpolation) {
-        markup = stringInterpolation.markup
+        bytes = stringInterpolation.bytes
     }
 
-    private init(markup: String) {
-        self.markup = markup
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
     }
 
     /// Nothing.
-    static let empty = HTML(markup: "")
+    static let empty = HTML(bytes: [])
 
-    var description: String { markup }
+    var isEmpty: Bool { bytes.isEmpty }
+
+    var description: String { String(decoding: bytes, as: UTF8.self) }
 
     /// `pieces` one after another.
     static func join(_ pieces: [HTML], separator: HTML = .empty) -> HTML {
-        HTML(markup: pieces.map(\.markup).joined(separator: separator.markup))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(pieces.reduce(0) { $0 + $1.bytes.count } + max(0, pieces.count - 1) * separator.bytes.count)
+        for (index, piece) in pieces.enumerated() {
+            if index > 0 { bytes.append(contentsOf: separator.bytes) }
+            bytes.append(contentsOf: piece.bytes)
+        }
+        return HTML(bytes: bytes)
     }
 
     /// `piece` when `condition` holds, else nothing.
@@ -37,49 +50,60 @@ struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible
 
     struct StringInterpolation: StringInterpolationProtocol {
         typealias StringLiteralType = StaticString
-        var markup = ""
+        var bytes: [UInt8] = []
 
         init(literalCapacity: Int, interpolationCount: Int) {
-            markup.reserveCapacity(literalCapacity + interpolationCount * 16)
+            bytes.reserveCapacity(literalCapacity + interpolationCount * 24)
         }
 
-        mutating func appendLiteral(_ literal: StaticString) { markup += literal.description }
+        mutating func appendLiteral(_ literal: StaticString) {
+            literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        }
 
         /// Text, escaped (also safe inside a double-quoted attribute).
-        mutating func appendInterpolation(_ text: String) { markup += HTML.escape(text) }
+        mutating func appendInterpolation(_ text: String) { HTML.appendEscaped(text, to: &bytes) }
 
-        mutating func appendInterpolation(_ text: Substring) { markup += HTML.escape(String(text)) }
+        mutating func appendInterpolation(_ text: Substring) { HTML.appendEscaped(String(text), to: &bytes) }
 
-        mutating func appendInterpolation(_ number: Int) { markup += String(number) }
+        mutating func appendInterpolation(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
 
         /// Markup made elsewhere from literals.
-        mutating func appendInterpolation(_ html: HTML) { markup += html.markup }
+        mutating func appendInterpolation(_ html: HTML) { bytes.append(contentsOf: html.bytes) }
 
-        mutating func appendInterpolation(_ pieces: [HTML]) { markup += pieces.map(\.markup).joined() }
+        mutating func appendInterpolation(_ pieces: [HTML]) {
+            bytes.reserveCapacity(bytes.count + pieces.reduce(0) { $0 + $1.bytes.count })
+            for piece in pieces { bytes.append(contentsOf: piece.bytes) }
+        }
     }
 
     /// `&`, `<`, `>`, `"` and `'` as entities. Most text holds none of them and is returned as it is.
     static func escape(_ text: String) -> String {
+        var out: [UInt8] = []
+        appendEscaped(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `text` to `out` with `&`, `<`, `>`, `"` and `'` as entities: bytes, not scalars — every byte of
+    /// a multi-byte character is ≥ 0x80, never one of the five; the runs between them are copied whole.
+    static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         var text = text
-        return text.withUTF8 { bytes -> String? in
-            guard let first = bytes.firstIndex(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-                return nil
-            }
-            // Bytes, not scalars: every byte of a multi-byte character is ≥ 0x80, never one of the five.
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + 32)
-            out.append(contentsOf: bytes[..<first])
-            for byte in bytes[first...] {
-                switch byte {
-                case 0x26: out.append(contentsOf: "&amp;".utf8)
-                case 0x3C: out.append(contentsOf: "&lt;".utf8)
-                case 0x3E: out.append(contentsOf: "&gt;".utf8)
-                case 0x22: out.append(contentsOf: "&quot;".utf8)
-                case 0x27: out.append(contentsOf: "&#39;".utf8)
-                default: out.append(byte)
+        text.withUTF8 { bytes in
+            var run = 0
+            for index in 0..<bytes.count {
+                let entity: StaticString
+                switch bytes[index] {
+                case 0x26: entity = "&amp;"
+                case 0x3C: entity = "&lt;"
+                case 0x3E: entity = "&gt;"
+                case 0x22: entity = "&quot;"
+                case 0x27: entity = "&#39;"
+                default: continue
                 }
+                if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
+                entity.withUTF8Buffer { out.append(contentsOf: $0) }
+                run = index + 1
             }
-            return String(decoding: out, as: UTF8.self)
-        } ?? text
+            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
+        }
     }
 }

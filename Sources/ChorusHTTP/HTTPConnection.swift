@@ -45,10 +45,8 @@ struct HTTPConnection {
             let response = server.respond(to: request)
             let keepAlive = request.keepAlive && !server.isStopping && served < limits.requestsPerConnection
             switch response.body {
-            case .bytes(let body):
-                var bytes = response.head(keepAlive: keepAlive, isHead: request.method == "HEAD")
-                if request.method != "HEAD" { bytes += body }
-                guard socket.writeAll(bytes), keepAlive else { return }
+            case .bytes:
+                guard socket.writeAll(response.wire(keepAlive: keepAlive, isHead: request.method == "HEAD")), keepAlive else { return }
             case .eventStream(let source):
                 guard socket.writeAll(response.head(keepAlive: false, isHead: false)) else { return }
                 stream(source, request: request)

@@ -72,4 +72,15 @@ public struct HTTPRequest: Sendable {
 public enum HTTPVersion: String, Sendable {
     case http10 = "HTTP/1.0"
     case http11 = "HTTP/1.1"
+
+    /// The version a request line names, read from its bytes.
+    init?(bytes: ArraySlice<UInt8>) {
+        if bytes.elementsEqual("HTTP/1.1".utf8) {
+            self = .http11
+        } else if bytes.elementsEqual("HTTP/1.0".utf8) {
+            self = .http10
+        } else {
+            return nil
+        }
+    }
 }

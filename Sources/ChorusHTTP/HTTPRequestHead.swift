@@ -76,7 +76,7 @@ public struct HTTPRequestHead: Sendable {
             throw .badRequestLine
         }
         method = String(decoding: parts[0], as: UTF8.self)
-        guard let version = HTTPVersion(rawValue: String(decoding: parts[2], as: UTF8.self)) else {
+        guard let version = HTTPVersion(bytes: parts[2]) else {
             let text = String(decoding: parts[2], as: UTF8.self)
             let isVersion = text.hasPrefix("HTTP/") && text.dropFirst(5).allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
             throw isVersion ? .unsupportedVersion : .badRequestLine
@@ -136,15 +136,32 @@ public struct HTTPRequestHead: Sendable {
         let question = raw.firstIndex(of: UInt8(ascii: "?"))
         let rawPath = raw[..<(question ?? raw.endIndex)]
         let path: String
-        do {
-            path = try HTTPForm.decode(rawPath, plusIsSpace: false, allowLineBreaks: false)
-        } catch {
-            throw .badTarget
+        if !rawPath.contains(UInt8(ascii: "%")) {
+            // Printable ASCII without escapes (checked above) is its own decoding.
+            path = String(decoding: rawPath, as: UTF8.self)
+        } else {
+            do {
+                path = try HTTPForm.decode(rawPath, plusIsSpace: false, allowLineBreaks: false)
+            } catch {
+                throw .badTarget
+            }
         }
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) where segment == "." || segment == ".." {
-            throw .badTarget
+        // No `.` or `..` segment and no backslash, in the decoded path (`%2E%2E` is `..`): bytes, one pass.
+        var length = 0, dots = 0
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"):
+                throw .badTarget
+            case UInt8(ascii: "/"):
+                if length > 0, length <= 2, dots == length { throw .badTarget }
+                length = 0
+                dots = 0
+            default:
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
         }
-        guard !path.utf8.contains(UInt8(ascii: "\\")) else { throw .badTarget }
+        if length > 0, length <= 2, dots == length { throw .badTarget }
         var query: [(name: String, value: String)] = []
         if let question {
             do {
@@ -204,8 +221,12 @@ public struct HTTPRequestHead: Sendable {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
         default:
-            Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            false
         }
     }
 }

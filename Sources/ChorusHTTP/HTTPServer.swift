@@ -215,6 +215,6 @@ public final class HTTPServer: Sendable {
                                     "Content-Security-Policy": "default-src 'none'", "Cache-Control": "no-store"]
         for (name, value) in extra { headers.add(name, value) }
         let response = HTTPResponse(status: status, headers: headers, body: .bytes(Array((text + "\n").utf8)))
-        return response.head(keepAlive: false, isHead: false) + Array((text + "\n").utf8)
+        return response.wire(keepAlive: false, isHead: false)
     }
 }

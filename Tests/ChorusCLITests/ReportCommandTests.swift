@@ -35,6 +35,10 @@ struct ReportCommandTests {
         #expect(helene.code == .success, "\(helene.err)")
         #expect(try JSONDecoder().decode(Event.self, from: Data(helene.out.utf8)).name == "Helene")
         #expect(unknown.name == nil)
+        let neveYaakov = IngestCommandTests.run(["report", "--kind", "terror_attack", "--country", "IL", "--fact", "near:synagogue",
+                                                 "--fact", "day:holocaust_remembrance", "--dry-run", "--json"])
+        #expect(neveYaakov.code == .success, "\(neveYaakov.err)")
+        #expect(try JSONDecoder().decode(Event.self, from: Data(neveYaakov.out.utf8)).tags == ["duty-officer", "near:synagogue", "day:holocaust_remembrance"])
     }
 
     @Test(arguments: [
@@ -46,6 +50,7 @@ struct ReportCommandTests {
         (["report", "--kind", "shooting", "--country", "IL", "--occurred", "yesterday", "--dry-run"], "--occurred <time>"),
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "target:synagog", "--dry-run"], "did you mean 'target:synagogue'?"),
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "urgent", "--dry-run"], "invalid value 'urgent' for '--fact <tag>'"),
+        (["report", "--kind", "shooting", "--country", "IL", "--fact", "near:synagoge", "--dry-run"], "did you mean 'near:synagogue'?"),
         (["report", "--kind", "storm", "--country", "DE", "--name", "Daniel\nEvil", "--dry-run"],
          "the report is not a valid event: name: contains the control character U+000A"),
         (["report", "--kind", "storm", "--country", "DE", "--name", " ", "--dry-run"], "name: must not be empty"),

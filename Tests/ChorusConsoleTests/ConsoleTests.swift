@@ -52,6 +52,23 @@ import TestSupport
         #expect(queue.body.contains("id=\"b\(fixture.review.drillBundle)\""))
     }
 
+    /// The console decodes an event once per stored text, never once per id: a row that changes — whoever
+    /// changes it — shows as it is now on the next page, on the queue as on the bundle's page.
+    @Test func aChangedEventShowsAsItIsNow() throws {
+        let client = ConsoleClient(base: fixture.base)
+        try client.login(fixture.alice, ConsoleFixture.alicePassword)
+        let bundle = fixture.review.liveBundle
+        for path in ["/", "/bundles/\(bundle)"] { #expect(try client.get(path).status == 200) }
+        let changed = try fixture.review.owner.execute("""
+            UPDATE chorus.events SET payload = jsonb_set(payload, '{headline}', jsonb_build_object('en', 'Set by hand <now> & again'))
+            WHERE id = (SELECT event_id FROM chorus.bundles WHERE id = \(bundle))
+            """)
+        #expect(changed == 1)
+        for path in ["/", "/bundles/\(bundle)"] {
+            #expect(try client.get(path).body.contains("Set by hand &lt;now&gt; &amp; again"), "\(path)")
+        }
+    }
+
     @Test func everyAnswerCarriesAStrictPolicy() throws {
         let client = ConsoleClient(base: fixture.base)
         for path in ["/login", "/healthz", "/nowhere", "/assets/console.css"] {

@@ -92,6 +92,31 @@ struct EventFactTests {
         }
     }
 
+    /// Where it happened is not what was attacked: Halle's synagogue was the target; at Neve Yaakov people
+    /// were shot in the street outside one, on International Holocaust Remembrance Day, and the date stays.
+    @Test func nearIsNotTheTargetAndRemembranceDayKeepsTheDate() throws {
+        let template = "The attack{{#target:synagogue}} on the synagogue{{/target:synagogue}}{{#near:synagogue}} outside a synagogue{{/near:synagogue}}"
+            + " on {{occurred}}{{#day:holocaust_remembrance}}, International Holocaust Remembrance Day{{/day:holocaust_remembrance}}"
+        let neveYaakov = Event(id: "ny", kind: "terror_attack", occurredAt: RFC3339.parse("2023-01-27T18:15:00Z"), countries: ["IL"],
+                               place: "Jerusalem", fatalities: 7, tags: ["near:synagogue", "day:holocaust_remembrance", "day:shabbat"])
+        #expect(try render(template, neveYaakov)
+            == "The attack outside a synagogue on 27 January, International Holocaust Remembrance Day")
+        #expect(try render(template, Self.halle) == "The attack on the synagogue on 9 October")
+        // A day is stated, never derived from the date: the same date without the fact says only the date.
+        var untagged = neveYaakov
+        untagged.tags = []
+        #expect(try render(template, untagged) == "The attack on 27 January")
+        // `near` has target's values, checked as strictly; it replaces its own old value on an update, not target's.
+        #expect(EventFact.near.values == EventFact.target.values)
+        #expect(throws: TemplateSyntaxError.unknownFactValue(.near, "synagog", offset: 0)) { try Template("{{#near:synagog}}x{{/near:synagog}}") }
+        #expect(throws: TemplateSyntaxError.sectionOnly(.near, offset: 0)) { try Template("{{near}}") }
+        #expect(EventFact.problem(with: "near:synagog")?.contains("did you mean 'near:synagogue'?") == true)
+        var update = Event(id: "ny-2", msgType: .update, references: ["ny"], tags: ["near:public_transport"])
+        #expect(Set(Correlation.merged(update, over: neveYaakov).tags) == ["near:public_transport", "day:holocaust_remembrance", "day:shabbat"])
+        update.tags = ["target:synagogue"]
+        #expect(Set(Correlation.merged(update, over: neveYaakov).tags) == ["target:synagogue", "near:synagogue", "day:holocaust_remembrance", "day:shabbat"])
+    }
+
     /// A storm's name reads where the event has one, and the text without it reads where it has none;
     /// `{{name}}` anywhere but inside `{{#name}}` is refused when the rules load.
     @Test func theEventsNameIsSaidOnlyInsideItsSection() throws {

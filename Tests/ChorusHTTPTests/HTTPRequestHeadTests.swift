@@ -48,6 +48,10 @@ import Testing
         "GET /../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",   // dot segments
         "GET /a/%2E%2E/b HTTP/1.1\r\nHost: x\r\n\r\n",      // encoded dot segments
         "GET /a\\b HTTP/1.1\r\nHost: x\r\n\r\n",            // backslash
+        "GET /a/. HTTP/1.1\r\nHost: x\r\n\r\n",             // a dot segment at the end
+        "GET /./a HTTP/1.1\r\nHost: x\r\n\r\n",             // a dot segment first
+        "GET /a/%2e HTTP/1.1\r\nHost: x\r\n\r\n",           // an encoded one
+        "GET /a/%5Cb HTTP/1.1\r\nHost: x\r\n\r\n",          // an encoded backslash
         "GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n", // absolute form
         "GET * HTTP/1.1\r\nHost: x\r\n\r\n",                // asterisk form
         "GET /a#frag HTTP/1.1\r\nHost: x\r\n\r\n",          // a fragment
@@ -56,6 +60,24 @@ import Testing
     ])
     func badTargets(_ request: String) {
         #expect(refusal(request) == .badTarget)
+    }
+
+    /// Dots that make no dot segment are names like any other.
+    @Test func dotsInNamesAreKept() throws {
+        for path in ["/.well-known/x", "/a/...", "/a./b", "/a/.b", "/a/b..", "/assets/console.css"] {
+            #expect(try parse("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n").path == path)
+        }
+    }
+
+    /// Header names match without regard to ASCII letter case — and only letters' case.
+    @Test func headerNamesIgnoreLetterCase() {
+        #expect(HTTPHeaders.sameName("Content-Length", "content-LENGTH"))
+        #expect(HTTPHeaders.sameName("X-9", "x-9"))
+        #expect(!HTTPHeaders.sameName("Content-Length", "Content-Lengtx"))
+        #expect(!HTTPHeaders.sameName("Host", "Hos"))
+        // `[` and `{` differ by the case bit but are no letters.
+        #expect(!HTTPHeaders.sameName("a[", "a{"))
+        #expect(!HTTPHeaders.sameName("a@", "a`"))
     }
 
     @Test(arguments: [

@@ -40,7 +40,7 @@ extension Pages {
             <header class="bundle-head">
             <h1>\(drillBadge(bundle.isDrill))\(title(bundle.event))</h1>
             <p class="meta">Bundle \(bundle.id) · rule \(bundle.ruleId) · released \(policy(bundle.releasePolicy)) · \
-            \(HTML.join(times.filter { !$0.description.isEmpty }, separator: " · "))</p>
+            \(HTML.join(times.filter { !$0.isEmpty }, separator: " · "))</p>
             \(flag)
             </header>
             \(facts(bundle.facts, event: bundle.event))
@@ -66,7 +66,7 @@ extension Pages {
     }
 
     static func facts(_ facts: IncidentFacts, event: EventBrief) -> HTML {
-        var rows: [(String, String)] = [("Kind", facts.kind.replacingOccurrences(of: "_", with: " "))]
+        var rows: [(String, String)] = [("Kind", spaced(facts.kind))]
         rows.append(("Where", ([facts.place].compactMap { $0 } + [facts.countries.joined(separator: ", ")]).filter { !$0.isEmpty }.joined(separator: ", ")))
         if !facts.actors.isEmpty { rows.append(("Acting states", facts.actors.joined(separator: ", "))) }
         if let occurred = facts.occurredAt { rows.append(("When", Times.clock(occurred))) }
@@ -115,21 +115,21 @@ extension Pages {
             """
     }
 
-    /// `IdenticalTexts.groups` of `drafts`, remembered by their ids and versions (every change of a text bumps
-    /// its version): 20 reviewers reloading a bundle of 40 drafts would otherwise compare every text anew on
-    /// each page.
+    /// `IdenticalTexts.groups` of `drafts`, remembered by what it reads — each draft's sender and text, in
+    /// order: 20 reviewers reloading a bundle of 40 drafts would otherwise compare every text anew on each
+    /// page (keyed by the texts themselves, not by versions: an approval bumps a version, never a text).
     static func identicalGroups(_ drafts: [DraftRecord]) -> [[Int]] {
-        let key = drafts.map { "\($0.id)@\($0.version)" }.joined(separator: ",")
-        if let known = identicalGroupsSeen.withLock({ $0[key] }) { return known }
-        let groups = IdenticalTexts.groups(drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) })
+        let items = drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) }
+        if let known = identicalGroupsSeen.withLock({ $0[items] }) { return known }
+        let groups = IdenticalTexts.groups(items)
         identicalGroupsSeen.withLock { seen in
             if seen.count >= 256 { seen.removeAll() }
-            seen[key] = groups
+            seen[items] = groups
         }
         return groups
     }
 
-    private static let identicalGroupsSeen = Mutex<[String: [[Int]]]>([:])
+    private static let identicalGroupsSeen = Mutex<[[IdenticalTexts.Item]: [[Int]]]>([:])
 
     /// Bulk approval: each sender's pending drafts at once (not those the reviewer edited last).
     static func senders(_ drafts: [DraftRecord], bundle: Int, visit: ConsoleHandler.Visit) -> HTML {

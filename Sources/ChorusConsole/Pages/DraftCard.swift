@@ -8,12 +8,26 @@ enum DraftCard {
     struct Context {
         let visit: ConsoleHandler.Visit
         let bundle: BundleSummary
-        let audit: [AuditRecord]
+        /// The bundle's audit rows by draft, in order (grouped once a page, not searched once a draft).
+        let auditByDraft: [Int: [AuditRecord]]
         let replaced: [DraftRecord]
         /// When the page was made: a stale action shows what happened after it.
         let shown: Date
         /// The reviewer looking at it.
         let me: String
+
+        init(visit: ConsoleHandler.Visit, bundle: BundleSummary, audit: [AuditRecord], replaced: [DraftRecord], shown: Date, me: String) {
+            self.visit = visit
+            self.bundle = bundle
+            var byDraft: [Int: [AuditRecord]] = [:]
+            for row in audit {
+                if let draft = row.draftId { byDraft[draft, default: []].append(row) }
+            }
+            self.auditByDraft = byDraft
+            self.replaced = replaced
+            self.shown = shown
+            self.me = me
+        }
     }
 
     static func html(_ draft: DraftRecord, context: Context) -> HTML {
@@ -53,7 +67,7 @@ enum DraftCard {
     /// How the post looks on its network: the account, the text as it will read.
     static func preview(_ draft: DraftRecord) -> HTML {
         let handle = draft.handle ?? draft.participant
-        let initials = String(handle.filter { $0.isLetter }.prefix(2)).uppercased()
+        let initials = String(handle.lazy.filter(\.isLetter).prefix(2)).uppercased()
         return """
             <div class="preview preview-\(draft.channel.rawValue)"><div class="avatar" aria-hidden="true">\(initials)</div>\
             <div class="post"><p class="account"><bdi dir="ltr"><b>\(draft.participant)</b></bdi> <bdi class="handle" dir="ltr">\(handle)</bdi></p>\
@@ -77,7 +91,7 @@ enum DraftCard {
     /// What changed since the text was last approved: an edit after the approval (the draft went back to
     /// review), or a redraft that replaced an approved draft of the same slot.
     static func sinceApproval(_ draft: DraftRecord, context: Context) -> HTML? {
-        let rows = context.audit.filter { $0.draftId == draft.id }
+        let rows = context.auditByDraft[draft.id] ?? []
         var text = rows.first { $0.action == .edited }?.beforeText ?? draft.text
         var approvedText: String?
         for row in rows {

@@ -114,8 +114,14 @@ enum Pages {
 
     /// A state as a badge.
     static func badge(_ state: DraftState, count: Int? = nil) -> HTML {
-        let label = state.rawValue.replacingOccurrences(of: "_", with: " ")
-        return "<span class=\"badge state-\(state.rawValue)\">\(count.map { "\($0) " } ?? "")\(label)</span>"
+        "<span class=\"badge state-\(state.rawValue)\">\(count.map { "\($0) " } ?? "")\(spaced(state.rawValue))</span>"
+    }
+
+    /// `text` with its underscores as spaces (`needs_edit` → `needs edit`): codes as words, on bytes (this runs
+    /// for every badge of a page; Foundation's `replacingOccurrences` went through NSString).
+    static func spaced(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "_")) else { return text }
+        return String(decoding: text.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     static func drillBadge(_ isDrill: Bool) -> HTML {
@@ -125,7 +131,7 @@ enum Pages {
     /// What an event is about, in a line: its headline, or kind and place.
     static func title(_ event: EventBrief) -> String {
         if let headline = event.headline, !headline.isEmpty { return headline }
-        let kind = event.kind.replacingOccurrences(of: "_", with: " ")
+        let kind = spaced(event.kind)
         return [kind.prefix(1).uppercased() + kind.dropFirst(), event.place, event.countries.joined(separator: ", ")]
             .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
     }

@@ -1,15 +1,18 @@
 /// Facts the desk needs that an event's own fields cannot say, carried in its `tags` as `fact:value` from a
 /// fixed vocabulary (docs/EVENTS.md, "Fact tags"): that a figure is a minimum (`fatalities:minimum`), what was
-/// attacked (`target:synagogue`), the motive the authorities established (`motive:antisemitic`), and the
-/// day's significance (`day:yom_kippur`).
+/// attacked (`target:synagogue`), where it happened without being the target (`near:synagogue`), the motive
+/// the authorities established (`motive:antisemitic`), and the day's significance (`day:yom_kippur`).
 ///
 /// Templates test them with sections (`{{#target:synagogue}}…{{/target:synagogue}}`,
 /// `{{#fatalities:minimum}}at least {{/fatalities:minimum}}`), conditions with `tags`. A tag with a fact's
 /// prefix and a value outside its vocabulary is refused where rules are written (`rules check`) and ignored
 /// on an event (a feed's tag never costs its event).
 public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
-    /// What was attacked: a synagogue, a church, a Christmas market …
+    /// What was attacked: a synagogue, a church, a Christmas market … (Halle: the synagogue was the target).
     case target
+    /// Where it happened without being what was attacked, from the same list as `target` (Neve Yaakov,
+    /// 2023: people shot in the street outside a synagogue): the words say *outside*, *near*, *vor*, never *on*.
+    case near
     /// The motive, only as the authorities have established it.
     case motive
     /// The day's significance where it matters: Yom Kippur, Christmas …
@@ -18,7 +21,7 @@ public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
     /// Every value the fact can take, in the order docs/EVENTS.md lists them.
     public var values: [String] {
         switch self {
-        case .target:
+        case .target, .near:
             return ["synagogue", "jewish_institution", "church", "mosque", "school", "university", "christmas_market", "concert",
                     "festival", "nightclub", "bar", "restaurant", "shop", "market", "shopping_centre", "hotel", "public_transport",
                     "airport", "stadium", "police", "military", "embassy", "hospital", "government_building", "crowd"]
@@ -26,7 +29,7 @@ public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
             return ["antisemitic", "anti_muslim", "racist", "islamist", "far_right", "far_left"]
         case .day:
             return ["yom_kippur", "rosh_hashanah", "sukkot", "simchat_torah", "hanukkah", "passover", "shabbat", "christmas",
-                    "easter", "new_year", "ramadan", "eid"]
+                    "easter", "new_year", "ramadan", "eid", "holocaust_remembrance"]
         }
     }
 

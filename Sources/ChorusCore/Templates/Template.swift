@@ -9,7 +9,7 @@
 ///   *1 person*, *4 people*; Arabic's six forms), so that every sentence agrees with its number;
 /// - `{{#fatalities:minimum}}`, `{{#fatalities:risen}}`, `{{#fatalities:fallen}}` (and `injured`): the figure
 ///   is a minimum (*at least*), or an update raised or lowered it (*the toll has risen to …*);
-/// - `{{#target:synagogue}}`, `{{#motive:antisemitic}}`, `{{#day:yom_kippur}}` (``EventFact``), and
+/// - `{{#target:synagogue}}`, `{{#near:synagogue}}`, `{{#motive:antisemitic}}`, `{{#day:yom_kippur}}` (``EventFact``), and
 ///   `{{#target}}` for any value: the facts an event's tags state; they decide words, never insert any;
 /// - `{{name}}` (the event's own name, a storm's) only inside `{{#name}}…{{/name}}`: few events have one.
 ///
@@ -162,6 +162,8 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     case host
     /// What was attacked (`target:…` tags): for sections only, `{{#target:synagogue}}`.
     case target
+    /// Where it happened without being the target (`near:…` tags): for sections only, `{{#near:synagogue}}`.
+    case near
     /// The motive the authorities established (`motive:…` tags): for sections only.
     case motive
     /// The day's significance (`day:…` tags): for sections only.
@@ -182,7 +184,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .landmark, .name: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link, .target, .motive, .day, .contact: return []
+        case .where, .magnitude, .headline, .link, .target, .near, .motive, .day, .contact: return []
         }
     }
 
@@ -196,10 +198,11 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     /// Whether the field is a figure an event states, which can be a minimum and which updates revise.
     public var isFigure: Bool { self == .fatalities || self == .injured }
 
-    /// The fact a section-only field tests (`target`, `motive`, `day`).
+    /// The fact a section-only field tests (`target`, `near`, `motive`, `day`).
     public var fact: EventFact? {
         switch self {
         case .target: .target
+        case .near: .near
         case .motive: .motive
         case .day: .day
         default: nil

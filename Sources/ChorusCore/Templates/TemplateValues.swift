@@ -91,7 +91,7 @@ public struct TemplateValues: Sendable {
         case .link: return event.link != nil
         case .landmark: return landmarkName != nil
         case .host: return host != nil
-        case .target, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
+        case .target, .near, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
         case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
         case .contact: return contact != nil
@@ -146,7 +146,7 @@ public struct TemplateValues: Sendable {
             return facts.previousFatalities.map { count($0, filter) }
         case .previousInjured:
             return facts.previousInjured.map { count($0, filter) }
-        case .target, .motive, .day:
+        case .target, .near, .motive, .day:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
         case .contact:

@@ -1,6 +1,7 @@
 import ChorusCore
 import Foundation
 import Postgres
+import Synchronization
 
 /// The review operations over one connection: what `chorus review`, `chorus outbox` and `chorus drill --clear`
 /// do. Every decision goes through the workflow functions of migration 2 (`chorus.approve_draft`, …), so the
@@ -353,9 +354,22 @@ public struct ReviewStore {
             updatedAt: try row.decode("updated_at"))
     }
 
+    /// The event stored as `payload`: decoded once per distinct text (``decodedEvents``).
     static func event(_ payload: String) throws -> Event {
-        try JSONDecoder().decode(Event.self, from: Data(payload.utf8))
+        if let known = decodedEvents.withLock({ $0[payload] }) { return known }
+        let event = try JSONDecoder().decode(Event.self, from: Data(payload.utf8))
+        decodedEvents.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll(keepingCapacity: true) }
+            cache[payload] = event
+        }
+        return event
     }
+
+    /// Events decoded so far, by their stored JSON text: every console page shows events (a queue of 20
+    /// bundles decodes 20 or more), and decoding was a tenth of the console's CPU (docs/BENCHMARKS.md,
+    /// *Console*). Keyed by the whole text, never by an id, so that a changed row can never show as it was
+    /// (whatever writer changes it); bounded, emptied when full.
+    private static let decodedEvents = Mutex<[String: Event]>([:])
 
     static func brief(_ event: Event) -> EventBrief {
         EventBrief(id: event.id, source: event.source ?? "", kind: event.kind, status: event.status,
