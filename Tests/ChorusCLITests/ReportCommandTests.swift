@@ -51,6 +51,7 @@ struct ReportCommandTests {
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "target:synagog", "--dry-run"], "did you mean 'target:synagogue'?"),
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "urgent", "--dry-run"], "invalid value 'urgent' for '--fact <tag>'"),
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "near:synagoge", "--dry-run"], "did you mean 'near:synagogue'?"),
+        (["report", "--kind", "shooting", "--country", "DE", "--fact", "victims:XX", "--dry-run"], "ISO 3166-1 alpha-2 country code"),
         (["report", "--kind", "storm", "--country", "DE", "--name", "Daniel\nEvil", "--dry-run"],
          "the report is not a valid event: name: contains the control character U+000A"),
         (["report", "--kind", "storm", "--country", "DE", "--name", " ", "--dry-run"], "name: must not be empty"),

@@ -102,6 +102,11 @@ struct EventFactTests {
         #expect(try render(template, neveYaakov)
             == "The attack outside a synagogue on 27 January, International Holocaust Remembrance Day")
         #expect(try render(template, Self.halle) == "The attack on the synagogue on 9 October")
+        // The evening of Shabbat is stated as its own day fact, beside Shabbat.
+        var eve = neveYaakov
+        eve.tags = ["day:shabbat", "day:shabbat_eve"]
+        #expect(try render("{{#day:shabbat_eve}}בליל שבת{{/day:shabbat_eve}}{{^day:shabbat_eve}}{{#day:shabbat}}בשבת{{/day:shabbat}}{{/day:shabbat_eve}}", eve,
+                           language: "he") == "בליל שבת")
         // A day is stated, never derived from the date: the same date without the fact says only the date.
         var untagged = neveYaakov
         untagged.tags = []
@@ -115,6 +120,31 @@ struct EventFactTests {
         #expect(Set(Correlation.merged(update, over: neveYaakov).tags) == ["near:public_transport", "day:holocaust_remembrance", "day:shabbat"])
         update.tags = ["target:synagogue"]
         #expect(Set(Correlation.merged(update, over: neveYaakov).tags) == ["target:synagogue", "near:synagogue", "day:holocaust_remembrance", "day:shabbat"])
+    }
+
+    /// Berlin, 2016: an Israeli citizen among the injured. Israel's texts can say so; Germany's cannot be
+    /// made to by the same section, which looks for each sender's own country.
+    @Test func theSendersOwnNationalsAmongTheVictims() throws {
+        let berlin = Event(id: "b", kind: "terror_attack", countries: ["DE"], fatalities: 12, injured: 56, tags: ["victims:IL"])
+        func render(_ template: String, sender: String?, _ event: Event = berlin) throws -> String {
+            let values = TemplateValues(facts: DraftFacts(event: event, gazetteer: .empty), language: "en", locale: Locale(identifier: "en_GB"),
+                                        senderTimeZone: TimeZone(identifier: "Asia/Jerusalem") ?? .current, senderCountry: sender)
+            return try Template(template).render(values)
+        }
+        let template = "We wish the injured{{#victims:own}}, including an Israeli citizen,{{/victims:own}} a speedy recovery."
+        #expect(try render(template, sender: "IL") == "We wish the injured, including an Israeli citizen, a speedy recovery.")
+        #expect(try render(template, sender: "DE") == "We wish the injured a speedy recovery.")
+        #expect(try render(template, sender: nil) == "We wish the injured a speedy recovery.")
+        #expect(try render("{{#victims:FR}}French{{/victims:FR}}{{#victims}}foreign nationals{{/victims}}", sender: "DE") == "foreign nationals")
+        var none = berlin
+        none.tags = []
+        #expect(try render(template, sender: "IL", none) == "We wish the injured a speedy recovery.")
+        // Codes are checked as country codes; `own` belongs to templates, never to an event or a condition.
+        #expect(EventFact.isFactTag("victims:IL") && !EventFact.isFactTag("victims:XX") && !EventFact.isFactTag("victims:il"))
+        #expect(EventFact.problem(with: "victims:XX")?.contains("ISO 3166-1 alpha-2 country code") == true)
+        #expect(EventFact.problem(with: "victims:own") != nil)
+        #expect(throws: TemplateSyntaxError.unknownFactValue(.victims, "Israel", offset: 0)) { try Template("{{#victims:Israel}}x{{/victims:Israel}}") }
+        #expect(throws: TemplateSyntaxError.sectionOnly(.victims, offset: 0)) { try Template("{{victims}}") }
     }
 
     /// A storm's name reads where the event has one, and the text without it reads where it has none;

@@ -245,6 +245,31 @@ struct RuleCheckerTests {
             == ["Nach dem Sturm in den Vereinigten Staaten: Wir trauern um die Opfer."])
     }
 
+    /// `{{#victims:own}}` is decided per sender: after an attack in France, Israel's text names the Israeli among the injured, Germany's does not.
+    @Test func ownNationalsAreTheSendersOwn() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        {
+          id: "own-nationals",
+          description: "the sender's own nationals among the injured",
+          when: { kind: "terror_attack" },
+          participants: [{ participant: "de-foreign-office", languages: ["de"] }, { participant: "il-foreign-ministry", languages: ["en"] }],
+          templates: {
+            de: "Den Verletzten{{#victims:own}}, darunter Deutsche,{{/victims:own}} wünschen wir rasche Genesung.",
+            en: "We wish the injured{{#victims:own}}, including an Israeli citizen,{{/victims:own}} a speedy recovery.",
+          },
+        }
+        """.write(to: directory.appendingPathComponent("rules/own-nationals.json5"), atomically: true, encoding: .utf8)
+        let problems = RuleSet.check(directory: directory).filter { $0.severity == .error }
+        #expect(problems.isEmpty, "\(problems.map(\.description))")
+        let set = try RuleSet.load(from: directory)
+        let rule = try #require(set.rule(id: "own-nationals"))
+        let nice = Event(id: "n", kind: "terror_attack", countries: ["FR"], certainty: .observed, injured: 56, tags: ["victims:IL"])
+        let texts = Set(BundlePlanner.plan(event: nice, rule: rule, ruleSet: set, now: Date()).drafts.map(\.text))
+        #expect(texts == ["Den Verletzten wünschen wir rasche Genesung.", "We wish the injured, including an Israeli citizen, a speedy recovery."])
+    }
+
     @Test func aMissingDirectoryIsAProblem() {
         let diagnostics = RuleSet.check(directory: URL(fileURLWithPath: "/nonexistent/rules"))
         #expect(diagnostics.count == 1)

@@ -87,7 +87,7 @@ struct ReportCommand: ChorusCommand {
         occurred = try arguments.value("occurred", as: "time") { RFC3339.parse($0) }
         facts = try arguments.values("fact").map { tag in
             guard EventFact.isFactTag(tag) else {
-                let reason = EventFact.problem(with: tag) ?? "not a fact tag (target:…, near:…, motive:…, day:…, fatalities:minimum, injured:minimum)"
+                let reason = EventFact.problem(with: tag) ?? "not a fact tag (target:…, near:…, motive:…, day:…, victims:CC, fatalities:minimum, injured:minimum)"
                 throw UsageError("invalid value '\(tag)' for '--fact <tag>': \(reason)")
             }
             return tag

@@ -17,6 +17,10 @@ public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
     case motive
     /// The day's significance where it matters: Yom Kippur, Christmas …
     case day
+    /// The nationals of a country among the dead or injured, by ISO 3166-1 alpha-2 code (Berlin, 2016: an
+    /// Israeli citizen among the injured, `victims:IL`). A template's `{{#victims:own}}` holds when the
+    /// sender's own country is among them.
+    case victims
 
     /// Every value the fact can take, in the order docs/EVENTS.md lists them.
     public var values: [String] {
@@ -28,9 +32,19 @@ public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
         case .motive:
             return ["antisemitic", "anti_muslim", "racist", "islamist", "far_right", "far_left"]
         case .day:
-            return ["yom_kippur", "rosh_hashanah", "sukkot", "simchat_torah", "hanukkah", "passover", "shabbat", "christmas",
+            return ["yom_kippur", "rosh_hashanah", "sukkot", "simchat_torah", "hanukkah", "passover", "shabbat", "shabbat_eve", "christmas",
                     "easter", "new_year", "ramadan", "eid", "holocaust_remembrance"]
+        case .victims:
+            return Self.countryCodes
         }
+    }
+
+    private static let countryCodes = ISO3166.alpha2.sorted()
+
+    /// What a value of the fact must be, for messages: the list, or for `victims` the kind of code.
+    var expected: String {
+        self == .victims ? "a victims fact is an ISO 3166-1 alpha-2 country code in upper case (victims:IL); in a template also victims:own"
+            : "\(rawValue) is one of \(values.joined(separator: ", "))"
     }
 
     /// The values of the facts an event's tags state, fact by fact (tags outside the vocabulary are left out).
@@ -61,7 +75,7 @@ public enum EventFact: String, Sendable, Hashable, CaseIterable, Codable {
         if let (fact, value) = parse(tag) {
             guard !fact.values.contains(value) else { return nil }
             let suggestion = NodeReader.closest(to: value, in: fact.values).map { " (did you mean '\(fact.rawValue):\($0)'?)" } ?? ""
-            return "unknown fact '\(tag)'\(suggestion); \(fact.rawValue) is one of \(fact.values.joined(separator: ", "))"
+            return "unknown fact '\(tag)'\(suggestion); \(fact.expected)"
         }
         for figure in ["fatalities", "injured"] where tag.hasPrefix(figure + ":") && !FigureQualifier.tags.contains(tag) {
             return "unknown fact '\(tag)': a figure's only qualifier is '\(figure):minimum'"

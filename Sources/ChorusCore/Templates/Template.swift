@@ -122,6 +122,8 @@ enum SectionTest: Sendable, Hashable {
     case figure(FigureQualifier)
     /// `{{#target:synagogue}}`.
     case value(String)
+    /// `{{#victims:own}}`: the sender's own nationals are among the victims.
+    case own
 }
 
 /// A fact of the event a template can use.
@@ -164,6 +166,9 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     case target
     /// Where it happened without being the target (`near:…` tags): for sections only, `{{#near:synagogue}}`.
     case near
+    /// Whose nationals are among the victims (`victims:IL` tags): for sections only, `{{#victims:own}}` when
+    /// the sender's own country is among them (*including an Israeli citizen*), `{{#victims:FR}}` for one.
+    case victims
     /// The motive the authorities established (`motive:…` tags): for sections only.
     case motive
     /// The day's significance (`day:…` tags): for sections only.
@@ -184,7 +189,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .landmark, .name: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link, .target, .near, .motive, .day, .contact: return []
+        case .where, .magnitude, .headline, .link, .target, .near, .victims, .motive, .day, .contact: return []
         }
     }
 
@@ -203,6 +208,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .target: .target
         case .near: .near
+        case .victims: .victims
         case .motive: .motive
         case .day: .day
         default: nil
@@ -322,7 +328,7 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
                 + "; fatalities and injured also take \(FigureQualifier.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .unknownFactValue(let fact, let value, _):
             let suggestion = NodeReader.closest(to: value, in: fact.values).map { " (did you mean '\(fact.rawValue):\($0)'?)" } ?? ""
-            return "unknown fact '\(fact.rawValue):\(value)'\(suggestion); \(fact.rawValue) is one of \(fact.values.joined(separator: ", "))"
+            return "unknown fact '\(fact.rawValue):\(value)'\(suggestion); \(fact.expected)"
         case .sectionOnly(let field, _):
             return "'\(field.rawValue)' decides words but inserts none: use it in a section, {{#\(field.rawValue):value}}…{{/\(field.rawValue):value}}"
         case .outsideSection(let field, _):
@@ -453,6 +459,7 @@ struct TemplateParser {
         let field = try field(parts[0], tagStart: tagStart)
         guard parts.count == 2 else { return SectionCondition(field: field, test: nil) }
         if let fact = field.fact {
+            if fact == .victims && parts[1] == "own" { return SectionCondition(field: field, test: .own) }
             guard fact.values.contains(parts[1]) else { throw .unknownFactValue(fact, parts[1], offset: scalarOffset(tagStart)) }
             return SectionCondition(field: field, test: .value(parts[1]))
         }
