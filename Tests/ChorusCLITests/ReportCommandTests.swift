@@ -30,6 +30,15 @@ struct ReportCommandTests {
         #expect(halle.code == .success, "\(halle.err)")
         let facts = try JSONDecoder().decode(Event.self, from: Data(halle.out.utf8))
         #expect(facts.tags == ["duty-officer", "target:synagogue", "motive:antisemitic", "day:yom_kippur"])
+        // The event's own name, as the agencies give it; none unless given.
+        let helene = IngestCommandTests.run(["report", "--kind", "tropical_cyclone", "--country", "US", "--name", "Helene", "--dry-run", "--json"])
+        #expect(helene.code == .success, "\(helene.err)")
+        #expect(try JSONDecoder().decode(Event.self, from: Data(helene.out.utf8)).name == "Helene")
+        #expect(unknown.name == nil)
+        let neveYaakov = IngestCommandTests.run(["report", "--kind", "terror_attack", "--country", "IL", "--fact", "near:synagogue",
+                                                 "--fact", "day:holocaust_remembrance", "--dry-run", "--json"])
+        #expect(neveYaakov.code == .success, "\(neveYaakov.err)")
+        #expect(try JSONDecoder().decode(Event.self, from: Data(neveYaakov.out.utf8)).tags == ["duty-officer", "near:synagogue", "day:holocaust_remembrance"])
     }
 
     @Test(arguments: [
@@ -41,6 +50,11 @@ struct ReportCommandTests {
         (["report", "--kind", "shooting", "--country", "IL", "--occurred", "yesterday", "--dry-run"], "--occurred <time>"),
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "target:synagog", "--dry-run"], "did you mean 'target:synagogue'?"),
         (["report", "--kind", "shooting", "--country", "IL", "--fact", "urgent", "--dry-run"], "invalid value 'urgent' for '--fact <tag>'"),
+        (["report", "--kind", "shooting", "--country", "IL", "--fact", "near:synagoge", "--dry-run"], "did you mean 'near:synagogue'?"),
+        (["report", "--kind", "shooting", "--country", "DE", "--fact", "victims:XX", "--dry-run"], "ISO 3166-1 alpha-2 country code"),
+        (["report", "--kind", "storm", "--country", "DE", "--name", "Daniel\nEvil", "--dry-run"],
+         "the report is not a valid event: name: contains the control character U+000A"),
+        (["report", "--kind", "storm", "--country", "DE", "--name", " ", "--dry-run"], "name: must not be empty"),
     ])
     func usageErrorsExit64(arguments: [String], message: String) {
         let outcome = IngestCommandTests.run(arguments)
@@ -64,6 +78,15 @@ struct ReportCommandTests {
             """)
         #expect(try stored.first?.decode("origin", as: String.self) == "duty-officer:\(user)")
         #expect(try (stored.first?.decode("drafts", as: Int.self) ?? 0) > 0, "the attack rule drafts for it")
+        // A named storm is stored with its name, and reads back as it was reported.
+        let storm = IngestCommandTests.run(["report", "--kind", "tropical_cyclone", "--country", "US", "--name", "Helene", "--fatalities", "230",
+                                            "--rules", "Rules", "--database", database, "--json"])
+        #expect(storm.code == .success, "\(storm.err)")
+        let payload = try connection.query("SELECT payload::text AS p FROM chorus.events WHERE payload->>'name' = 'Helene'")
+        #expect(payload.rows.count == 1)
+        let text = try #require(try payload.first?.decode("p", as: String.self))
+        let event = try JSONDecoder().decode(Event.self, from: Data(text.utf8))
+        #expect(event.name == "Helene" && event.kind == "tropical_cyclone" && event.fatalities == 230)
     }
 }
 

@@ -315,6 +315,7 @@ struct CorrelationTests {
         event.kind = "shooting"
         event.countries = ["IL", "PS"]
         event.actors = ["DE"]
+        event.name = "Daniel"
         event.place = nil
         event.occurredAt = Self.opened.addingTimeInterval(60)
         event.severity = .extreme
@@ -328,7 +329,8 @@ struct CorrelationTests {
         let changes = before.changes(to: IncidentFacts(event))
         #expect(changes.map(\.field) == FactChange.Field.allCases)
         #expect(changes.map(\.description) == [
-            "kind: terror_attack → shooting", "countries: IL → IL,PS", "actors: unknown → DE", "place: Jerusalem → unknown",
+            "kind: terror_attack → shooting", "countries: IL → IL,PS", "actors: unknown → DE", "name: unknown → Daniel",
+            "place: Jerusalem → unknown",
             "occurredAt: 2017-01-08T11:45:00Z → 2017-01-08T11:46:00Z", "severity: severe → extreme", "certainty: observed → likely",
             "alertLevel: unknown → red", "magnitude: unknown → 6.5", "fatalities: 4 → 5", "injured: 17 → unknown",
             "facts: unknown → fatalities:minimum,motive:islamist",

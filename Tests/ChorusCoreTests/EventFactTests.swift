@@ -92,6 +92,100 @@ struct EventFactTests {
         }
     }
 
+    /// Where it happened is not what was attacked: Halle's synagogue was the target; at Neve Yaakov people
+    /// were shot in the street outside one, on International Holocaust Remembrance Day, and the date stays.
+    @Test func nearIsNotTheTargetAndRemembranceDayKeepsTheDate() throws {
+        let template = "The attack{{#target:synagogue}} on the synagogue{{/target:synagogue}}{{#near:synagogue}} outside a synagogue{{/near:synagogue}}"
+            + " on {{occurred}}{{#day:holocaust_remembrance}}, International Holocaust Remembrance Day{{/day:holocaust_remembrance}}"
+        let neveYaakov = Event(id: "ny", kind: "terror_attack", occurredAt: RFC3339.parse("2023-01-27T18:15:00Z"), countries: ["IL"],
+                               place: "Jerusalem", fatalities: 7, tags: ["near:synagogue", "day:holocaust_remembrance", "day:shabbat"])
+        #expect(try render(template, neveYaakov)
+            == "The attack outside a synagogue on 27 January, International Holocaust Remembrance Day")
+        #expect(try render(template, Self.halle) == "The attack on the synagogue on 9 October")
+        // The evening of Shabbat is stated as its own day fact, beside Shabbat.
+        var eve = neveYaakov
+        eve.tags = ["day:shabbat", "day:shabbat_eve"]
+        #expect(try render("{{#day:shabbat_eve}}בליל שבת{{/day:shabbat_eve}}{{^day:shabbat_eve}}{{#day:shabbat}}בשבת{{/day:shabbat}}{{/day:shabbat_eve}}", eve,
+                           language: "he") == "בליל שבת")
+        // A day is stated, never derived from the date: the same date without the fact says only the date.
+        var untagged = neveYaakov
+        untagged.tags = []
+        #expect(try render(template, untagged) == "The attack on 27 January")
+        // `near` has target's values, checked as strictly; it replaces its own old value on an update, not target's.
+        #expect(EventFact.near.values == EventFact.target.values)
+        #expect(throws: TemplateSyntaxError.unknownFactValue(.near, "synagog", offset: 0)) { try Template("{{#near:synagog}}x{{/near:synagog}}") }
+        #expect(throws: TemplateSyntaxError.sectionOnly(.near, offset: 0)) { try Template("{{near}}") }
+        #expect(EventFact.problem(with: "near:synagog")?.contains("did you mean 'near:synagogue'?") == true)
+        var update = Event(id: "ny-2", msgType: .update, references: ["ny"], tags: ["near:public_transport"])
+        #expect(Set(Correlation.merged(update, over: neveYaakov).tags) == ["near:public_transport", "day:holocaust_remembrance", "day:shabbat"])
+        update.tags = ["target:synagogue"]
+        #expect(Set(Correlation.merged(update, over: neveYaakov).tags) == ["target:synagogue", "near:synagogue", "day:holocaust_remembrance", "day:shabbat"])
+    }
+
+    /// Berlin, 2016: an Israeli citizen among the injured. Israel's texts can say so; Germany's cannot be
+    /// made to by the same section, which looks for each sender's own country.
+    @Test func theSendersOwnNationalsAmongTheVictims() throws {
+        let berlin = Event(id: "b", kind: "terror_attack", countries: ["DE"], fatalities: 12, injured: 56, tags: ["victims:IL"])
+        func render(_ template: String, sender: String?, _ event: Event = berlin) throws -> String {
+            let values = TemplateValues(facts: DraftFacts(event: event, gazetteer: .empty), language: "en", locale: Locale(identifier: "en_GB"),
+                                        senderTimeZone: TimeZone(identifier: "Asia/Jerusalem") ?? .current, senderCountry: sender)
+            return try Template(template).render(values)
+        }
+        let template = "We wish the injured{{#victims:own}}, including an Israeli citizen,{{/victims:own}} a speedy recovery."
+        #expect(try render(template, sender: "IL") == "We wish the injured, including an Israeli citizen, a speedy recovery.")
+        #expect(try render(template, sender: "DE") == "We wish the injured a speedy recovery.")
+        #expect(try render(template, sender: nil) == "We wish the injured a speedy recovery.")
+        #expect(try render("{{#victims:FR}}French{{/victims:FR}}{{#victims}}foreign nationals{{/victims}}", sender: "DE") == "foreign nationals")
+        var none = berlin
+        none.tags = []
+        #expect(try render(template, sender: "IL", none) == "We wish the injured a speedy recovery.")
+        // Codes are checked as country codes; `own` belongs to templates, never to an event or a condition.
+        #expect(EventFact.isFactTag("victims:IL") && !EventFact.isFactTag("victims:XX") && !EventFact.isFactTag("victims:il"))
+        #expect(EventFact.problem(with: "victims:XX")?.contains("ISO 3166-1 alpha-2 country code") == true)
+        #expect(EventFact.problem(with: "victims:own") != nil)
+        #expect(throws: TemplateSyntaxError.unknownFactValue(.victims, "Israel", offset: 0)) { try Template("{{#victims:Israel}}x{{/victims:Israel}}") }
+        #expect(throws: TemplateSyntaxError.sectionOnly(.victims, offset: 0)) { try Template("{{victims}}") }
+    }
+
+    /// A storm's name reads where the event has one, and the text without it reads where it has none;
+    /// `{{name}}` anywhere but inside `{{#name}}` is refused when the rules load.
+    @Test func theEventsNameIsSaidOnlyInsideItsSection() throws {
+        let helene = Event(id: "tc-1", kind: "tropical_cyclone", countries: ["US"], name: "Helene", fatalities: 230)
+        var unnamed = helene
+        unnamed.name = nil
+        let english = "{{#name}}Hurricane {{name}} has{{/name}}{{^name}}The hurricane has{{/name}} claimed lives {{country | in}}. {{#name}}{{name | hashtag}}{{/name}}"
+        #expect(try render(english, helene) == "Hurricane Helene has claimed lives in the United States. #Helene")
+        #expect(try render(english, unnamed) == "The hurricane has claimed lives in the United States. ")
+        // A name in Latin letters inside a right-to-left draft is isolated, as a headline is.
+        #expect(try render("{{#name}}ההוריקן {{name}}{{/name}}", helene, language: "he") == "ההוריקן \u{2068}Helene\u{2069}")
+        #expect(try render("{{#name}}l’ouragan {{name}}{{/name}}", helene, language: "fr") == "l’ouragan Helene")
+
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 10)) { try Template("Hurricane {{name}}") }
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 12)) { try Template("{{^name}}Da {{name}}{{/name}}") }
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 19)) { try Template("{{#fatalities}}The {{name}}{{/fatalities}}") }
+        #expect(throws: TemplateSyntaxError.outsideSection(.name, offset: 0)) { try Template("{{name | hashtag}}") }
+        #expect(throws: TemplateSyntaxError.filterNotApplicable(.in, .name, offset: 9)) { try Template("{{#name}}{{name | in}}{{/name}}") }
+        // Nested inside its own section, under other sections, is fine.
+        _ = try Template("{{#name}}{{#fatalities}}{{name}}: {{fatalities}}{{/fatalities}}{{/name}}")
+        #expect(TemplateSyntaxError.outsideSection(.name, offset: 0).description
+            == "'{{name}}' is known for few events: use it inside {{#name}}…{{/name}}, with {{^name}}…{{/name}} for the text without it")
+    }
+
+    @Test func anUpdateKeepsTheNameOrRenamesIt() throws {
+        let alert = Event(id: "tc-1", kind: "tropical_cyclone", countries: ["US"], name: "Helene", fatalities: 40)
+        let update = Event(id: "tc-2", msgType: .update, references: ["tc-1"], fatalities: 90)
+        #expect(Correlation.merged(update, over: alert).name == "Helene", "left out keeps")
+        var renamed = update
+        renamed.name = "Milton"
+        let merged = Correlation.merged(renamed, over: alert)
+        #expect(merged.name == "Milton", "given replaces")
+        #expect(IncidentFacts(alert).changes(to: IncidentFacts(merged)).map(\.description) == ["name: Helene → Milton", "fatalities: 40 → 90"])
+        // The facts stored before the name existed still read.
+        let stored = try IncidentFacts.decode(jsonText: #"{"actors":[],"certainty":"unknown","countries":["US"],"kind":"tropical_cyclone","severity":"unknown"}"#)
+        #expect(stored.name == nil)
+        #expect(try IncidentFacts.decode(jsonText: try IncidentFacts(alert).jsonText()).name == "Helene")
+    }
+
     @Test func anUpdateKeepsWhatItLeavesOut() throws {
         let alert = Event(
             id: "a1", source: "ops", kind: "terror_attack", sentAt: RFC3339.parse("2019-10-09T10:30:00Z"),

@@ -24,6 +24,18 @@ struct EventTests {
         #expect(try JSONDecoder().decode(Event.self, from: Data(line.utf8)) == event)
     }
 
+    /// An event's own name (a storm's) is optional, travels through the JSON and is left out when unknown.
+    @Test func aNameIsOptionalAndRoundTrips() throws {
+        let helene = try JSONDecoder().decode(Event.self, from: Data(#"{"id":"tc-1","kind":"tropical_cyclone","name":"Helene","countries":["US"]}"#.utf8))
+        #expect(helene.name == "Helene")
+        let line = try helene.jsonLine()
+        #expect(line.contains(#""name":"Helene""#))
+        #expect(try JSONDecoder().decode(Event.self, from: Data(line.utf8)) == helene)
+        let unnamed = try JSONDecoder().decode(Event.self, from: Data(Self.jerusalem.utf8))
+        let unnamedLine = try unnamed.jsonLine()
+        #expect(unnamed.name == nil && !unnamedLine.contains("\"name\""))
+    }
+
     @Test func defaultsApplyWhenOptionalFieldsAreMissing() throws {
         let event = try JSONDecoder().decode(Event.self, from: Data(#"{"id":"x"}"#.utf8))
         #expect(event.status == .actual)
@@ -35,7 +47,7 @@ struct EventTests {
 
     @Test(arguments: [
         (#"{"kind":"earthquake"}"#, "id: is required"),
-        (#"{"id":"x","partcipants":[]}"#, "partcipants: unknown field 'partcipants'; allowed: id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, place, location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description, link, tags"),
+        (#"{"id":"x","partcipants":[]}"#, "partcipants: unknown field 'partcipants'; allowed: id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, name, place, location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description, link, tags"),
         (#"{"id":"x","countries":["IL","XX"]}"#, "countries[1]: 'XX' is not an ISO 3166-1 alpha-2 country code"),
         (#"{"id":"x","countries":["il"]}"#, "countries[0]: 'il' is not an ISO 3166-1 alpha-2 country code"),
         (#"{"id":"x","sentAt":"yesterday"}"#, "sentAt: 'yesterday' is not an RFC 3339 date-time"),
@@ -50,6 +62,10 @@ struct EventTests {
         (#"{"id":"x","headline":{"english!":"x"}}"#, "headline.english!: 'english!' is not a language tag"),
         (#"{"id":"x","link":"javascript:alert(1)"}"#, "link: 'javascript:alert(1)' is not an http or https URL"),
         (#"{"id":""}"#, "id: must not be empty"),
+        (#"{"id":"x","name":" "}"#, "name: must not be empty"),
+        (#"{"id":"x","name":"Hel\nene"}"#, "name: contains the control character U+000A: a name is one line of text"),
+        (#"{"id":"x","name":"Helene\u0085"}"#, "name: contains the control character U+0085: a name is one line of text"),
+        (#"{"id":"x","name":["Helene"]}"#, "name: expected a string"),
     ])
     func invalidEventsAreRejectedNamingTheField(json: String, message: String) {
         #expect {
@@ -89,7 +105,7 @@ struct EventLimitsTests {
         let cases: [(Event, String)] = [
             (Event(id: "a\u{0}"), "id"), (Event(id: "x", source: "s\u{0}"), "source"),
             (Event(id: "x", references: ["r", "\u{0}"]), "references[1]"), (Event(id: "x", incident: "\u{0}i"), "incident"),
-            (Event(id: "x", origin: "o\u{0}"), "origin"), (Event(id: "x", place: "\u{0}"), "place"),
+            (Event(id: "x", origin: "o\u{0}"), "origin"), (Event(id: "x", place: "\u{0}"), "place"), (Event(id: "x", name: "\u{0}"), "name"),
             (Event(id: "x", headline: ["he": "\u{0}"]), "headline.he"), (Event(id: "x", description: ["en": "a\u{0}"]), "description.en"),
             (Event(id: "x", tags: ["\u{0}"]), "tags[0]"),
         ]
@@ -117,5 +133,9 @@ struct EventLimitsTests {
             try Event(id: "x", headline: languages).validate()
         }
         #expect(throws: EventError.self) { try Event(id: "x", link: "https://a.example/" + String(repeating: "p", count: EventLimits.linkBytes)).validate() }
+        try Event(id: "x", name: String(repeating: "n", count: EventLimits.identifierBytes)).validate()
+        #expect(throws: EventError(field: "name", message: "is longer than \(EventLimits.identifierBytes) bytes")) {
+            try Event(id: "x", name: String(repeating: "n", count: EventLimits.identifierBytes + 1)).validate()
+        }
     }
 }

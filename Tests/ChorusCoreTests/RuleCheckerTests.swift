@@ -32,6 +32,7 @@ struct RuleCheckerTests {
         "rules/unknown-language.json5:6:48: unknown language 'klingon'",
         "rules/unknown-placeholder.json5:6:33: unknown placeholder '{{city}}'",
         "rules/unknown-filter.json5:6:30: unknown filter 'upper'",
+        "rules/name-outside-section.json5:6:30: '{{name}}' is known for few events: use it inside {{#name}}…{{/name}}",
         "rules/duplicate-b.json5:2:7: duplicate rule id 'duplicate' (also in rules/duplicate-a.json5)",
         "rules/impossible-range.json5:4:42: impossible condition: minimum 7 is above maximum 5",
         "rules/too-long.json5:7:14: template cannot fit x: at least 347 of 280 even with the shortest values",
@@ -57,8 +58,8 @@ struct RuleCheckerTests {
         let directory = RepositoryPaths.fixture("BrokenRules")
         let diagnostics = RuleSet.check(directory: directory)
         let files = Set(diagnostics.map(\.file))
-        #expect(files.count == 24, "\(files.sorted())")
-        #expect(diagnostics.count == 24, "one problem a file: \(diagnostics.map(\.description).joined(separator: "\n"))")
+        #expect(files.count == 25, "\(files.sorted())")
+        #expect(diagnostics.count == 25, "one problem a file: \(diagnostics.map(\.description).joined(separator: "\n"))")
         #expect(diagnostics.filter { !$0.isError }.map(\.file) == ["rules/stray.json"])
         #expect(diagnostics == diagnostics.sorted())
         #expect(throws: RuleSetError.self) { try RuleSet.load(from: directory) }
@@ -216,6 +217,57 @@ struct RuleCheckerTests {
         let report = DryRunReport(events: [event], ruleSet: set, now: event.occurredAt).text(ruleSet: set)
         #expect(report.contains("il-foreign-ministry x he @IsraelMFA (contact unverified)"))
         #expect(!report.contains("gb-fcdo x en @FCDOGovUK (contact unverified)"))
+    }
+
+    /// A text that names the storm inside its section, with the text without it beside, is a valid rule.
+    @Test func aRuleNamingTheStormInItsSectionPasses() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        {
+          id: "named-storm",
+          description: "a storm, by its name where it has one",
+          when: { kind: "tropical_cyclone", fatalities: { minimum: 1 } },
+          participants: [{ participant: "de-foreign-office", languages: ["de"] }],
+          templates: { de: "{{#name}}Hurrikan {{name}}: {{/name}}{{^name}}Nach dem Sturm {{country | in}}: {{/name}}Wir trauern um die Opfer.{{#name}} {{name | hashtag}}{{/name}}" },
+        }
+        """.write(to: directory.appendingPathComponent("rules/named-storm.json5"), atomically: true, encoding: .utf8)
+        let problems = RuleSet.check(directory: directory).filter { $0.severity == .error }
+        #expect(problems.isEmpty, "\(problems.map(\.description))")
+        let set = try RuleSet.load(from: directory)
+        let rule = try #require(set.rule(id: "named-storm"))
+        let helene = Event(id: "tc", kind: "tropical_cyclone", countries: ["US"], name: "Helene", certainty: .observed, fatalities: 230)
+        let drafts = BundlePlanner.plan(event: helene, rule: rule, ruleSet: set, now: Date()).drafts
+        #expect(!drafts.isEmpty && Set(drafts.map(\.text)) == ["Hurrikan Helene: Wir trauern um die Opfer. #Helene"])
+        var unnamed = helene
+        unnamed.name = nil
+        #expect(Set(BundlePlanner.plan(event: unnamed, rule: rule, ruleSet: set, now: Date()).drafts.map(\.text))
+            == ["Nach dem Sturm in den Vereinigten Staaten: Wir trauern um die Opfer."])
+    }
+
+    /// `{{#victims:own}}` is decided per sender: after an attack in France, Israel's text names the Israeli among the injured, Germany's does not.
+    @Test func ownNationalsAreTheSendersOwn() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        {
+          id: "own-nationals",
+          description: "the sender's own nationals among the injured",
+          when: { kind: "terror_attack" },
+          participants: [{ participant: "de-foreign-office", languages: ["de"] }, { participant: "il-foreign-ministry", languages: ["en"] }],
+          templates: {
+            de: "Den Verletzten{{#victims:own}}, darunter Deutsche,{{/victims:own}} wünschen wir rasche Genesung.",
+            en: "We wish the injured{{#victims:own}}, including an Israeli citizen,{{/victims:own}} a speedy recovery.",
+          },
+        }
+        """.write(to: directory.appendingPathComponent("rules/own-nationals.json5"), atomically: true, encoding: .utf8)
+        let problems = RuleSet.check(directory: directory).filter { $0.severity == .error }
+        #expect(problems.isEmpty, "\(problems.map(\.description))")
+        let set = try RuleSet.load(from: directory)
+        let rule = try #require(set.rule(id: "own-nationals"))
+        let nice = Event(id: "n", kind: "terror_attack", countries: ["FR"], certainty: .observed, injured: 56, tags: ["victims:IL"])
+        let texts = Set(BundlePlanner.plan(event: nice, rule: rule, ruleSet: set, now: Date()).drafts.map(\.text))
+        #expect(texts == ["Den Verletzten wünschen wir rasche Genesung.", "We wish the injured, including an Israeli citizen, a speedy recovery."])
     }
 
     @Test func aMissingDirectoryIsAProblem() {

@@ -185,6 +185,45 @@ import Testing
         #expect(notes.contains { $0.hasPrefix("FL1102000:") && $0.contains("'XYZ' is not an ISO 3166-1 alpha-3 code") }, "\(notes)")
     }
 
+    /// A tropical cyclone's `eventname` is the storm's name as a ministry writes it; other types' event names
+    /// (a region and a year, or nothing) name nothing.
+    @Test func aCyclonesEventNameIsItsName() throws {
+        let result = try Fixtures.parse("gdacs_rss_2019-12-30_DR_EQ_TC_green.xml")
+        #expect(result.events.map(\.name) == ["Calvinia", nil, nil, nil], "CALVINIA-19; an earthquake's empty name; ' Turkey-2019'")
+        #expect(result.notes.isEmpty, "\(result.notes)")
+        let line = try result.events[0].jsonLine()
+        #expect(line.contains("\"name\":\"Calvinia\""))
+        #expect(try JSONDecoder().decode(Event.self, from: Data(line.utf8)).name == "Calvinia")
+
+        for (eventName, name) in [("HELENE-24", "Helene"), ("DANIEL-23", "Daniel"), ("HAIYAN-13", "Haiyan"), ("MAN-YI-24", "Man-yi"),
+                                  (" Helene ", "Helene")] {
+            #expect(GDACSParser.stormName(eventName) == name, "\(eventName)")
+        }
+        for numbered in ["TWENTY-ONE-19", "ONE-20", "SEVENTEEN", "", "-24", "H3LENE-24", "HELENE\u{7}-24"] {
+            #expect(GDACSParser.stormName(numbered) == nil, "\(numbered)")
+        }
+
+        // In the newer profile the name comes from the embedded alert's parameter; a number is noted, not a name.
+        func cyclone(_ eventName: String) throws -> ParseResult {
+            let rss = """
+            <rss version="2.0" xmlns:gdacs="http://www.gdacs.org" xmlns:cap="urn:oasis:names:tc:emergency:cap:1.2"><channel>
+            <item><title>Red alert for tropical cyclone</title>
+            <cap:alert><cap:identifier>GDACS_TC_1001092_30</cap:identifier><cap:sent>2024-09-26T12:00:00-00:00</cap:sent>
+            <cap:info><cap:event>Tropical Cyclone</cap:event>
+            <cap:parameter><cap:valueName>eventtype</cap:valueName><cap:value>TC</cap:value></cap:parameter>
+            <cap:parameter><cap:valueName>eventid</cap:valueName><cap:value>1001092</cap:value></cap:parameter>
+            <cap:parameter><cap:valueName>eventname</cap:valueName><cap:value>\(eventName)</cap:value></cap:parameter>
+            <cap:parameter><cap:valueName>iso3</cap:valueName><cap:value>USA</cap:value></cap:parameter>
+            </cap:info></cap:alert></item></channel></rss>
+            """
+            return try Fixtures.parser().parse(Data(rss.utf8))
+        }
+        #expect(try cyclone("HELENE-24").events.first?.name == "Helene")
+        let numbered = try cyclone("NINE-24")
+        #expect(numbered.events.count == 1 && numbered.events.first?.name == nil)
+        #expect(numbered.notes.map(\.message) == ["gdacs:eventname: 'NINE-24' is not a storm's name; kept without it"])
+    }
+
     @Test func severityAndPopulationTexts() {
         #expect(GDACSParser.magnitude(in: "Magnitude 6.1M, Depth:10km") == 6.1)
         #expect(GDACSParser.magnitude(in: "5.4 M") == 5.4)

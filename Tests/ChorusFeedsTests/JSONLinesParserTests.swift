@@ -30,7 +30,7 @@ import Testing
 
     @Test(arguments: [
         ("{\"id\":\"a\",\"kind\":\"alien_invasion\"}", "kind: 'alien_invasion' is not a kind declared in kinds.json5"),
-        ("{\"id\":\"a\",\"colour\":\"red\"}", "colour: unknown field 'colour'; allowed: id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, place, location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description, link, tags"),
+        ("{\"id\":\"a\",\"colour\":\"red\"}", "colour: unknown field 'colour'; allowed: id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, name, place, location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description, link, tags"),
         ("{\"id\":\"a\",\"fatalities\":1e300}", "fatalities: "),
         ("{\"id\":\"a\",\"sentAt\":\"yesterday\"}", "sentAt: 'yesterday' is not an RFC 3339 date-time"),
         ("[1,2", "not a JSON object: "),

@@ -22,12 +22,15 @@ struct ReportCommand: ChorusCommand {
         it. With --dry-run, prints the event and touches no database (--json: as JSON Lines, the format \
         of 'chorus ingest --dry-run --json'). Figures left out are unknown, never zero. --fact adds what \
         the authorities established that no option says (docs/EVENTS.md, fact tags): target:synagogue, \
-        motive:antisemitic (only once the authorities say so), day:yom_kippur, fatalities:minimum.
+        motive:antisemitic (only once the authorities say so), day:yom_kippur, fatalities:minimum. --name \
+        gives the event's own name as the agencies give it (a storm's: Helene), which texts say as \
+        'Hurricane Helene'.
         """,
-        usage: "--kind <kind> --country <code> ... [--place <text>] [--fatalities <n>] [--injured <n>] [--headline <text>] [--language <tag>] [--occurred <time>] [--fact <tag>] ... [--dry-run] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]",
+        usage: "--kind <kind> --country <code> ... [--name <text>] [--place <text>] [--fatalities <n>] [--injured <n>] [--headline <text>] [--language <tag>] [--occurred <time>] [--fact <tag>] ... [--dry-run] [--json] [--rules <dir>] [--config <file>] [--database <conninfo>]",
         options: [
             .option("kind", value: "kind", help: "What happened, from the kinds vocabulary (terror_attack, shooting, earthquake, …)."),
             .option("country", value: "code", help: "Where it happened, ISO 3166-1 alpha-2 (repeat for several).", repeating: true),
+            .option("name", value: "text", help: "The event's own name, as the agencies give it (a storm's: Helene)."),
             .option("place", value: "text", help: "The city or area."),
             .option("fatalities", value: "n", help: "People killed, when known."),
             .option("injured", value: "n", help: "People injured, when known."),
@@ -46,6 +49,8 @@ struct ReportCommand: ChorusCommand {
 
     let kind: String
     let countries: [String]
+    /// The event's own name (a storm's), as the duty officer gives it.
+    let name: String?
     let place: String?
     let fatalities: Int?
     let injured: Int?
@@ -70,6 +75,7 @@ struct ReportCommand: ChorusCommand {
             return upper
         }
         if countries.isEmpty { throw UsageError("missing '--country <code>': where did it happen?") }
+        name = arguments.value("name")
         place = arguments.value("place")
         func count(_ name: String) throws -> Int? {
             try arguments.value(name, as: "n") { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
@@ -81,7 +87,7 @@ struct ReportCommand: ChorusCommand {
         occurred = try arguments.value("occurred", as: "time") { RFC3339.parse($0) }
         facts = try arguments.values("fact").map { tag in
             guard EventFact.isFactTag(tag) else {
-                let reason = EventFact.problem(with: tag) ?? "not a fact tag (target:…, motive:…, day:…, fatalities:minimum, injured:minimum)"
+                let reason = EventFact.problem(with: tag) ?? "not a fact tag (target:…, near:…, motive:…, day:…, victims:CC, fatalities:minimum, injured:minimum)"
                 throw UsageError("invalid value '\(tag)' for '--fact <tag>': \(reason)")
             }
             return tag
@@ -98,6 +104,7 @@ struct ReportCommand: ChorusCommand {
         event.sentAt = now
         event.occurredAt = occurred ?? now
         event.countries = countries
+        event.name = name
         event.place = place
         event.fatalities = fatalities
         event.injured = injured

@@ -88,6 +88,7 @@ struct ReviewText {
             let event = record.event
             line("  \(record.role): \(event.id)  (\(event.status.rawValue) \(event.msgType.rawValue), \(event.source ?? "-"))")
             var facts = [event.kind, event.countries.joined(separator: ",")]
+            if let name = event.name { facts.append("named \(name)") }
             if let place = event.place { facts.append(place) }
             if let occurred = event.occurredAt { facts.append("occurred \(RFC3339.format(occurred))") }
             if let fatalities = event.fatalities { facts.append("\(fatalities) killed") }

@@ -49,7 +49,7 @@ public enum Correlation {
     /// The facts an update states about the incident of `current` (the event its bundle stands on): what the
     /// update gives replaces the old value; what it leaves out keeps it — a duty officer revising the toll
     /// does not repeat the date, the place or the kind, and the drafts must not lose them. "Left out" is: no
-    /// `occurredAt`, `place`, `location`, `alertLevel`, `magnitude`, `fatalities`, `injured`, `link`; no
+    /// `occurredAt`, `name`, `place`, `location`, `alertLevel`, `magnitude`, `fatalities`, `injured`, `link`; no
     /// countries, actors, headline or description; kind `other`; severity or certainty `unknown`. A fact
     /// tag (``EventFact``) replaces the same fact's old values; `fatalities:minimum` and `injured:minimum`
     /// follow their figure (a figure restated without it is exact); other tags are added. The update keeps
@@ -64,6 +64,7 @@ public enum Correlation {
         if event.countries.isEmpty { event.countries = current.countries }
         if event.actors.isEmpty { event.actors = current.actors }
         if event.occurredAt == nil { event.occurredAt = current.occurredAt }
+        if event.name == nil { event.name = current.name }
         if event.place == nil { event.place = current.place }
         if event.location == nil { event.location = current.location }
         if event.severity == .unknown { event.severity = current.severity }

@@ -10,6 +10,8 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
     public var kind: String
     public var countries: [String]
     public var actors: [String]
+    /// The event's name (a storm's): a text that names it stands on it.
+    public var name: String?
     public var place: String?
     public var occurredAt: Date?
     public var severity: Event.Severity
@@ -26,6 +28,7 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
         kind = event.kind
         countries = event.countries
         actors = event.actors
+        name = event.name
         place = event.place
         occurredAt = event.occurredAt
         severity = event.severity
@@ -48,6 +51,7 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
             (.kind, kind, new.kind),
             (.countries, text(countries), text(new.countries)),
             (.actors, text(actors), text(new.actors)),
+            (.name, name, new.name),
             (.place, place, new.place),
             (.occurredAt, occurredAt.map(RFC3339.format), new.occurredAt.map(RFC3339.format)),
             (.severity, severity.rawValue, new.severity.rawValue),
@@ -92,7 +96,7 @@ public struct IncidentFacts: Sendable, Hashable, Codable {
 public struct FactChange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A fact of ``IncidentFacts``.
     public enum Field: String, Sendable, Hashable, Codable, CaseIterable {
-        case kind, countries, actors, place, occurredAt, severity, certainty, alertLevel, magnitude, fatalities, injured, facts
+        case kind, countries, actors, name, place, occurredAt, severity, certainty, alertLevel, magnitude, fatalities, injured, facts
     }
 
     public var field: Field

@@ -40,7 +40,8 @@ public enum BundlePlanner {
                         let locale = locales[localeID] ?? Locale(identifier: localeID)
                         locales[localeID] = locale
                         let values = TemplateValues(facts: facts, language: language, locale: locale, senderTimeZone: senderZone,
-                                                    landmark: landmark, host: participant.host, contact: participant.contact)
+                                                    landmark: landmark, host: participant.host, contact: participant.contact,
+                                                    senderCountry: participant.country)
                         drafts.append(draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
                                             notBefore: notBefore))
                     }

@@ -32,6 +32,10 @@ public struct Event: Sendable, Hashable {
     /// Who reported it: the outlet, agency or authority (a news item's publisher domain, a CAP sender).
     /// Independent origins are what corroboration counts.
     public var origin: String?
+    /// The event's own name where its source gives one: a storm's (*Helene*, *Daniel*, *Haiyan*, named by
+    /// the agencies that track it), never read from a headline. Templates say *Hurricane {{name}}* only
+    /// inside `{{#name}}…{{/name}}`, so that a text without a name still reads.
+    public var name: String?
     /// A city or area description.
     public var place: String?
     /// A point for the event.
@@ -56,7 +60,7 @@ public struct Event: Sendable, Hashable {
         id: String, source: String? = nil, kind: String = "other", status: Status = .actual,
         msgType: MessageType = .alert, references: [String] = [], incident: String? = nil,
         sentAt: Date? = nil, occurredAt: Date? = nil, countries: [String] = [], actors: [String] = [],
-        origin: String? = nil, place: String? = nil,
+        origin: String? = nil, name: String? = nil, place: String? = nil,
         location: Location? = nil, severity: Severity = .unknown, certainty: Certainty = .unknown,
         alertLevel: AlertLevel? = nil, magnitude: Double? = nil, fatalities: Int? = nil, injured: Int? = nil,
         headline: [String: String] = [:], description: [String: String] = [:], link: String? = nil,
@@ -74,6 +78,7 @@ public struct Event: Sendable, Hashable {
         self.countries = countries
         self.actors = actors
         self.origin = origin
+        self.name = name
         self.place = place
         self.location = location
         self.severity = severity
@@ -182,6 +187,12 @@ extension Event {
             throw fail("actors[\(index)]", "\(quoted(actor)) is not an ISO 3166-1 alpha-2 country code")
         }
         if let origin { try identifier(origin, "origin") }
+        if let name {
+            try identifier(name, "name")
+            if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                throw fail("name", "contains the control character U+\(String(format: "%04X", control.value)): a name is one line of text")
+            }
+        }
         if let place { try text(place, "place") }
         if let location {
             if !location.lat.isFinite || !(-90...90).contains(location.lat) {
@@ -236,8 +247,8 @@ extension Event {
 
 extension Event: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, place,
-             location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description,
+        case id, source, kind, status, msgType, references, incident, sentAt, occurredAt, countries, actors, origin, name,
+             place, location, severity, certainty, alertLevel, magnitude, fatalities, injured, headline, description,
              link, tags
     }
 
@@ -288,6 +299,7 @@ extension Event: Codable {
             countries: try value([String].self, .countries) ?? [],
             actors: try value([String].self, .actors) ?? [],
             origin: try value(String.self, .origin),
+            name: try value(String.self, .name),
             place: try value(String.self, .place),
             location: try value(Location.self, .location),
             severity: try enumeration(Severity.self, .severity) ?? .unknown,
@@ -318,6 +330,7 @@ extension Event: Codable {
         try container.encode(countries, forKey: .countries)
         if !actors.isEmpty { try container.encode(actors, forKey: .actors) }
         try container.encodeIfPresent(origin, forKey: .origin)
+        try container.encodeIfPresent(name, forKey: .name)
         try container.encodeIfPresent(place, forKey: .place)
         try container.encodeIfPresent(location, forKey: .location)
         try container.encode(severity, forKey: .severity)

@@ -4,7 +4,7 @@
 ///
 /// | field | limit |
 /// |---|---|
-/// | `id`, `source`, `kind`, `incident`, `origin`, each of `references` and `tags` | ``identifierBytes`` (UTF-8) |
+/// | `id`, `source`, `kind`, `incident`, `origin`, `name`, each of `references` and `tags` | ``identifierBytes`` (UTF-8) |
 /// | `place`, each `headline` and `description` | ``textBytes`` (UTF-8) |
 /// | `link` | ``linkBytes`` (UTF-8) |
 /// | `references` | ``references`` entries |
@@ -15,7 +15,7 @@
 /// Every text field also refuses U+0000, which PostgreSQL cannot store in `text` or `jsonb`: an event
 /// holding one is rejected alone, with the field named, before it can cost the items beside it.
 public enum EventLimits {
-    /// The longest identifier, kind, reference or tag, in UTF-8 bytes.
+    /// The longest identifier, kind, reference, tag or event name, in UTF-8 bytes.
     public static let identifierBytes = 512
     /// The longest place, headline or description, in UTF-8 bytes.
     public static let textBytes = 64 * 1024

@@ -9,8 +9,9 @@
 ///   *1 person*, *4 people*; Arabic's six forms), so that every sentence agrees with its number;
 /// - `{{#fatalities:minimum}}`, `{{#fatalities:risen}}`, `{{#fatalities:fallen}}` (and `injured`): the figure
 ///   is a minimum (*at least*), or an update raised or lowered it (*the toll has risen to …*);
-/// - `{{#target:synagogue}}`, `{{#motive:antisemitic}}`, `{{#day:yom_kippur}}` (``EventFact``), and
-///   `{{#target}}` for any value: the facts an event's tags state; they decide words, never insert any.
+/// - `{{#target:synagogue}}`, `{{#near:synagogue}}`, `{{#motive:antisemitic}}`, `{{#day:yom_kippur}}` (``EventFact``), and
+///   `{{#target}}` for any value: the facts an event's tags state; they decide words, never insert any;
+/// - `{{name}}` (the event's own name, a storm's) only inside `{{#name}}…{{/name}}`: few events have one.
 ///
 /// Rendering is a single pass over the parsed nodes: values are appended as text and never parsed again,
 /// so `{{` in an event's headline comes out literally.
@@ -121,6 +122,8 @@ enum SectionTest: Sendable, Hashable {
     case figure(FigureQualifier)
     /// `{{#target:synagogue}}`.
     case value(String)
+    /// `{{#victims:own}}`: the sender's own nationals are among the victims.
+    case own
 }
 
 /// A fact of the event a template can use.
@@ -129,6 +132,11 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     case country
     /// The states that acted (`actors`: the state that expelled diplomats), as `country` shows countries.
     case actor
+    /// The event's own name as its source gives it (a storm's: *Helene*), for sections only: a template
+    /// names it inside `{{#name}}…{{/name}}` (*Hurricane {{name}}*), with `{{^name}}…{{/name}}` for the text
+    /// without it, since most events have none. In Hebrew and Arabic drafts a name in Latin letters is
+    /// isolated as the headline is.
+    case name
     /// The event's place in the draft's language, from the gazetteer; a place the gazetteer does not know
     /// only in the language the feed wrote it in.
     case place
@@ -156,6 +164,11 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     case host
     /// What was attacked (`target:…` tags): for sections only, `{{#target:synagogue}}`.
     case target
+    /// Where it happened without being the target (`near:…` tags): for sections only, `{{#near:synagogue}}`.
+    case near
+    /// Whose nationals are among the victims (`victims:IL` tags): for sections only, `{{#victims:own}}` when
+    /// the sender's own country is among them (*including an Israeli citizen*), `{{#victims:FR}}` for one.
+    case victims
     /// The motive the authorities established (`motive:…` tags): for sections only.
     case motive
     /// The day's significance (`day:…` tags): for sections only.
@@ -173,23 +186,29 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .country, .actor, .host: return [.in, .with, .of, .hashtag]
         case .place: return [.in, .hashtag]
-        case .landmark: return [.hashtag]
+        case .landmark, .name: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link, .target, .motive, .day, .contact: return []
+        case .where, .magnitude, .headline, .link, .target, .near, .victims, .motive, .day, .contact: return []
         }
     }
 
     /// Whether the field is a count, which plural sections (`{{#fatalities:one}}`) can test.
     public var isCount: Bool { self == .fatalities || self == .injured || self == .previousFatalities || self == .previousInjured }
 
+    /// Whether the template may insert the field only inside a section that tests it (`{{#name}}{{name}}{{/name}}`):
+    /// it is known for few events, and a text must still read without it.
+    public var needsSection: Bool { self == .name }
+
     /// Whether the field is a figure an event states, which can be a minimum and which updates revise.
     public var isFigure: Bool { self == .fatalities || self == .injured }
 
-    /// The fact a section-only field tests (`target`, `motive`, `day`).
+    /// The fact a section-only field tests (`target`, `near`, `motive`, `day`).
     public var fact: EventFact? {
         switch self {
         case .target: .target
+        case .near: .near
+        case .victims: .victims
         case .motive: .motive
         case .day: .day
         default: nil
@@ -275,6 +294,8 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
     case unknownFactValue(EventFact, String, offset: Int)
     /// `{{target}}`: a fact that decides words, for sections only.
     case sectionOnly(TemplateField, offset: Int)
+    /// `{{name}}` outside `{{#name}}…{{/name}}`: a field most events do not have (``TemplateField/needsSection``).
+    case outsideSection(TemplateField, offset: Int)
 
     /// Where in the template (in Unicode scalars from its start) the problem is.
     public var offset: Int {
@@ -282,7 +303,7 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
         case .unknownField(_, let offset), .unknownFilter(_, let offset), .filterNotApplicable(_, _, let offset),
              .unterminatedTag(let offset), .unbalancedSection(_, let offset), .malformedTag(_, let offset),
              .pluralNotApplicable(_, let offset), .unknownPluralCategory(_, let offset), .unknownFactValue(_, _, let offset),
-             .sectionOnly(_, let offset):
+             .sectionOnly(_, let offset), .outsideSection(_, let offset):
             return offset
         }
     }
@@ -307,9 +328,12 @@ public enum TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConverti
                 + "; fatalities and injured also take \(FigureQualifier.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .unknownFactValue(let fact, let value, _):
             let suggestion = NodeReader.closest(to: value, in: fact.values).map { " (did you mean '\(fact.rawValue):\($0)'?)" } ?? ""
-            return "unknown fact '\(fact.rawValue):\(value)'\(suggestion); \(fact.rawValue) is one of \(fact.values.joined(separator: ", "))"
+            return "unknown fact '\(fact.rawValue):\(value)'\(suggestion); \(fact.expected)"
         case .sectionOnly(let field, _):
             return "'\(field.rawValue)' decides words but inserts none: use it in a section, {{#\(field.rawValue):value}}…{{/\(field.rawValue):value}}"
+        case .outsideSection(let field, _):
+            let name = field.rawValue
+            return "'{{\(name)}}' is known for few events: use it inside {{#\(name)}}…{{/\(name)}}, with {{^\(name)}}…{{/\(name)}} for the text without it"
         }
     }
 }
@@ -336,7 +360,7 @@ struct TemplateParser {
     init(_ source: String) { bytes = Array(source.utf8) }
 
     mutating func parse() throws(TemplateSyntaxError) -> [TemplateNode] {
-        let (nodes, closing) = try parseNodes(until: nil)
+        let (nodes, closing) = try parseNodes(until: nil, guarded: [])
         if let closing { throw .unbalancedSection(closing.name, offset: scalarOffset(closing.tagStart)) }
         return nodes
     }
@@ -363,7 +387,10 @@ struct TemplateParser {
         return lower..<upper
     }
 
-    private mutating func parseNodes(until section: String?) throws(TemplateSyntaxError) -> ([TemplateNode], (name: String, tagStart: Int)?) {
+    /// The nodes up to the end of `section` (the whole template when `nil`); `guarded` are the fields the
+    /// sections around them test as known (`{{#name}}`), which ``TemplateField/needsSection`` fields need.
+    private mutating func parseNodes(until section: String?, guarded: Set<TemplateField>)
+        throws(TemplateSyntaxError) -> ([TemplateNode], (name: String, tagStart: Int)?) {
         var nodes: [TemplateNode] = []
         var textStart = index
         while index < bytes.count {
@@ -390,9 +417,11 @@ struct TemplateParser {
             if sigil == UInt8(ascii: "#") || sigil == UInt8(ascii: "^") {
                 let name = text(trimmed(body.dropFirst()))
                 let condition = try sectionCondition(name, tagStart: tagStart)
-                let (children, closing) = try parseNodes(until: name)
+                let inverted = sigil == UInt8(ascii: "^")
+                let known = inverted || condition.test != nil ? guarded : guarded.union([condition.field])
+                let (children, closing) = try parseNodes(until: name, guarded: known)
                 guard let closing, closing.name == name else { throw .unbalancedSection(name, offset: scalarOffset(tagStart)) }
-                nodes.append(.section(condition, inverted: sigil == UInt8(ascii: "^"), children))
+                nodes.append(.section(condition, inverted: inverted, children))
             } else if sigil == UInt8(ascii: "/") {
                 let name = text(trimmed(body.dropFirst()))
                 guard section == name else { throw .unbalancedSection(name, offset: scalarOffset(tagStart)) }
@@ -403,6 +432,7 @@ struct TemplateParser {
                 guard !name.isEmpty else { throw .malformedTag(text(bodyStart..<bodyEnd), offset: scalarOffset(tagStart)) }
                 let field = try field(name, tagStart: tagStart)
                 if field.fact != nil { throw .sectionOnly(field, offset: scalarOffset(tagStart)) }
+                if field.needsSection && !guarded.contains(field) { throw .outsideSection(field, offset: scalarOffset(tagStart)) }
                 var filter: TemplateFilter?
                 if let bar {
                     let rest = (bar + 1)..<body.upperBound
@@ -429,6 +459,7 @@ struct TemplateParser {
         let field = try field(parts[0], tagStart: tagStart)
         guard parts.count == 2 else { return SectionCondition(field: field, test: nil) }
         if let fact = field.fact {
+            if fact == .victims && parts[1] == "own" { return SectionCondition(field: field, test: .own) }
             guard fact.values.contains(parts[1]) else { throw .unknownFactValue(fact, parts[1], offset: scalarOffset(tagStart)) }
             return SectionCondition(field: field, test: .value(parts[1]))
         }

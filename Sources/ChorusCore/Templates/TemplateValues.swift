@@ -17,12 +17,14 @@ public struct TemplateValues: Sendable {
     public var host: String?
     /// The sender's consular contact.
     public var contact: Participant.Contact?
+    /// The sender's own country (ISO 3166-1 alpha-2), which `{{#victims:own}}` looks for among the victims.
+    public var senderCountry: String?
     /// The tag country phrases are asked for: the language with the locale's region (`en_US`).
     private let styleTag: String
 
     /// Creates the values of one draft.
     public init(facts: DraftFacts, language: String, locale: Locale, senderTimeZone: TimeZone, landmark: Landmark? = nil, host: String? = nil,
-                contact: Participant.Contact? = nil) {
+                contact: Participant.Contact? = nil, senderCountry: String? = nil) {
         self.facts = facts
         self.language = language
         self.locale = locale
@@ -30,6 +32,7 @@ public struct TemplateValues: Sendable {
         self.landmark = landmark
         self.host = host
         self.contact = contact
+        self.senderCountry = senderCountry
         styleTag = LanguageSupport.primary(language) + (LanguageSupport.region(locale.identifier).map { "_" + $0 } ?? "")
     }
 
@@ -61,6 +64,8 @@ public struct TemplateValues: Sendable {
             return direction == .risen ? now > before : now < before
         case .value(let value)?:
             return field.fact.flatMap { facts.facts[$0]?.contains(value) } ?? false
+        case .own?:
+            return senderCountry.map { facts.facts[.victims]?.contains($0) ?? false } ?? false
         }
     }
 
@@ -80,6 +85,7 @@ public struct TemplateValues: Sendable {
         switch field {
         case .country: return !event.countries.isEmpty
         case .actor: return !event.actors.isEmpty
+        case .name: return event.name != nil
         case .place: return placeName != nil
         case .where: return placeName != nil || !event.countries.isEmpty
         case .fatalities: return (event.fatalities ?? 0) > 0
@@ -90,7 +96,7 @@ public struct TemplateValues: Sendable {
         case .link: return event.link != nil
         case .landmark: return landmarkName != nil
         case .host: return host != nil
-        case .target, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
+        case .target, .near, .victims, .motive, .day: return field.fact.map { !(facts.facts[$0] ?? []).isEmpty } ?? false
         case .previousFatalities: return (facts.previousFatalities ?? 0) > 0
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
         case .contact: return contact != nil
@@ -106,6 +112,9 @@ public struct TemplateValues: Sendable {
         case .actor:
             guard !event.actors.isEmpty else { return nil }
             return CountryPhrases.phrase(event.actors, language: styleTag, form: countryForm(filter))
+        case .name:
+            guard let name = event.name else { return nil }
+            return filter == .hashtag ? CountryPhrases.hashtag(name, language: language) : isolate(name)
         case .place:
             guard let name = placeName else { return nil }
             switch filter {
@@ -142,7 +151,7 @@ public struct TemplateValues: Sendable {
             return facts.previousFatalities.map { count($0, filter) }
         case .previousInjured:
             return facts.previousInjured.map { count($0, filter) }
-        case .target, .motive, .day:
+        case .target, .near, .victims, .motive, .day:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
         case .contact:

@@ -12,6 +12,9 @@ import Foundation
 ///   none of the countries of `country` keep the event, each noted with its field (``ParseResult/notes``);
 ///   an unknown name stays in `place`.
 /// - An earthquake's `severity` value is its magnitude; `population` becomes the tag `population:N`.
+/// - A tropical cyclone's `eventname` (`HELENE-24`: the storm's name and the year) is its `name`, as a
+///   ministry writes it (*Helene*); a depression still numbered (`TWENTY-ONE-19`) has no name yet. The other
+///   types' `eventname` is a region and a year (`Turkey-2019`) or empty, and names nothing.
 /// - GDACS's newer profile: an item that embeds a whole CAP alert and gives its facts only in the CAP
 ///   `<parameter>`s (`eventtype`, `eventid`, `episodeid`/`currentepisodeid`, `alertlevel`, `severity`,
 ///   `population`, `country`, `iso3`, `fromdate` …, as text: "Magnitude 6.1M, Depth:10km", "2.1 million
@@ -181,6 +184,13 @@ struct GDACSParser {
             }
             event.magnitude = magnitude
         }
+        if type.uppercased() == "TC", let eventName = try text("eventname") {
+            if let name = Self.stormName(eventName) {
+                event.name = name
+            } else if !eventName.trimmingCharacters(in: .whitespaces).isEmpty {
+                notes.append("gdacs:eventname: \(quoted(eventName.prefix(100))) is not a storm's name; kept without it")
+            }
+        }
         if let population = item.child("population", ns), let value = population.attributes["value"], !value.isEmpty {
             guard let number = Double(value), number.isFinite, number >= 0, number <= 1e10 else {
                 throw ParseFailure(field: "gdacs:population", "value \(quoted(value)) is not a population")
@@ -236,6 +246,29 @@ struct GDACSParser {
         }
         return event
     }
+
+    /// The name a ministry writes for a tropical cyclone GDACS calls `eventname`: `HELENE-24` → *Helene*,
+    /// `MAN-YI-24` → *Man-yi* (the year's two digits dropped, each word capitalized as the agencies write
+    /// it); `nil` for a depression still numbered (`TWENTY-ONE-19`) or a text that is not a name.
+    static func stormName(_ eventName: String) -> String? {
+        var words = eventName.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        if words.count > 1, let year = words.last, year.count == 2, year.allSatisfy(\.isASCII), year.allSatisfy(\.isNumber) {
+            words.removeLast()
+        }
+        let lettersOnly = words.allSatisfy { word in !word.isEmpty && word.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == " " || $0 == "'" } }
+        let numbered = words.joined(separator: " ").split(separator: " ").allSatisfy { numberWords.contains($0.lowercased()) }
+        guard lettersOnly, !numbered else { return nil }
+        let name = words.joined(separator: "-").lowercased().split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }
+            .joined(separator: " ")
+        return name.isEmpty || name.utf8.count > EventLimits.identifierBytes ? nil : name
+    }
+
+    /// The words a numbered depression's designation is spelled with (`ONE`, `TWENTY-ONE`).
+    private static let numberWords: Set<String> = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+        "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
+        "eighty", "ninety",
+    ]
 
     /// The magnitude a GDACS severity text gives: "Magnitude 6.1M, Depth:10km", "6.1 M".
     static func magnitude(in text: String) -> Double? {
