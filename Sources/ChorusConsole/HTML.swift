@@ -68,11 +68,22 @@ struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible
         mutating func appendInterpolation(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
 
         /// Markup made elsewhere from literals.
-        mutating func appendInterpolation(_ html: HTML) { bytes.append(contentsOf: html.bytes) }
+        mutating func appendInterpolation(_ html: HTML) {
+            makeRoom(html.bytes.count)
+            bytes.append(contentsOf: html.bytes)
+        }
 
         mutating func appendInterpolation(_ pieces: [HTML]) {
-            bytes.reserveCapacity(bytes.count + pieces.reduce(0) { $0 + $1.bytes.count })
+            makeRoom(pieces.reduce(0) { $0 + $1.bytes.count })
             for piece in pieces { bytes.append(contentsOf: piece.bytes) }
+        }
+
+        /// Room for `count` more bytes and the literals that follow: a large piece (a page's content in
+        /// its layout) is copied once into a buffer that then has room for the rest, rather than growing it
+        /// twice — every copy of a page is a fresh block of a few hundred kilobytes the system must map in.
+        private mutating func makeRoom(_ count: Int) {
+            let needed = bytes.count + count
+            if needed > bytes.capacity { bytes.reserveCapacity(max(needed + 4096, 2 * bytes.capacity)) }
         }
     }
 

@@ -45,8 +45,9 @@ struct HTTPConnection {
             let response = server.respond(to: request)
             let keepAlive = request.keepAlive && !server.isStopping && served < limits.requestsPerConnection
             switch response.body {
-            case .bytes:
-                guard socket.writeAll(response.wire(keepAlive: keepAlive, isHead: request.method == "HEAD")), keepAlive else { return }
+            case .bytes(let body):
+                let head = response.head(keepAlive: keepAlive, isHead: request.method == "HEAD")
+                guard socket.writeAll(head, request.method == "HEAD" ? [] : body), keepAlive else { return }
             case .eventStream(let source):
                 guard socket.writeAll(response.head(keepAlive: false, isHead: false)) else { return }
                 stream(source, request: request)

@@ -55,8 +55,9 @@ public struct HTTPResponse: Sendable {
         return bytes
     }
 
-    /// The whole answer as it goes on the wire, in one buffer (one `send` for most answers): the head,
-    /// and a byte body unless the request was a `HEAD`.
+    /// The whole answer as it goes on the wire, in one buffer (the server's own short answers; a
+    /// connection sends a handler's head and body with one `sendmsg`): the head, and a byte body unless the
+    /// request was a `HEAD`.
     func wire(keepAlive: Bool, isHead: Bool) -> [UInt8] {
         guard case .bytes(let body) = self.body else { return head(keepAlive: keepAlive, isHead: isHead) }
         var bytes: [UInt8] = []

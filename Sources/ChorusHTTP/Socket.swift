@@ -63,6 +63,40 @@ struct Socket: Sendable, Hashable {
         return true
     }
 
+    /// Writes `head` and then `body` with one `sendmsg` each round (no copy of the body behind its head:
+    /// a bundle page is a few hundred kilobytes); returns whether all went out.
+    func writeAll(_ head: [UInt8], _ body: [UInt8]) -> Bool {
+        var offset = 0
+        let total = head.count + body.count
+        while offset < total {
+            let count = head.withUnsafeBytes { headBytes in
+                body.withUnsafeBytes { bodyBytes -> Int in
+                    // What is left of each part: the head first, then the body.
+                    let headLeft = max(0, head.count - offset)
+                    let bodyStart = max(0, offset - head.count)
+                    var parts = [
+                        iovec(iov_base: headLeft > 0 ? UnsafeMutableRawPointer(mutating: headBytes.baseAddress! + (head.count - headLeft)) : nil,
+                              iov_len: headLeft),
+                        iovec(iov_base: body.count > bodyStart ? UnsafeMutableRawPointer(mutating: bodyBytes.baseAddress! + bodyStart) : nil,
+                              iov_len: body.count - bodyStart),
+                    ]
+                    return parts.withUnsafeMutableBufferPointer { vectors in
+                        var message = msghdr()
+                        message.msg_iov = vectors.baseAddress
+                        message.msg_iovlen = 2
+                        return sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
+                    }
+                }
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += count
+        }
+        return true
+    }
+
     /// A send timeout (a client that stops reading cannot hold a thread) and no Nagle delay for the small
     /// writes of event streams.
     func configure(writeTimeout: Duration) {

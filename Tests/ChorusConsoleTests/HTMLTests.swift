@@ -33,3 +33,15 @@ import Testing
         #expect(outer.bytes == Array(outer.description.utf8))
     }
 }
+
+/// The avatar's initials on a draft card: the handle's first two letters, upper case, in any script.
+@Suite struct InitialsTests {
+    @Test func initials() {
+        #expect(DraftCard.initials("@IsraelMFA") == "IS")
+        #expect(DraftCard.initials("de_auswaertiges") == "DE")
+        #expect(DraftCard.initials("@a1-b") == "AB")
+        #expect(DraftCard.initials("@שלום") == "של")
+        #expect(DraftCard.initials("@xé") == "XÉ")
+        #expect(DraftCard.initials("@1") == "")
+    }
+}

@@ -119,17 +119,39 @@ extension Pages {
     /// order: 20 reviewers reloading a bundle of 40 drafts would otherwise compare every text anew on each
     /// page (keyed by the texts themselves, not by versions: an approval bumps a version, never a text).
     static func identicalGroups(_ drafts: [DraftRecord]) -> [[Int]] {
-        let items = drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) }
-        if let known = identicalGroupsSeen.withLock({ $0[items] }) { return known }
-        let groups = IdenticalTexts.groups(items)
+        let key = TextsKey(drafts)
+        if let known = identicalGroupsSeen.withLock({ $0[key] }) { return known }
+        let groups = IdenticalTexts.groups(drafts.map { IdenticalTexts.Item(sender: $0.participant, text: $0.text) })
         identicalGroupsSeen.withLock { seen in
             if seen.count >= 256 { seen.removeAll() }
-            seen[items] = groups
+            seen[key] = groups
         }
         return groups
     }
 
-    private static let identicalGroupsSeen = Mutex<[[IdenticalTexts.Item]: [[Int]]]>([:])
+    private static let identicalGroupsSeen = Mutex<[TextsKey: [[Int]]]>([:])
+
+    /// Drafts' senders and texts, in order, as bytes: hashed and compared as bytes (a `String` key hashes
+    /// its normalized form, which cost more than the rest of the look-up for 40 texts in Hebrew and Arabic).
+    /// Texts that differ in any byte are different keys.
+    struct TextsKey: Hashable {
+        let bytes: [UInt8]
+
+        init(_ drafts: [DraftRecord]) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(drafts.reduce(0) { $0 + $1.participant.utf8.count + $1.text.utf8.count + 2 })
+            for draft in drafts {
+                // NUL ends each part: neither a sender nor a stored text holds one.
+                bytes.append(contentsOf: draft.participant.utf8)
+                bytes.append(0)
+                bytes.append(contentsOf: draft.text.utf8)
+                bytes.append(0)
+            }
+            self.bytes = bytes
+        }
+
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
 
     /// Bulk approval: each sender's pending drafts at once (not those the reviewer edited last).
     static func senders(_ drafts: [DraftRecord], bundle: Int, visit: ConsoleHandler.Visit) -> HTML {

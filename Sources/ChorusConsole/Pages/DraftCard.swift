@@ -67,12 +67,28 @@ enum DraftCard {
     /// How the post looks on its network: the account, the text as it will read.
     static func preview(_ draft: DraftRecord) -> HTML {
         let handle = draft.handle ?? draft.participant
-        let initials = String(handle.lazy.filter(\.isLetter).prefix(2)).uppercased()
+        let initials = Self.initials(handle)
         return """
             <div class="preview preview-\(draft.channel.rawValue)"><div class="avatar" aria-hidden="true">\(initials)</div>\
             <div class="post"><p class="account"><bdi dir="ltr"><b>\(draft.participant)</b></bdi> <bdi class="handle" dir="ltr">\(handle)</bdi></p>\
             <p class="text">\(draft.text)</p></div></div>
             """
+    }
+
+    /// The first two letters of `handle`, upper case (`@IsraelMFA` → `IS`): ASCII on bytes, the rest by
+    /// characters.
+    static func initials(_ handle: String) -> String {
+        var letters: [UInt8] = []
+        for byte in handle.utf8 {
+            guard byte < 0x80 else { return String(handle.lazy.filter(\.isLetter).prefix(2)).uppercased() }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): letters.append(byte - 0x20)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): letters.append(byte)
+            default: continue
+            }
+            if letters.count == 2 { break }
+        }
+        return String(decoding: letters, as: UTF8.self)
     }
 
     static func channelName(_ channel: Channel) -> String {

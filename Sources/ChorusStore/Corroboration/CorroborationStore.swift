@@ -59,7 +59,7 @@ public struct CorroborationStore {
             WHERE ev.corroboration_id = ANY(\(ids))
             ORDER BY ev.corroboration_id, ev.position
             """).rows {
-            let event = try JSONDecoder().decode(Event.self, from: Data(try row.decode("payload", as: String.self).utf8))
+            let event = try ReviewStore.event(try row.decode("payload"))
             let record = EvidenceRecord(
                 eventId: event.id, feed: try row.decode("feed"), origin: try row.decode("origin"), outlet: try row.decode("outlet"),
                 isAuthoritative: try row.decode("authoritative"), certainty: try row.decode("certainty", as: Event.Certainty.self),
