@@ -124,6 +124,28 @@ struct RestDaysTests {
         #expect(stale.problem?.contains("held 3 nights past its gesture") == true, "\(stale.problem ?? "")")
     }
 
+    /// Candle-lighting is whole minutes before sunset, at most an hour; an empty list of rest days and a
+    /// latitude that is not a number are reported where they are written, and each costs only its participant.
+    @Test func aBadCandleLightingOrAnEmptyListIsReported() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rest-days-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        { participants: [
+          { id: "a", name: "A", country: "IL", languages: ["en"], timeZone: "Asia/Jerusalem", channels: [{ channel: "x", handle: "@a" }],
+            restDays: { observes: ["shabbat"], location: { lat: 31.8, lon: 35.2 }, candleLighting: "2h" } },
+          { id: "b", name: "B", country: "IL", languages: ["en"], timeZone: "Asia/Jerusalem", channels: [{ channel: "x", handle: "@b" }],
+            restDays: { observes: [], location: { lat: 31.8, lon: 35.2 } } },
+          { id: "c", name: "C", country: "IL", languages: ["en"], timeZone: "Asia/Jerusalem", channels: [{ channel: "x", handle: "@c" }],
+            restDays: { observes: ["shabbat"], location: { lat: "north", lon: 35.2 } } } ] }
+        """.write(to: directory.appendingPathComponent("participants.json5"), atomically: true, encoding: .utf8)
+        let messages = RuleSet.check(directory: directory).map(\.description)
+        #expect(messages.contains { $0.hasPrefix("participants.json5:3:92: candle-lighting is whole minutes before sunset, at most an hour") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("participants.json5:5:27: an empty list never matches") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("participants.json5:7:57: expected a number, found a string") }, "\(messages)")
+        #expect(messages.count == 3, "\(messages)")
+    }
+
     @Test func aMistypedRestDayIsReportedWithItsPath() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rest-days-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)

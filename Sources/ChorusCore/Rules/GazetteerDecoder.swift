@@ -29,16 +29,7 @@ enum GazetteerDecoder {
             let country = fields["country"].flatMap { LoaderState.country($0, "\(path).country", &reader) }
             var timeZone: String?
             if let node = fields["timeZone"] { timeZone = LoaderState.timeZone(node, "\(path).timeZone", &reader) }
-            var location: Event.Location?
-            if let node = fields["location"], let point = reader.object(node, "\(path).location", allowed: ["lat", "lon"], required: ["lat", "lon"]),
-               let lat = point["lat"].flatMap({ reader.number($0, "\(path).location.lat") }),
-               let lon = point["lon"].flatMap({ reader.number($0, "\(path).location.lon") }) {
-                if (-90...90).contains(lat) && (-180...180).contains(lon) {
-                    location = Event.Location(lat: lat, lon: lon)
-                } else {
-                    reader.report(node, "\(path).location", "\(lat), \(lon) is not a point on the earth")
-                }
-            }
+            let location = fields["location"].flatMap { LoaderState.location($0, "\(path).location", &reader) }
             let names = fields["names"].flatMap { LoaderState.names($0, "\(path).names", &reader) } ?? [:]
             if fields["names"] != nil && names.isEmpty { reader.report(fields["names"], "\(path).names", "a place needs its name in at least one language") }
             let locatives = fields["in"].flatMap { LoaderState.names($0, "\(path).in", &reader) } ?? [:]

@@ -400,15 +400,9 @@ struct LoaderState {
         } else {
             ok = false
         }
-        var location: Event.Location?
-        if let node = fields["location"], let point = reader.object(node, "\(path).location", allowed: ["lat", "lon"], required: ["lat", "lon"]),
-           let lat = point["lat"].flatMap({ reader.number($0, "\(path).location.lat") }),
-           let lon = point["lon"].flatMap({ reader.number($0, "\(path).location.lon") }) {
-            if (-58...58).contains(lat) && (-180...180).contains(lon) {
-                location = Event.Location(lat: lat, lon: lon)
-            } else {
-                reader.report(node, "\(path).location", "\(lat), \(lon) is not a point with a nightfall every day (latitude within ±58°)")
-            }
+        // Nightfall (the sun 8.5° down) comes every day only within ±58°.
+        let location = fields["location"].flatMap {
+            Self.location($0, "\(path).location", latitudes: -58...58, outside: "is not a point with a nightfall every day (latitude within ±58°)", &reader)
         }
         var except: Set<String> = []
         if let node = fields["except"], let values = reader.strings(node, "\(path).except") {
@@ -418,11 +412,6 @@ struct LoaderState {
                     ok = false
                 }
             }
-        }
-        if ok, observes.isEmpty, let node = fields["observes"] {
-            reader.report(node, "\(path).observes", "no rest day named (allowed: "
-                          + RestDays.Observance.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-            ok = false
         }
         var candleLighting = 18
         if let node = fields["candleLighting"], let minutes = reader.duration(node, "\(path).candleLighting") {
@@ -457,18 +446,7 @@ struct LoaderState {
             let owner = fields["owner"].flatMap { reader.string($0, "\(path).owner") }
             let country = fields["country"].flatMap { node in Self.country(node, "\(path).country", &reader) }
             let timeZone = fields["timeZone"].flatMap { node in Self.timeZone(node, "\(path).timeZone", &reader) }
-            var location: Event.Location?
-            if let node = fields["location"], let point = reader.object(node, "\(path).location", allowed: ["lat", "lon"], required: ["lat", "lon"]) {
-                let lat = point["lat"].flatMap { reader.number($0, "\(path).location.lat") }
-                let lon = point["lon"].flatMap { reader.number($0, "\(path).location.lon") }
-                if let lat, let lon {
-                    if (-90...90).contains(lat) && (-180...180).contains(lon) {
-                        location = Event.Location(lat: lat, lon: lon)
-                    } else {
-                        reader.report(node, "\(path).location", "\(lat), \(lon) is not a point on the earth")
-                    }
-                }
-            }
+            let location = fields["location"].flatMap { Self.location($0, "\(path).location", &reader) }
             let names = fields["names"].flatMap { Self.names($0, "\(path).names", &reader) } ?? [:]
             var hashtag: String?
             if let node = fields["hashtag"], let text = reader.string(node, "\(path).hashtag") {
@@ -530,6 +508,20 @@ struct LoaderState {
             return nil
         }
         return code
+    }
+
+    /// `{ lat: 31.778, lon: 35.235 }`: a point whose latitude is within `latitudes`, else a problem at it
+    /// ("31.8, 200.0 is not a point on the earth").
+    static func location(_ node: JSON5Node, _ path: String, latitudes: ClosedRange<Double> = -90...90,
+                         outside: String = "is not a point on the earth", _ reader: inout NodeReader) -> Event.Location? {
+        guard let point = reader.object(node, path, allowed: ["lat", "lon"], required: ["lat", "lon"]),
+              let lat = point["lat"].flatMap({ reader.number($0, "\(path).lat") }),
+              let lon = point["lon"].flatMap({ reader.number($0, "\(path).lon") }) else { return nil }
+        guard latitudes.contains(lat) && (-180...180).contains(lon) else {
+            reader.report(node, path, "\(lat), \(lon) \(outside)")
+            return nil
+        }
+        return Event.Location(lat: lat, lon: lon)
     }
 
     static func timeZone(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> String? {
