@@ -270,6 +270,43 @@ struct RuleCheckerTests {
         #expect(texts == ["Den Verletzten wünschen wir rasche Genesung.", "We wish the injured, including an Israeli citizen, a speedy recovery."])
     }
 
+    /// A phase's `when` may be a list, as a rule's: the phase is drafted when any of its objects holds
+    /// (thanks after a death or an attack the authorities call terror, never after a shooting that only wounded).
+    @Test func aPhaseWhenListHoldsWhenAnyOfItHolds() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rule = """
+        {
+          id: "either",
+          description: "thanks after deaths or terror",
+          when: { kind: ["terror_attack", "shooting"] },
+          participants: [{ participant: "de-foreign-office", languages: ["de"] }, { participant: "il-foreign-ministry", languages: ["en"] }],
+          message: "attack",
+          phases: [{ id: "thanks", speakers: "affected", message: "thanks",
+                     when: [{ kind: "terror_attack" }, { fatalities: { minimum: 1 } }] }],
+        }
+        """
+        try rule.write(to: directory.appendingPathComponent("rules/either.json5"), atomically: true, encoding: .utf8)
+        let problems = RuleSet.check(directory: directory).filter { $0.severity == .error }
+        #expect(problems.isEmpty, "\(problems.map(\.description))")
+        let set = try RuleSet.load(from: directory)
+        let either = try #require(set.rule(id: "either"))
+        func thanks(_ kind: String, _ fatalities: Int) -> Int {
+            let event = Event(id: "e", kind: kind, countries: ["IL"], place: "Jerusalem", certainty: .observed, fatalities: fatalities, injured: 1)
+            return BundlePlanner.plan(event: event, rule: either, ruleSet: set, now: Date()).drafts.filter { $0.phase == "thanks" }.count
+        }
+        #expect(thanks("terror_attack", 0) > 0 && thanks("shooting", 2) > 0 && thanks("terror_attack", 2) > 0)
+        #expect(thanks("shooting", 0) == 0)
+        // Each object of the list is checked where it is written; an empty list never holds.
+        try rule.replacingOccurrences(of: "{ fatalities: { minimum: 1 } }", with: "{ kind: \"shooting_x\" }")
+            .write(to: directory.appendingPathComponent("rules/either.json5"), atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.description).contains(
+            "rules/either.json5:8:56: unknown kind 'shooting_x' (did you mean 'shooting'?)"), "\(RuleSet.check(directory: directory).map(\.description))")
+        try rule.replacingOccurrences(of: "[{ kind: \"terror_attack\" }, { fatalities: { minimum: 1 } }]", with: "[]")
+            .write(to: directory.appendingPathComponent("rules/either.json5"), atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.message).contains("an empty list of alternatives never matches"))
+    }
+
     @Test func aMissingDirectoryIsAProblem() {
         let diagnostics = RuleSet.check(directory: URL(fileURLWithPath: "/nonexistent/rules"))
         #expect(diagnostics.count == 1)

@@ -90,8 +90,10 @@ public struct Phase: Sendable, Hashable {
     public var speakers: SpeakerRole
     /// Only these of the rule's participants speak in the phase; `nil` for all of them.
     public var participants: Set<String>?
-    /// The phase is drafted only when these hold for the event.
-    public var conditions: RuleConditions?
+    /// The phase is drafted only when one of these holds for the event (a list, as a rule's `when`:
+    /// Israel's thanks after a death or an attack the authorities call terror, never after a shooting
+    /// that wounded and whose motive is not known).
+    public var conditions: [RuleConditions]?
     /// Not before this long after the event happened.
     public var after: Duration?
     /// Not before this long after the bundle's gesture (the speaker's own gesture in a `gesture` phase);
@@ -101,7 +103,7 @@ public struct Phase: Sendable, Hashable {
     public var text: TextSource
 
     /// Creates a phase; the defaults are the statement's: the partners, at once.
-    public init(id: String? = nil, speakers: SpeakerRole = .partners, participants: Set<String>? = nil, conditions: RuleConditions? = nil,
+    public init(id: String? = nil, speakers: SpeakerRole = .partners, participants: Set<String>? = nil, conditions: [RuleConditions]? = nil,
                 after: Duration? = nil, afterGesture: Duration? = nil, text: TextSource) {
         self.id = id
         self.speakers = speakers

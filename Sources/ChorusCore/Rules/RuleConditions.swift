@@ -238,3 +238,8 @@ public struct RuleConditions: Sendable, Hashable {
         }
     }
 }
+
+extension [RuleConditions] {
+    /// Whether any of the alternatives holds for `event` (a phase's `when` given as a list).
+    public func matches(_ event: Event) -> Bool { contains { $0.matches(event) } }
+}

@@ -27,18 +27,8 @@ struct RuleDecoder {
         }
         let description = fields["description"].flatMap { reader.string($0, "description") }
         var conditions: [RuleConditions] = []
-        let conditionsDecoder = ConditionsDecoder(kinds: context.kinds)
         if let node = fields["when"] {
-            if case .array(let alternatives) = node.value {
-                if alternatives.isEmpty { reader.report(node, "when", "an empty list of alternatives never matches"); ok = false }
-                for (index, alternative) in alternatives.enumerated() {
-                    if let decoded = conditionsDecoder.decode(alternative, "when[\(index)]", &reader) { conditions.append(decoded) } else { ok = false }
-                }
-            } else if let decoded = conditionsDecoder.decode(node, "when", &reader) {
-                conditions.append(decoded)
-            } else {
-                ok = false
-            }
+            if let decoded = ConditionsDecoder(kinds: context.kinds).alternatives(node, "when", &reader) { conditions = decoded } else { ok = false }
         }
         let senders = fields["participants"].flatMap { self.senders($0, &reader) } ?? []
         var gestures: [Gesture] = []
@@ -163,9 +153,9 @@ struct RuleDecoder {
                 }
             }
         }
-        var conditions: RuleConditions?
+        var conditions: [RuleConditions]?
         if id != nil, let whenNode = fields["when"] {
-            conditions = ConditionsDecoder(kinds: context.kinds).decode(whenNode, at("when"), &reader)
+            conditions = ConditionsDecoder(kinds: context.kinds).alternatives(whenNode, at("when"), &reader)
         }
         let after = fields["after"].flatMap { reader.duration($0, at("after")) }
         var afterGesture = fields["afterGesture"].flatMap { reader.duration($0, at("afterGesture")) }
@@ -336,6 +326,17 @@ struct ConditionsDecoder {
 
     static let fields = ["kind", "countries", "place", "status", "msgType", "severity", "certainty", "alertLevel",
                          "fatalities", "injured", "magnitude", "tags", "actors", "notActors"]
+
+    /// A rule's or a phase's `when`: one condition object, or a list of them that holds when any of them does.
+    func alternatives(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> [RuleConditions]? {
+        guard case .array(let items) = node.value else { return decode(node, path, &reader).map { [$0] } }
+        if items.isEmpty { reader.report(node, path, "an empty list of alternatives never matches"); return nil }
+        var decoded: [RuleConditions] = []
+        for (index, item) in items.enumerated() {
+            if let conditions = decode(item, "\(path)[\(index)]", &reader) { decoded.append(conditions) }
+        }
+        return decoded.count == items.count ? decoded : nil
+    }
 
     func decode(_ node: JSON5Node, _ path: String, _ reader: inout NodeReader) -> RuleConditions? {
         guard let fields = reader.object(node, path, allowed: Self.fields) else { return nil }
