@@ -24,11 +24,11 @@ struct ShippedLibraryTests {
     /// Words of mourning, which only deaths allow.
     static let mourningWords: [String: [String]] = [
         "en": ["condolence", "mourn", "grieve", "killed", "lost their li", "lives lost", "who died", "victims", "murdered", "took the lives"],
-        "de": ["beileid", "trauer", "getötet", "todesopfer", "ums leben", "opfer", "gedenk"],
+        "de": ["beileid", "trauer", "getötet", "todesopfer", "ums leben", "opfer", "gedenk", "anteilnahme"],
         "fr": ["condoléances", "deuil", "victimes", "coûté la vie", "morts"],
         "es": ["pésame", "condolencias", "víctimas", "murieron", "fallecid", "dolor"],
         "he": ["תנחומ", "נרצח", "נהרג", "הרוג", "נספ", "מתאבלים", "בצער", "קורבנות"],
-        "ar": ["تعاز", "ضحايا", "مقتل", "أودى بحياة", "لذكرى"],
+        "ar": ["تعاز", "تعزية", "ضحايا", "مقتل", "أودى بحياة", "لذكرى"],
     ]
     /// Words wishing the wounded well.
     static let recoveryWords: [String: [String]] = [
@@ -195,6 +195,28 @@ struct ShippedLibraryTests {
         // Both British embassies thank their hosts in the shared house style, each naming its own.
         #expect(thanks.contains { $0.participant == "gb-embassy-israel" && $0.text.hasPrefix("Thank you, Israel,") })
         #expect(thanks.contains { $0.participant == "gb-embassy-germany" && $0.text.hasPrefix("Thank you, Germany,") })
+    }
+
+    /// The stricken country thanks only when people died or the authorities call it terror: after a shooting
+    /// that wounded and whose motive is not established (Huwara, 12 May 2023) the partners posted concern,
+    /// and a ministry does not thank for a holding line.
+    @Test func noThanksForAHoldingLine() throws {
+        let set = try RepositoryPaths.shipped()
+        let rule = try #require(set.rule(id: "attack"))
+        func thanks(_ kind: String, fatalities: Int?, injured: Int?) -> [Draft] {
+            let event = Event(id: "h", kind: kind, occurredAt: RFC3339.parse("2023-05-12T15:55:00Z"), countries: ["IL"], place: "Huwara",
+                              certainty: .observed, fatalities: fatalities, injured: injured)
+            return BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_683_907_000))
+                .drafts.filter { $0.phase == "thanks" }
+        }
+        #expect(thanks("shooting", fatalities: 0, injured: 1).isEmpty)
+        #expect(thanks("shooting", fatalities: nil, injured: nil).isEmpty)
+        #expect(Set(thanks("shooting", fatalities: 2, injured: 1).map(\.participant)) == ["il-foreign-ministry", "il-embassy-germany"])
+        let terror = thanks("terror_attack", fatalities: 0, injured: 2)
+        #expect(Set(terror.map(\.participant)) == ["il-foreign-ministry", "il-embassy-germany"])
+        // Nobody died: the thanks are for solidarity, never for condolences.
+        #expect(terror.contains { $0.language == "ar" && $0.text.contains("رسائل التضامن") && !$0.text.contains("التعزية") })
+        #expect(terror.contains { $0.language == "de" && $0.text.contains("Solidarität") && !$0.text.contains("Anteilnahme") })
     }
 
     /// An embassy of the stricken country answers only in a country whose government spoke.
