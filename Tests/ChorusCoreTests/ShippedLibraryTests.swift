@@ -219,6 +219,34 @@ struct ShippedLibraryTests {
         #expect(terror.contains { $0.language == "de" && $0.text.contains("Solidarität") && !$0.text.contains("Anteilnahme") })
     }
 
+    /// A West Bank town reported under IL is named by itself, never "in Israel", whatever the kind and the
+    /// figures: every town the gazetteer files in the West Bank, in every language (a town missing from the
+    /// gazetteer would be named by its country: Jenin was "في إسرائيل بالضفة الغربية").
+    @Test func aWestBankTownIsNeverInIsrael() throws {
+        let set = try RepositoryPaths.shipped()
+        let rule = try #require(set.rule(id: "attack"))
+        let towns = set.gazetteer.places.filter { $0.locatives["de"]?.hasSuffix("im Westjordanland") == true }
+        #expect(towns.count >= 9, "\(towns.map(\.id))")
+        // The senders' own names say where they sit; the place is what must not be "in Israel".
+        let selves = ["ambassade de France en Israël", "Embajada de España en Israel", "שגרירות צרפת בישראל", "שגרירות ספרד בישראל"]
+        let inIsrael = ["in Israel", "en Israël", "en Israel", "בישראל", "في إسرائيل"]
+        for town in towns {
+            for kind in ["terror_attack", "shooting"] {
+                for figures in Figures.allCases {
+                    let event = Event(id: "wb", kind: kind, countries: ["IL"], place: town.names["en"], certainty: .observed,
+                                      fatalities: figures.counts.fatalities, injured: figures.counts.injured)
+                    let plan = BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: Date(timeIntervalSince1970: 1_683_907_000))
+                    for draft in plan.drafts where draft.phase == nil {
+                        let text = selves.reduce(draft.text) { $0.replacingOccurrences(of: $1, with: "") }
+                        if let hit = inIsrael.first(where: text.contains) {
+                            Issue.record("'\(hit)' for \(town.id) (\(kind) \(figures)): \(draft.participant) \(draft.language): \(draft.text)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// An embassy of the stricken country answers only in a country whose government spoke.
     @Test func theStrickenCountrysEmbassiesThankTheirHosts() throws {
         let set = try RepositoryPaths.shipped()
