@@ -114,6 +114,19 @@ struct RestDaysTests {
         let arabic = try #require(gestures.drafts.first { $0.participant == "il-foreign-ministry" && $0.phase == "gesture" && $0.language == "ar" })
         #expect(arabic.text.contains("مساء يوم الجمعة"), "\(arabic.text)")
         #expect(try #require(post.notBefore) > (try Self.date("2016-07-16T16:00:00Z")))
+        // An attack in Germany on a Friday morning in December: Tel Aviv's City Hall is lit in Germany's colours at
+        // dusk, after Shabbat has begun in Berlin (its sun sets earlier in winter), and the embassy there, held to
+        // Saturday night, names the evening in both its languages.
+        let berlin = Event(id: "berlin-friday", kind: "terror_attack", occurredAt: try Self.date("2024-12-13T06:00:00Z"), countries: ["DE"],
+                           place: "Berlin", certainty: .observed, fatalities: 4, injured: 10)
+        let friday = BundlePlanner.plan(event: berlin, rule: rule, ruleSet: set, now: try Self.date("2024-12-13T06:30:00Z"))
+        let lit = try #require(friday.actionItems.first { $0.landmark == "tel-aviv-city-hall" })
+        #expect(lit.localTime.hasPrefix("2024-12-13T17:"), "\(lit.localTime)")
+        let posts = friday.drafts.filter { $0.participant == "il-embassy-germany" && $0.phase == "gesture" }
+        #expect(posts.count == 3, "\(posts.map(\Draft.text))")
+        #expect(posts.first { $0.language == "de" }?.text.hasPrefix("Am Freitagabend leuchtete das ") == true, "\(posts.map(\Draft.text))")
+        #expect(posts.first { $0.language == "he" }?.text.contains("הואר ביום שישי בערב בצבעי דגל גרמניה") == true, "\(posts.map(\Draft.text))")
+        #expect(posts.allSatisfy { ($0.notBefore ?? .distantPast) > lit.at.addingTimeInterval(20 * 3600) }, "held to Saturday night")
         let french = try #require(gestures.drafts.first { $0.participant == "il-foreign-ministry" && $0.phase == "consular" })
         #expect(french.restPeriods == nil, "consular lines go out at any hour")
         // The ministry keeps Jerusalem's candle-lighting, 40 minutes before sunset (participants.json5).
