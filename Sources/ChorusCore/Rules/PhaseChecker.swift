@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Checks a rule's phases against the senders who could speak in them: every draft has a text, no two
-/// senders would post the same text, a text names a landmark (or the day it is lit) only where there is one, and every landmark
-/// a sender posts about has a name in that sender's languages.
+/// senders would post the same text, a text names a landmark (or the day it is lit) only where there is
+/// one, and every landmark a sender posts about has a name in that sender's languages.
 struct PhaseChecker {
     /// What the check depends on: rules with the same senders, phases, conditions and gestures have the same problems.
     struct Key: Hashable, Sendable {
