@@ -103,85 +103,30 @@ public struct ReviewStore {
             draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
     }
 
-    /// Everything about a bundle: every draft, the events, the action items and the audit trail — its
-    /// summary, then the rest in one statement (``detailQuery``).
+    /// Everything about a bundle: every draft, the events, the action items and the audit trail.
     public func bundle(_ id: Int) throws -> BundleDetail {
         guard let summary = try summaries(of: [id]).first else { throw ReviewError(.notFound, "there is no bundle \(id)") }
-        var events: [BundleEventRecord] = [], actions: [ActionItemRecord] = [], drafts: [DraftRecord] = [], audit: [AuditRecord] = []
-        let replaced = DraftState.replaced.map(\.rawValue).sorted()
-        for row in try connection.query("""
-            \(unescaped: Self.detailQuery[0]) WHERE be.bundle_id = \(id)
-            UNION ALL \(unescaped: Self.detailQuery[1]) WHERE a.bundle_id = \(id)
-            UNION ALL \(unescaped: Self.detailQuery[2]) \(replaced) \(unescaped: Self.detailQuery[3]) WHERE d.bundle_id = \(id)
-            UNION ALL \(unescaped: Self.detailQuery[4]) WHERE r.bundle_id = \(id)
-            ORDER BY part, position
-            """).rows {
-            switch try row.decode("part", as: Int.self) {
-            case 1:
-                events.append(BundleEventRecord(role: try row.decode("role", as: BundleEventRole.self),
-                                                event: try Self.event(try row.decode("payload"))))
-            case 2:
-                actions.append(ActionItemRecord(
-                    id: try row.decode("id"), key: try row.decode("key"), kind: try row.decode("kind"),
-                    summary: try row.decode("summary"), dueAt: try row.decode("due_at"), timeZone: try row.decode("time_zone"),
-                    state: try row.decode("state", as: ActionItemState.self), isDrill: try row.decode("is_drill")))
-            case 3:
-                drafts.append(try Self.draft(row))
-            default:
-                audit.append(try Self.auditRecord(row))
-            }
+        let events = try connection.query("""
+            SELECT be.role, e.payload::text AS payload FROM chorus.bundle_events be JOIN chorus.events e ON e.id = be.event_id
+            WHERE be.bundle_id = \(id) ORDER BY (be.role = 'opened') DESC, e.id
+            """).rows.map { row in
+            BundleEventRecord(role: try row.decode("role", as: BundleEventRole.self), event: try Self.event(try row.decode("payload")))
+        }
+        let actions = try connection.query("""
+            SELECT id, key, kind, summary, due_at, time_zone, state, is_drill FROM chorus.action_items
+            WHERE bundle_id = \(id) ORDER BY id
+            """).rows.map { row in
+            ActionItemRecord(id: try row.decode("id"), key: try row.decode("key"), kind: try row.decode("kind"),
+                             summary: try row.decode("summary"), dueAt: try row.decode("due_at"),
+                             timeZone: try row.decode("time_zone"), state: try row.decode("state", as: ActionItemState.self),
+                             isDrill: try row.decode("is_drill"))
         }
         // The summary's brief says whether the bundle was corroborated (a bundle has at most one record).
-        return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: drafts, actionItems: actions, audit: audit,
+        return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try drafts(bundle: id),
+                            actionItems: actions, audit: try audit(bundle: id),
                             corroboration: summary.corroboration == nil ? nil
                                 : try CorroborationStore(connection: connection).corroboration(bundle: id))
     }
-
-    /// ``bundle(_:)``'s parts before their `WHERE`, to be joined by `UNION ALL`: the bundle's events (part 1),
-    /// action items (2), drafts (3; split around the replaced states, a parameter: replaced drafts after the
-    /// live ones, as ``drafts(bundle:)`` orders them) and audit trail (4), each row numbered in its part's order
-    /// (`position`).
-    /// Every part has every column — its own, and NULL of the right type for the others' —, named as the
-    /// statements for one part name them, so that the rows decode as theirs do (``draft(_:)``,
-    /// ``auditRecord(_:)``): one round trip instead of four.
-    private static let detailQuery: [String] = {
-        let columns: [(name: String, type: String)] = [
-            ("part", "integer"), ("position", "bigint"),
-            ("role", "text"), ("payload", "text"),
-            ("id", "bigint"), ("key", "text"), ("kind", "text"), ("summary", "text"), ("due_at", "timestamptz"),
-            ("time_zone", "text"), ("state", "text"), ("is_drill", "boolean"),
-        ] + draftColumns.map { ($0.name, $0.type) } + [
-            ("draft_id", "bigint"), ("actor", "text"), ("action", "text"), ("note", "text"), ("before_text", "text"),
-            ("after_text", "text"), ("before_facts", "text"), ("after_facts", "text"), ("at", "timestamptz"),
-        ]
-        var seen = Set<String>()
-        let unique = columns.filter { seen.insert($0.name).inserted }
-        func part(_ number: Int, order: String, _ values: [String: String], from: String) -> String {
-            let list = unique.map { column -> String in
-                switch column.name {
-                case "part": "\(number) AS part"
-                case "position": "row_number() OVER (ORDER BY \(order)) AS position"
-                default: "\(values[column.name] ?? "NULL::\(column.type)") AS \(column.name)"
-                }
-            }
-            return "SELECT " + list.joined(separator: ", ") + " " + from
-        }
-        let drafts = part(3, order: "d.state = ANY(\u{1}), d.participant, d.channel, d.language, d.id",
-                          Dictionary(uniqueKeysWithValues: draftColumns.map { ($0.name, $0.value) }), from: draftFrom)
-            .split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
-        return [
-            part(1, order: "(be.role = 'opened') DESC, e.id", ["role": "be.role", "payload": "e.payload::text"],
-                 from: "FROM chorus.bundle_events be JOIN chorus.events e ON e.id = be.event_id"),
-            part(2, order: "a.id", ["id": "a.id", "key": "a.key", "kind": "a.kind", "summary": "a.summary", "due_at": "a.due_at",
-                                    "time_zone": "a.time_zone", "state": "a.state", "is_drill": "a.is_drill"],
-                 from: "FROM chorus.action_items a"),
-            drafts[0], drafts[1],
-            part(4, order: "r.id", ["id": "r.id", "draft_id": "r.draft_id", "actor": "r.actor", "action": "r.action", "note": "r.note",
-                                    "before_text": "r.before_text", "after_text": "r.after_text",
-                                    "before_facts": "r.before_facts::text", "after_facts": "r.after_facts::text", "at": "r.at"],
-                 from: "FROM chorus.review_audit r"),
-        ]
-    }()
 
     /// A draft's bundle, showing only that draft and its audit rows.
     public func draftDetail(_ id: Int) throws -> BundleDetail {
@@ -212,25 +157,12 @@ public struct ReviewStore {
     /// What ``draft(_:)`` and ``drafts(bundle:)`` read, before their `WHERE`: two statements rather than one
     /// with `$1 IS NULL OR …`, which PostgreSQL plans anew on every call (a plan for "any draft" cannot use
     /// an index) — the console runs them on every page.
-    private static let draftQuery = "SELECT " + draftColumns.map { "\($0.value) AS \($0.name)" }.joined(separator: ", ") + " " + draftFrom
-
-    /// A draft's columns as ``draft(_:)`` decodes them: name, type, value.
-    private static let draftColumns: [(name: String, type: String, value: String)] = [
-        ("id", "bigint", "d.id"), ("bundle_id", "bigint", "d.bundle_id"), ("participant", "text", "d.participant"),
-        ("country", "text", "d.country"), ("channel", "text", "d.channel"), ("handle", "text", "d.handle"),
-        ("language", "text", "d.language"), ("text", "text", "d.text"), ("revision", "integer", "d.revision"),
-        ("version", "integer", "d.version"), ("state", "text", "d.state"), ("phase", "text", "d.phase"),
-        ("not_before", "timestamptz", "d.not_before"), ("weighted_length", "integer", "d.weighted_length"),
-        ("length_limit", "integer", "d.length_limit"), ("problem", "text", "d.problem"), ("is_drill", "boolean", "d.is_drill"),
-        ("flag", "text", "d.flag"), ("last_edited_by", "text", "d.last_edited_by"), ("approved_by", "text", "d.approved_by"),
-        ("approved_at", "timestamptz", "d.approved_at"), ("released_at", "timestamptz", "d.released_at"),
-        ("release_seq", "bigint", "d.release_seq"), ("created_at", "timestamptz", "d.created_at"),
-        ("updated_at", "timestamptz", "d.updated_at"),
-        ("written_for", "text", "CASE WHEN d.facts_event_id <> d.event_id THEN coalesce(bw.facts, w.payload)::text END"),
-        ("stands_on", "text", "CASE WHEN d.facts_event_id <> d.event_id THEN coalesce(bf.facts, f.payload)::text END"),
-    ]
-
-    private static let draftFrom = """
+    private static let draftQuery = """
+        SELECT d.id, d.bundle_id, d.participant, d.country, d.channel, d.handle, d.language, d.text, d.revision, d.version,
+               d.state, d.phase, d.not_before, d.weighted_length, d.length_limit, d.problem, d.is_drill, d.flag,
+               d.last_edited_by, d.approved_by, d.approved_at, d.released_at, d.release_seq, d.created_at, d.updated_at,
+               CASE WHEN d.facts_event_id <> d.event_id THEN coalesce(bw.facts, w.payload)::text END AS written_for,
+               CASE WHEN d.facts_event_id <> d.event_id THEN coalesce(bf.facts, f.payload)::text END AS stands_on
         FROM chorus.drafts d JOIN chorus.events w ON w.id = d.event_id JOIN chorus.events f ON f.id = d.facts_event_id
         LEFT JOIN chorus.bundle_events bw ON bw.bundle_id = d.bundle_id AND bw.event_id = d.event_id
         LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = d.bundle_id AND bf.event_id = d.facts_event_id
