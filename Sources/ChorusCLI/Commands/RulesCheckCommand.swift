@@ -41,7 +41,7 @@ public struct RulesCheckCommand: ChorusCommand {
             if let ruleSet {
                 context.print("\(directory): OK: \(ruleSet.rules.count) rules, \(ruleSet.participants.count) participants, "
                     + "\(ruleSet.voices.count) voices, \(ruleSet.landmarks.count) landmarks, \(ruleSet.gazetteer.places.count) places, "
-                    + "\(ruleSet.drills.count) drills; version \(ruleSet.version)")
+                    + "\(ruleSet.names.entries.count) names, \(ruleSet.drills.count) drills; version \(ruleSet.version)")
             }
         }
         let errors = diagnostics.filter(\.isError).count

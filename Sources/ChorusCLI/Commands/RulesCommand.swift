@@ -4,8 +4,8 @@ public struct RulesCommand: ChorusCommand {
         name: "rules",
         abstract: "Check rules and test them against events, offline.",
         discussion: """
-        A rules directory holds participants.json5, landmarks.json5, kinds.json5, rules/*.json5 and \
-        drills/*.json5. 'check' finds every problem in it; 'test' shows what events would draft. \
+        A rules directory holds participants.json5, kinds.json5, landmarks.json5, gazetteer.json5, \
+        names.json5, rules/*.json5, voices/*.json5 and drills/*.json5. 'check' finds every problem in it; 'test' shows what events would draft. \
         Neither touches the database. See docs/RULES.md.
         """,
         subcommands: [RulesCheckCommand.self, RulesTestCommand.self]
