@@ -74,16 +74,21 @@ struct ConsoleHandler {
         let session: ConsoleSession
         let token: String
         let connection: Connection
+        /// Whether the whole visit runs in one transaction as the reviewer already
+        /// (``ConsoleSessionStore/reading(token:_:)``: a page), or each piece of work opens its own
+        /// (``ConsoleSessionStore/acting(as:token:_:)``: a change, whose refusal is shown in a second one).
+        let isReading: Bool
         /// The session's CSRF token (every form of a page carries it: computed once a request).
         let csrf: String
         /// A form's value (only after ``ConsoleHandler/withVisit(_:change:_:)`` read the form).
         var form: HTTPForm?
 
-        init(request: HTTPRequest, session: ConsoleSession, token: String, connection: Connection) {
+        init(request: HTTPRequest, session: ConsoleSession, token: String, connection: Connection, isReading: Bool) {
             self.request = request
             self.session = session
             self.token = token
             self.connection = connection
+            self.isReading = isReading
             self.csrf = Tokens.csrf(for: token)
         }
     }
@@ -91,42 +96,48 @@ struct ConsoleHandler {
     /// Runs `body` for a request with a live session; without one, a page goes to the login (through one
     /// same-site hop first: a link from a chat app is a cross-site navigation, which SameSite=Strict keeps
     /// the cookie from), and a change is refused. A change (`change: true`) must come from the console's
-    /// own origin and carry the session's CSRF token.
+    /// own origin and carry the session's CSRF token. A page is read in one transaction that resumes the
+    /// session and takes the reviewer's role in its first statement.
     func withVisit(_ request: HTTPRequest, change: Bool = false, _ body: (Visit) -> HTTPResponse) -> HTTPResponse {
         guard let token = request.cookies[sessionCookie], !token.isEmpty, token.count <= 128 else {
             return change ? refuse(.forbidden, "Your session has ended. Log in again.") : toLogin(request)
         }
         do {
             return try console.pool.withConnection { connection in
-                guard let session = try ConsoleSessionStore(connection: connection).resume(token: token) else {
-                    return change ? refuse(.forbidden, "Your session has ended. Log in again.") : toLogin(request)
+                let sessions = ConsoleSessionStore(connection: connection)
+                guard change else {
+                    return try sessions.reading(token: token) { session, connection in
+                        guard let session else { return toLogin(request) }
+                        return body(Visit(request: request, session: session, token: token, connection: connection, isReading: true))
+                    }
                 }
-                return visiting(Visit(request: request, session: session, token: token, connection: connection), change: change, body)
+                guard let session = try sessions.resume(token: token) else {
+                    return refuse(.forbidden, "Your session has ended. Log in again.")
+                }
+                return visiting(Visit(request: request, session: session, token: token, connection: connection, isReading: false), body)
             }
         } catch {
             return failure(error)
         }
     }
 
-    /// The rest of ``withVisit(_:change:_:)``, with the session found.
-    private func visiting(_ visit: Visit, change: Bool, _ body: (Visit) -> HTTPResponse) -> HTTPResponse {
+    /// The rest of ``withVisit(_:change:_:)`` for a change, with the session found.
+    private func visiting(_ visit: Visit, _ body: (Visit) -> HTTPResponse) -> HTTPResponse {
         let request = visit.request, session = visit.session
         var visit = visit
-        if change {
-            guard sameOrigin(request) else { return refuse(.forbidden, "This form did not come from the console.") }
-            let form: HTTPForm
-            do {
-                form = try request.form()
-            } catch {
-                return refuse(.badRequest, "The form could not be read.")
-            }
-            let sent = form["csrf"] ?? request.headers["X-CSRF-Token"] ?? ""
-            guard Tokens.equal(sent, visit.csrf) else {
-                console.log("console refused a change without its CSRF token", [("reviewer", session.reviewer), ("path", request.path)])
-                return refuse(.forbidden, "This form is out of date or did not come from the console: reload the page and try again.")
-            }
-            visit.form = form
+        guard sameOrigin(request) else { return refuse(.forbidden, "This form did not come from the console.") }
+        let form: HTTPForm
+        do {
+            form = try request.form()
+        } catch {
+            return refuse(.badRequest, "The form could not be read.")
         }
+        let sent = form["csrf"] ?? request.headers["X-CSRF-Token"] ?? ""
+        guard Tokens.equal(sent, visit.csrf) else {
+            console.log("console refused a change without its CSRF token", [("reviewer", session.reviewer), ("path", request.path)])
+            return refuse(.forbidden, "This form is out of date or did not come from the console: reload the page and try again.")
+        }
+        visit.form = form
         return body(visit)
     }
 
@@ -234,9 +245,10 @@ struct ConsoleHandler {
         }
     }
 
-    /// Runs `body` as the visit's reviewer, in one transaction.
+    /// Runs `body` as the visit's reviewer: in the page's transaction, or in one of its own for a change.
     func asReviewer<T>(_ visit: Visit, _ body: (ReviewStore) throws -> T) throws -> T {
-        try ConsoleSessionStore(connection: visit.connection).acting(as: visit.session, token: visit.token) {
+        if visit.isReading { return try body(ReviewStore(connection: visit.connection)) }
+        return try ConsoleSessionStore(connection: visit.connection).acting(as: visit.session, token: visit.token) {
             try body(ReviewStore(connection: $0))
         }
     }

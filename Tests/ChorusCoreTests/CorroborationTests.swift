@@ -210,14 +210,16 @@ struct CorroborationTests {
         #expect(plans.first?.waitsForCorroboration == false)
     }
 
+    /// The problems with the column of the value they are about, counted from the `c` of `corroboration:`; the line
+    /// is wherever the shipped attack rule has its corroboration, so that editing the rule above it breaks nothing.
     @Test(arguments: [
         ("{ sources: 3, window: '2h', authoritative: ['police-il', '*.gov.il'] }", nil),
-        ("{ sources: 1 }", "67:29: 1 is not a number of independent origins from 2 to 100: one report needs no corroboration, leave the field out"),
-        ("{ sources: 2.5 }", "67:29: 2.5 is not a number of independent origins from 2 to 100"),
+        ("{ sources: 1 }", "+26: 1 is not a number of independent origins from 2 to 100: one report needs no corroboration, leave the field out"),
+        ("{ sources: 2.5 }", "+26: 2.5 is not a number of independent origins from 2 to 100"),
         ("{ window: '2h' }", "corroboration.sources: missing required field 'sources'"),
-        ("{ sources: 3, window: '0' }", "67:40: a window of 0 could never be corroborated"),
-        ("{ sources: 3, window: 'soon' }", "67:40: 'soon' is not a duration"),
-        ("{ sources: 3, authoritative: ['*'] }", "67:48: '*' is not a feed name or an origin"),
+        ("{ sources: 3, window: '0' }", "+37: a window of 0 could never be corroborated"),
+        ("{ sources: 3, window: 'soon' }", "+37: 'soon' is not a duration"),
+        ("{ sources: 3, authoritative: ['*'] }", "+45: '*' is not a feed name or an origin"),
         ("{ sources: 3, source: 2 }", "unknown field 'source'"),
     ] as [(String, String?)])
     func theRuleFieldIsChecked(field: String, problem: String?) throws {
@@ -226,10 +228,17 @@ struct CorroborationTests {
         let file = directory.appendingPathComponent("rules/attack.json5")
         var text = try String(contentsOf: file, encoding: .utf8)
         let range = try #require(text.range(of: "corroboration: { sources: 3, window: \"6h\" },"))
+        let before = text[..<range.lowerBound]
+        let line = before.filter { $0 == "\n" }.count + 1
+        let lineStart = before.lastIndex(of: "\n").map { before.index(after: $0) } ?? before.startIndex
+        let column = before.distance(from: lineStart, to: before.endIndex) + 1
         text.replaceSubrange(range, with: "corroboration: \(field),")
         try text.write(to: file, atomically: true, encoding: .utf8)
         let lines = RuleSet.check(directory: directory).map(\.description)
-        if let problem {
+        if var problem {
+            if problem.hasPrefix("+"), let colon = problem.firstIndex(of: ":"), let offset = Int(problem[problem.index(after: problem.startIndex)..<colon]) {
+                problem = "\(line):\(column + offset)" + problem[colon...]
+            }
             #expect(lines.count == 1 && lines.contains { $0.contains(problem) }, "\(lines)")
         } else {
             #expect(lines.isEmpty, "\(lines)")

@@ -76,7 +76,7 @@ struct RestDaysTests {
 
     /// The shipped library: the Halle statements of Israel's senders wait for the end of Yom Kippur, their
     /// consular lines do not; the bundle's expiry does not count the rest time; a gesture post held from
-    /// Friday evening to Saturday night says "last night".
+    /// Friday evening to Saturday night names Friday evening.
     @Test func theShippedLibraryHoldsIsraelsPostsOverYomKippurAndShabbat() throws {
         let set = try RepositoryPaths.shipped()
         let rule = try #require(set.rule(id: "attack"))
@@ -102,20 +102,38 @@ struct RestDaysTests {
         #expect(untouched.drafts.allSatisfy { $0.restPeriods == nil })
 
         // Nice, Thursday 14 July 2016: Tel Aviv lit its City Hall on the Friday evening; the ministry's post
-        // about it waits for Saturday night and speaks of last night.
+        // about it waits for Saturday night and names the evening it was lit (not "last night": a post
+        // released after midnight would make it false).
         let nice = Event(id: "nice", kind: "terror_attack", occurredAt: try Self.date("2016-07-14T20:30:00Z"), countries: ["FR"], place: "Nice",
                          certainty: .observed, fatalities: 84, injured: 202)
         let gestures = BundlePlanner.plan(event: nice, rule: rule, ruleSet: set, now: try Self.date("2016-07-14T21:30:00Z"))
         let post = try #require(gestures.drafts.first { $0.participant == "il-foreign-ministry" && $0.phase == "gesture" && $0.language == "he" })
-        #expect(post.text.hasPrefix("אמש הואר"), "\(post.text)")
+        #expect(post.text.hasPrefix("ביום שישי בערב הואר"), "\(post.text)")
+        let english = try #require(gestures.drafts.first { $0.participant == "il-foreign-ministry" && $0.phase == "gesture" && $0.language == "en" })
+        #expect(english.text.contains("on Friday evening, Tel Aviv City Hall was lit"), "\(english.text)")
+        let arabic = try #require(gestures.drafts.first { $0.participant == "il-foreign-ministry" && $0.phase == "gesture" && $0.language == "ar" })
+        #expect(arabic.text.contains("مساء يوم الجمعة"), "\(arabic.text)")
         #expect(try #require(post.notBefore) > (try Self.date("2016-07-16T16:00:00Z")))
+        // An attack in Germany on a Friday morning in December: Tel Aviv's City Hall is lit in Germany's colours at
+        // dusk, after Shabbat has begun in Berlin (its sun sets earlier in winter), and the embassy there, held to
+        // Saturday night, names the evening in both its languages.
+        let berlin = Event(id: "berlin-friday", kind: "terror_attack", occurredAt: try Self.date("2024-12-13T06:00:00Z"), countries: ["DE"],
+                           place: "Berlin", certainty: .observed, fatalities: 4, injured: 10)
+        let friday = BundlePlanner.plan(event: berlin, rule: rule, ruleSet: set, now: try Self.date("2024-12-13T06:30:00Z"))
+        let lit = try #require(friday.actionItems.first { $0.landmark == "tel-aviv-city-hall" })
+        #expect(lit.localTime.hasPrefix("2024-12-13T17:"), "\(lit.localTime)")
+        let posts = friday.drafts.filter { $0.participant == "il-embassy-germany" && $0.phase == "gesture" }
+        #expect(posts.count == 3, "\(posts.map(\Draft.text))")
+        #expect(posts.first { $0.language == "de" }?.text.hasPrefix("Am Freitagabend leuchtete das ") == true, "\(posts.map(\Draft.text))")
+        #expect(posts.first { $0.language == "he" }?.text.contains("הואר ביום שישי בערב בצבעי דגל גרמניה") == true, "\(posts.map(\Draft.text))")
+        #expect(posts.allSatisfy { ($0.notBefore ?? .distantPast) > lit.at.addingTimeInterval(20 * 3600) }, "held to Saturday night")
         let french = try #require(gestures.drafts.first { $0.participant == "il-foreign-ministry" && $0.phase == "consular" })
         #expect(french.restPeriods == nil, "consular lines go out at any hour")
         // The ministry keeps Jerusalem's candle-lighting, 40 minutes before sunset (participants.json5).
         #expect(set.participants["il-foreign-ministry"]?.restDays?.candleLightingMinutes == 40)
 
         // A gesture on the eve of Rosh Hashanah 5785 (Wednesday 2 October 2024), whose post would wait for the
-        // end of the Shabbat after it, three nights later: stale, and "last night" untrue — the desk decides.
+        // end of the Shabbat after it, three nights later: stale news — the desk decides.
         let paris = Event(id: "paris", kind: "terror_attack", occurredAt: try Self.date("2024-10-02T06:00:00Z"), countries: ["FR"], place: "Paris",
                           certainty: .observed, fatalities: 5, injured: 10)
         let eve = BundlePlanner.plan(event: paris, rule: rule, ruleSet: set, now: try Self.date("2024-10-02T06:30:00Z"))

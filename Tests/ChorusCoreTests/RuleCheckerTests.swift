@@ -19,6 +19,7 @@ struct RuleCheckerTests {
         #expect(set.landmarks["brandenburg-gate"]?.city == "Berlin")
         #expect(set.landmarks["brandenburg-gate"]?.names["he"] == "שער ברנדנבורג")
         #expect(set.gazetteer.place(id: "breitscheidplatz")?.timeZone == "Europe/Berlin", "a square keeps its city's clock")
+        #expect(set.names.forms(of: "Helene") == ["he": "הלן", "ar": "هيلين"], "the storm of the shipped scenario has its Hebrew and Arabic forms")
     }
 
     /// Each broken file is broken in one way, and the checker says which, where.
@@ -130,9 +131,11 @@ struct RuleCheckerTests {
         let rule = directory.appendingPathComponent("rules/attack.json5")
         try (String(contentsOf: rule, encoding: .utf8) + "\n// reviewed\n").write(to: rule, atomically: true, encoding: .utf8)
         #expect(try RuleSet.load(from: directory).version != first)
-        // The hash is over each file's path, size and own SHA-256 in a fixed order, as documented.
+        // The hash is over each file's path, size and own SHA-256 in a fixed order, as documented: the names
+        // table after the gazetteer (none here), before the rules, though "names" sorts after "landmarks" only.
+        try FileManager.default.copyItem(at: RepositoryPaths.rules.appendingPathComponent("names.json5"), to: directory.appendingPathComponent("names.json5"))
         let voices = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("voices").path).sorted().map { "voices/\($0)" }
-        let files = try (["participants.json5", "landmarks.json5", "rules/attack.json5"] + voices).map {
+        let files = try (["participants.json5", "landmarks.json5", "names.json5", "rules/attack.json5"] + voices).map {
             ($0, try Data(contentsOf: directory.appendingPathComponent($0)))
         }
         var hash = SHA256()
@@ -314,6 +317,111 @@ struct RuleCheckerTests {
     }
 
     /// A scratch rules directory: the shipped participants, voices, landmarks and attack rule, no kinds.json5.
+    /// The names table is checked like the gazetteer: every problem where it is written, and a table with one
+    /// stops the rules.
+    @Test func aBrokenNamesTableIsReportedWhereItIsBroken() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            {
+              names: [
+                { name: "Helene", forms: { he: "הלן", ar: "هيلين" } },
+                { name: "helene", forms: { he: "הלן" } },
+                { name: 42, forms: { he: "הלן" } },
+                { name: "Milton", forms: { de: "Milton", he: "מילטון" } },
+                { name: "Ian", forms: { xx: "איאן" } },
+                { name: "Katrina", forms: { he: "كاترينا", ar: 7 } },
+                { name: "Daniel", forms: ["דניאל"] },
+                { name: "Beryl", forms: {} },
+                { name: "דניאל", forms: { he: "דניאל" } },
+                { name: "Otis", form: { he: "אוטיס" } },
+                { name: " Kirk", forms: { he: "קירק", ar: "1" } },
+                "Oscar",
+              ],
+              storms: [],
+            }
+            """.write(to: directory.appendingPathComponent("names.json5"), atomically: true, encoding: .utf8)
+        let lines = RuleSet.check(directory: directory).map(\.description)
+        #expect(lines == [
+            "names.json5:4:13: duplicate name 'helene' (also at line 3)",
+            "names.json5:5:13: expected a string, found a number",
+            "names.json5:6:32: 'de' is written in Latin letters and keeps the name as given: forms are for ar, he",
+            "names.json5:7:29: unknown language 'xx' (forms are for ar, he)",
+            "names.json5:8:37: 'كاترينا' is not written in Hebrew letters, as 'he' is",
+            "names.json5:8:52: expected a string, found a number",
+            "names.json5:9:30: expected an object of languages to forms ({ he: \"הלן\", ar: \"هيلين\" }), found a list",
+            "names.json5:10:29: a name needs its form in at least one of ar, he",
+            "names.json5:11:13: 'דניאל' is not in Latin letters: the table is looked up by the name as the agencies give it (Helene)",
+            "names.json5:12:21: unknown field 'form' (did you mean 'forms'?); allowed: name, forms",
+            "names.json5:13:13: ' Kirk' has spaces at its start or end",
+            "names.json5:13:47: '1' is not written in Arabic letters, as 'ar' is",
+            "names.json5:14:5: expected an object, found a string",
+            "names.json5:16:3: unknown field 'storms'; allowed: names",
+        ], "\(lines.joined(separator: "\n"))")
+        #expect(throws: RuleSetError.self) { try RuleSet.load(from: directory) }
+
+        // A good table loads: the first entry stands, and the name is found whatever its case.
+        try "{ names: [{ name: 'Helene', forms: { he: 'הלן' } }, { name: 'Man-yi', forms: { ar: 'مان-يي' } }] }"
+            .write(to: directory.appendingPathComponent("names.json5"), atomically: true, encoding: .utf8)
+        let set = try RuleSet.load(from: directory)
+        #expect(set.names.forms(of: "HELENE") == ["he": "הלן"])
+        #expect(set.names.entries.map(\.name) == ["Helene", "Man-yi"])
+        try "{ names: [ { name: 'Helene', forms: { he: 'הלן' } }".write(to: directory.appendingPathComponent("names.json5"), atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.description) == ["names.json5:1:52: syntax error: unexpected end of file, expected ',' or ']'"])
+    }
+
+    /// Helene in every language of the shipped voices: in Hebrew and Arabic by the table's forms, and an unknown
+    /// storm leaves the name out there while German and English keep it.
+    @Test func theShippedVoicesNameTheStormInEachScript() throws {
+        let set = try RuleSet.load(from: RepositoryPaths.rules)
+        let rule = try #require(set.rule(id: "severe-weather"))
+        var storm = Event(id: "tc", kind: "tropical_cyclone", countries: ["US"], name: "Helene", certainty: .observed, alertLevel: .red, fatalities: 52)
+        storm.occurredAt = RFC3339.parse("2024-09-27T03:10:00Z")
+        func texts(_ event: Event, _ participant: String, _ language: String) -> [String] {
+            BundlePlanner.plan(event: event, rule: rule, ruleSet: set, now: event.occurredAt ?? Date()).drafts
+                .filter { $0.participant == participant && $0.language == language }.map(\.text)
+        }
+        let hebrew = texts(storm, "il-foreign-ministry", "he")
+        #expect(hebrew.count == 2 && hebrew.allSatisfy { $0.contains("הוריקן הלן בארצות הברית") }, "\(hebrew)")
+        for participant in ["il-foreign-ministry", "fr-foreign-ministry"] {
+            let arabic = texts(storm, participant, "ar")
+            #expect(!arabic.isEmpty && arabic.allSatisfy { !$0.contains("Helene") }, "\(arabic)")
+            #expect(arabic.filter { $0.contains("الإعصار هيلين") }.count >= 2, "\(participant): \(arabic)")
+        }
+        // The United States speaks of a storm elsewhere: Daniel, the Mediterranean tropical-like cyclone of 2023, in Greece.
+        var daniel = storm
+        daniel.name = "Daniel"
+        daniel.countries = ["GR"]
+        let american = texts(daniel, "us-state-department", "ar")
+        #expect(american.count == 2 && american.allSatisfy { $0.contains("الإعصار دانيال في اليونان") }, "\(american)")
+        storm.name = "Beryl"
+        #expect(texts(storm, "il-foreign-ministry", "he").allSatisfy { $0.contains("סופת ההוריקן בארצות הברית") && !$0.contains("Beryl") })
+        #expect(texts(storm, "il-foreign-ministry", "ar").allSatisfy { $0.contains("الإعصار في الولايات المتحدة") })
+        #expect(texts(storm, "il-foreign-ministry", "en").allSatisfy { $0.contains("Hurricane Beryl") })
+        #expect(texts(storm, "de-foreign-office", "de").allSatisfy { $0.contains("des Hurrikans Beryl") })
+    }
+
+    /// `{{gestureDay}}` is the day a landmark is lit: a text outside a phase about a gesture that names it is
+    /// refused, as `{{landmark}}` is, and a gesture phase may use it.
+    @Test func theGesturesDayOnlyInAPhaseAboutAGesture() throws {
+        let directory = try Self.shippedRuleWithoutKinds()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        {
+          id: "gesture-day",
+          description: "the day of a gesture",
+          when: { kind: "flood" },
+          participants: [{ participant: "de-foreign-office", languages: ["de"] }],
+          templates: { de: "Am {{gestureDay}}abend gedenken wir der Opfer {{country|in}}." },
+          phases: [{ id: "gesture", speakers: "gesture", afterGesture: "0", templates: { de: "Am {{gestureDay}}abend leuchtete {{landmark}}." } }],
+          gestures: [{ light: "brandenburg-gate", at: "dusk" }],
+        }
+        """.write(to: directory.appendingPathComponent("rules/gesture-day.json5"), atomically: true, encoding: .utf8)
+        #expect(RuleSet.check(directory: directory).map(\.description) == [
+            "rules/gesture-day.json5: speakers: the text of participant 'de-foreign-office' in 'de' names {{gestureDay}}, which only a phase about a gesture (speakers: gesture) has",
+        ])
+    }
+
     static func shippedRuleWithoutKinds() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-rules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)

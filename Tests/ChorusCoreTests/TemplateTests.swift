@@ -293,6 +293,64 @@ struct TemplateTests {
         #expect(template.minimumLength(on: .x) == 4)
     }
 
+    /// A name reaches a draft only in the draft's script: as given in a language written in Latin letters, in the
+    /// table's form in Hebrew and Arabic, and there as absent — the text without it — when the table has none.
+    @Test(arguments: [
+        ("Helene", "de", "Hurrikan Helene #Helene"),
+        ("Helene", "en", "Hurricane Helene #Helene"),
+        ("HELENE", "he", "הוריקן הלן #הלן"),
+        ("Helene", "ar", "الإعصار هيلين #هيلين"),
+        ("Beryl", "fr", "l’ouragan Beryl #Beryl"),
+        ("Beryl", "he", "סופת ההוריקן"),
+        ("Beryl", "ar", "الإعصار"),
+        ("הלן", "he", "הוריקן הלן #הלן"),
+        ("הלן", "de", "der Hurrikan"),
+        ("הלן", "ar", "الإعصار"),
+    ])
+    func aNameIsShownInTheDraftsScriptOnly(name: String, language: String, expected: String) throws {
+        let names = EventNames(entries: [EventNames.Entry(name: "Helene", forms: ["he": "הלן", "ar": "هيلين"])])
+        let storm = Event(id: "tc", kind: "tropical_cyclone", countries: ["US"], name: name)
+        let templates = [
+            "de": "{{#name}}Hurrikan {{name}} {{name|hashtag}}{{/name}}{{^name}}der Hurrikan{{/name}}",
+            "en": "{{#name}}Hurricane {{name}} {{name|hashtag}}{{/name}}{{^name}}the hurricane{{/name}}",
+            "fr": "l’ouragan{{#name}} {{name}} {{name|hashtag}}{{/name}}",
+            "he": "{{#name}}הוריקן {{name}} {{name|hashtag}}{{/name}}{{^name}}סופת ההוריקן{{/name}}",
+            "ar": "الإعصار{{#name}} {{name}} {{name|hashtag}}{{/name}}",
+        ]
+        let values = TemplateValues(facts: DraftFacts(event: storm, gazetteer: .empty, names: names), language: language,
+                                    locale: Locale(identifier: LanguageSupport.defaultLocale(for: language)), senderTimeZone: Self.berlin)
+        #expect(try Template(try #require(templates[language])).render(values) == expected)
+        #expect(EventNames.empty.forms(of: "Helene").isEmpty)
+    }
+
+    /// `{{gestureDay}}` is the weekday the landmark is lit where it stands, not where the sender is nor when
+    /// the post goes out: lit at 00:30 on Saturday in Tel Aviv (23:30 on Friday in Berlin) is Saturday.
+    @Test(arguments: [
+        ("2016-07-15T17:30:00Z", "de", "Am Freitagabend leuchtete"),
+        ("2016-07-15T17:30:00Z", "en", "On Friday evening, … was lit"),
+        ("2016-07-15T17:30:00Z", "fr", "vendredi soir"),
+        ("2016-07-15T17:30:00Z", "es", "el viernes por la noche"),
+        ("2016-07-15T17:30:00Z", "he", "ביום שישי בערב הואר"),
+        ("2016-07-15T17:30:00Z", "ar", "أُضيء … مساء يوم الجمعة"),
+        ("2016-07-15T21:30:00Z", "de", "Am Samstagabend leuchtete"),
+    ])
+    func theGesturesDayIsTheLandmarksOwn(at: String, language: String, expected: String) throws {
+        let templates = [
+            "de": "Am {{gestureDay}}abend leuchtete", "en": "On {{gestureDay}} evening, … was lit", "fr": "{{gestureDay}} soir",
+            "es": "el {{gestureDay}} por la noche", "he": "ב{{gestureDay}} בערב הואר", "ar": "أُضيء … مساء يوم {{gestureDay}}",
+        ]
+        let cityHall = Landmark(id: "tel-aviv-city-hall", name: "Tel Aviv City Hall", city: "Tel Aviv", country: "IL", timeZone: "Asia/Jerusalem",
+                                owner: "Tel Aviv-Yafo Municipality", location: Event.Location(lat: 32.08, lon: 34.78))
+        var values = TemplateValues(facts: DraftFacts(event: Self.jerusalem, gazetteer: .empty), language: language,
+                                    locale: Locale(identifier: LanguageSupport.defaultLocale(for: language)), senderTimeZone: Self.berlin,
+                                    landmark: cityHall)
+        let template = try Template(try #require(templates[language]))
+        #expect(throws: TemplateRenderError.missingValue(.gestureDay)) { try template.render(values) }
+        #expect(!values.isPresent(.gestureDay))
+        values.gestureAt = RFC3339.parse(at)
+        #expect(try template.render(values) == expected)
+    }
+
     @Test func singleBracesAreText() throws {
         #expect(try render("{ {country} } {{country}}") == "{ {country} } Israel")
     }

@@ -185,6 +185,45 @@ struct ReviewerTests {
         #expect(try sessions.resume(token: bobToken) == nil)
     }
 
+    @Test func aPageIsReadAsTheReviewerInOneTransactionThatResumesHerSession() throws {
+        let rita = name("rita")
+        ReviewFixture.rolesLock.lock()
+        try people.add(rita, as: .reviewer)
+        ReviewFixture.rolesLock.unlock()
+        let console = try Connection(try TestPostgres.conninfo(database: fixture.conninfo, user: DatabaseRoles.consoleRole))
+        let sessions = ConsoleSessionStore(connection: console)
+        let token = String(repeating: "r", count: 40) + prefix
+        let opened = try sessions.open(token: token, reviewer: rita, lifetime: .seconds(3600), idle: .seconds(600))
+
+        // Her session, her role, her token and the generic plans, for the transaction only.
+        let (seen, settings, drafts) = try sessions.reading(token: token) { session, connection in
+            (session, try connection.query("""
+                SELECT current_user::text AS me, current_setting('chorus.console_session') AS token,
+                       current_setting('plan_cache_mode') AS plans
+                """).first, try ReviewStore(connection: connection).drafts(bundle: fixture.liveBundle).count)
+        }
+        #expect(seen?.id == opened)
+        #expect(seen?.reviewer == rita)
+        #expect(try settings?.decode("me", as: String.self) == rita)
+        #expect(try settings?.decode("token", as: String.self) == token)
+        #expect(try settings?.decode("plans", as: String.self) == "force_generic_plan")
+        #expect(drafts == (try ReviewStore(connection: fixture.owner).drafts(bundle: fixture.liveBundle).count))
+        let after = try #require(try console.query("""
+            SELECT current_user::text AS me, current_setting('plan_cache_mode') AS plans
+            """).first)
+        #expect(try after.decode("me", as: String.self) == DatabaseRoles.consoleRole)
+        #expect(try after.decode("plans", as: String.self) == "auto")
+
+        // Without a live session the body runs as the console, which reads nothing of the queue.
+        let nobody = try sessions.reading(token: String(repeating: "x", count: 40) + prefix) { session, connection in
+            (session, try connection.query("SELECT current_user::text AS me").first?.decode("me", as: String.self))
+        }
+        #expect(nobody.0 == nil)
+        #expect(nobody.1 == DatabaseRoles.consoleRole)
+        #expect(try sessions.close(token: token))
+        #expect(try sessions.reading(token: token) { session, _ in session } == nil)
+    }
+
     @Test func idleSessionsEnd() throws {
         let ivy = name("ivy")
         ReviewFixture.rolesLock.lock()

@@ -24,7 +24,7 @@ public enum BundlePlanner {
         let items = isCancel || !drafting ? [] : actionItems(event: event, rule: rule, ruleSet: ruleSet, now: now)
         var drafts: [Draft] = []
         if !isCancel && drafting {
-            let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer, previous: previous)
+            let facts = DraftFacts(event: event, gazetteer: ruleSet.gazetteer, names: ruleSet.names, previous: previous)
             let speakers = Speakers(event: event, rule: rule, ruleSet: ruleSet)
             let happened = event.occurredAt ?? event.sentAt ?? now
             let releaseFrom = now.addingTimeInterval(rule.release.notBefore.timeInterval)
@@ -46,11 +46,12 @@ public enum BundlePlanner {
                                                     landmark: landmark, host: participant.host, contact: participant.contact,
                                                     senderCountry: participant.country)
                         values.heldOver = (hold?.nights ?? 0) > 0
+                        if landmark != nil { values.gestureAt = speaker.gestureAt }
                         var drafted = draft(values, rule: rule, phase: phase, participant: participant, account: account, ruleSet: ruleSet,
                                             notBefore: hold?.until ?? notBefore)
                         drafted.restPeriods = hold.map { _ in rests.periods[participant.id] ?? [] }
                         // A post about a gesture held over more than one night (Rosh Hashanah into Shabbat) is stale
-                        // news and its "last night" untrue: the desk decides.
+                        // news, however it names the evening: the desk decides.
                         if let nights = hold?.nights, nights > 1, phase.afterGesture != nil, drafted.state == .pending {
                             drafted.state = .needsEdit
                             drafted.problem = "held \(nights) nights past its gesture by the sender's rest days: decide whether to post it, and when"

@@ -1,8 +1,8 @@
 import Foundation
 
 /// An event's facts as every draft of its bundle names them, worked out once: the place the gazetteer
-/// knows it by, the clock where it happened, the language the feed wrote its place in, the facts its tags
-/// state, and — for an update — the figures it revised.
+/// knows it by, the clock where it happened, the language the feed wrote its place in, the forms of its
+/// name in other scripts, the facts its tags state, and — for an update — the figures it revised.
 public struct DraftFacts: Sendable {
     /// The event.
     public var event: Event
@@ -14,6 +14,8 @@ public struct DraftFacts: Sendable {
     /// The language of the feed's own `place` text: the one language its headlines are in, if they are
     /// in exactly one. A place the gazetteer does not know is shown only in drafts in that language.
     public var placeLanguage: String?
+    /// The forms of the event's name in the languages not written in Latin letters (``EventNames``).
+    public var nameForms: [String: String]
     /// The values of the facts the event's tags state (``EventFact``).
     public var facts: [EventFact: Set<String>]
     /// On an update that changed the number of people killed: the number the bundle stood on before it.
@@ -21,12 +23,13 @@ public struct DraftFacts: Sendable {
     /// On an update that changed the number of people injured: the number before it.
     public var previousInjured: Int?
 
-    /// Works out the facts of `event` with `gazetteer`; `previous` is, for an update (or a feed's revision of
-    /// its alert), the facts its bundle stood on before it (``Correlation/merged(_:over:)``), whose figures the
-    /// templates can name.
-    public init(event: Event, gazetteer: Gazetteer, previous: Event? = nil) {
+    /// Works out the facts of `event` with `gazetteer` and the table of `names`; `previous` is, for an update
+    /// (or a feed's revision of its alert), the facts its bundle stood on before it
+    /// (``Correlation/merged(_:over:)``), whose figures the templates can name.
+    public init(event: Event, gazetteer: Gazetteer, names: EventNames = .empty, previous: Event? = nil) {
         self.event = event
         facts = EventFact.values(in: event.tags)
+        nameForms = event.name.map(names.forms(of:)) ?? [:]
         if let previous {
             func revised(_ before: Int?, _ after: Int?) -> Int? {
                 guard let before, let after, before != after else { return nil }

@@ -141,7 +141,7 @@ struct RestHolds {
     /// How a draft of `participant` in `phase` whose earliest release is `earliest` is held: `nil` when its
     /// sender keeps no rest days or excepts the phase; else the end of the period `earliest` falls in
     /// (`until`, nil if none) and how many days later, in the sender's time, that is than the day it was
-    /// meant for (`nights`: a gesture post held to Saturday night is one night late and says *last night*).
+    /// meant for (`nights`: a gesture post held to Saturday night is one night late and names the evening it was lit).
     mutating func hold(_ participant: Participant, phase: String, from earliest: Date, timeZone: TimeZone) -> (until: Date?, nights: Int)? {
         guard let rest = participant.restDays, rest.holds(phase: phase) else { return nil }
         let own = periods[participant.id] ?? rest.periods(from: now, to: expiresAt.addingTimeInterval(4 * 86_400), timeZone: timeZone)

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Checks a rule's phases against the senders who could speak in them: every draft has a text, no two
-/// senders would post the same text, a text names a landmark only where there is one, and every landmark
-/// a sender posts about has a name in that sender's languages.
+/// senders would post the same text, a text names a landmark (or the day it is lit) only where there is
+/// one, and every landmark a sender posts about has a name in that sender's languages.
 struct PhaseChecker {
     /// What the check depends on: rules with the same senders, phases, conditions and gestures have the same problems.
     struct Key: Hashable, Sendable {
@@ -136,8 +136,8 @@ struct PhaseChecker {
                 }
                 if shares { drafted[participant.id, default: []].insert("\(language) \(channel.rawValue)") }
                 let usesLandmark = choice.uses(.landmark)
-                if usesLandmark && phase.speakers != .gesture {
-                    report(&reader, phase.id == nil ? "speakers" : at("speakers"), "the text of participant '\(participant.id)' in '\(language)' names {{landmark}}, which only a phase about a gesture (speakers: gesture) has")
+                for field in [TemplateField.landmark, .gestureDay] where phase.speakers != .gesture && choice.uses(field) {
+                    report(&reader, phase.id == nil ? "speakers" : at("speakers"), "the text of participant '\(participant.id)' in '\(language)' names {{\(field.rawValue)}}, which only a phase about a gesture (speakers: gesture) has")
                 }
                 if participant.host == nil && choice.uses(.host) {
                     report(&reader, phase.id == nil ? "speakers" : at("speakers"), "the text of participant '\(participant.id)' in '\(language)' names {{host}}, and it is not an embassy")

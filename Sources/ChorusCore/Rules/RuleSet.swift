@@ -23,12 +23,14 @@ public struct RuleSet: Sendable {
     public let voices: [String: Voice]
     /// The places drafts can name (`gazetteer.json5`); empty without one.
     public let gazetteer: Gazetteer
+    /// The forms of events' names in the languages not written in Latin letters (`names.json5`); empty without one.
+    public let names: EventNames
     let index: RuleIndex
 
     /// Builds a set from values (tests, tools); ``load(from:)`` is the checked way from files.
     public init(rules: [Rule], participants: [String: Participant], landmarks: [String: Landmark],
                 kindMapping: KindMapping? = nil, drills: [DrillScenario] = [], voices: [String: Voice] = [:],
-                gazetteer: Gazetteer = .empty, version: String = "") {
+                gazetteer: Gazetteer = .empty, names: EventNames = .empty, version: String = "") {
         self.rules = rules.sorted { $0.id < $1.id }
         self.participants = participants
         self.landmarks = landmarks
@@ -37,6 +39,7 @@ public struct RuleSet: Sendable {
         self.drills = drills.sorted { $0.id < $1.id }
         self.voices = voices
         self.gazetteer = gazetteer
+        self.names = names
         self.version = version
         self.index = RuleIndex(self.rules)
     }
@@ -101,11 +104,11 @@ public struct RuleSet: Sendable {
 
     /// The version of a set of files: SHA-256 over each file's relative path, a NUL, its size in decimal,
     /// a NUL and the 32 bytes of the file's own SHA-256, in the order participants, landmarks, kinds,
-    /// gazetteer, then `rules/` and `voices/` by path.
+    /// gazetteer, names, then `rules/` and `voices/` by path.
     static func version(of files: [HashedFile]) -> String {
-        let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2, "gazetteer.json5": 3]
+        let order = ["participants.json5": 0, "landmarks.json5": 1, "kinds.json5": 2, "gazetteer.json5": 3, "names.json5": 4]
         let sorted = files.sorted { left, right in
-            let l = order[left.relative] ?? 4, r = order[right.relative] ?? 4
+            let l = order[left.relative] ?? 5, r = order[right.relative] ?? 5
             return l != r ? l < r : left.relative.utf8.lexicographicallyPrecedes(right.relative.utf8)
         }
         var hash = SHA256()

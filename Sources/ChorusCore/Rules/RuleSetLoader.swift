@@ -103,6 +103,16 @@ public enum RuleSetLoader {
             }
         }
 
+        var names = EventNames.empty
+        if fileManager.fileExists(atPath: directory.appendingPathComponent("names.json5").path), let data = read("names.json5") {
+            hashed.append(RuleSet.HashedFile(relative: "names.json5", data))
+            if let node = parse("names.json5", data) {
+                var reader = NodeReader(file: "names.json5")
+                names = EventNamesDecoder.decode(node, &reader)
+                state.diagnostics += reader.diagnostics
+            }
+        }
+
         // Voices before rules: a rule's phases name their messages.
         var voices: [String: Voice] = [:]
         var voicesReadable = true
@@ -176,7 +186,7 @@ public enum RuleSetLoader {
         guard !diagnostics.contains(where: \.isError) else { return (nil, diagnostics) }
         let version = RuleSet.version(of: hashed)
         let set = RuleSet(rules: rules, participants: participants, landmarks: landmarks, kindMapping: kindMapping,
-                          drills: drills, voices: voices, gazetteer: gazetteer, version: version)
+                          drills: drills, voices: voices, gazetteer: gazetteer, names: names, version: version)
         return (set, diagnostics)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// Each would otherwise be silently ignored, and its author would wonder why it never drafts.
 enum SkippedFiles {
     /// The files the loader reads at the top of the directory.
-    static let topLevelFiles: Set<String> = ["participants.json5", "landmarks.json5", "kinds.json5", "gazetteer.json5"]
+    static let topLevelFiles: Set<String> = ["participants.json5", "landmarks.json5", "kinds.json5", "gazetteer.json5", "names.json5"]
     /// The folders it reads, each for `*.json5` files directly inside.
     static let folders: [String: String] = ["rules": "rule files", "drills": "drill scenarios", "voices": "voice files"]
 

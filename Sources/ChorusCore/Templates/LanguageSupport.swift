@@ -56,6 +56,42 @@ public enum LanguageSupport {
         word.hasPrefix("ו") && !word.hasPrefix("וו") ? "ו" + word : word
     }
 
+    /// The script drafts in `language` are written in: an event's name in another script is shown in them
+    /// only in the form `Rules/names.json5` gives (``EventNames``).
+    public static func script(of language: String) -> Script {
+        switch primary(language) {
+        case "he": .hebrew
+        case "ar": .arabic
+        default: .latin
+        }
+    }
+
+    /// A script a supported language is written in.
+    public enum Script: String, Sendable, Hashable, CaseIterable {
+        case latin, hebrew, arabic
+
+        /// Whether every letter of `text` belongs to the script; spaces, hyphens, apostrophes and digits
+        /// belong to every script.
+        public func writes(_ text: String) -> Bool {
+            text.unicodeScalars.allSatisfy { !$0.properties.isAlphabetic || contains($0) }
+        }
+
+        /// Whether `scalar` is a letter or mark of the script.
+        func contains(_ scalar: Unicode.Scalar) -> Bool {
+            let value = scalar.value
+            switch self {
+            // Basic Latin, Latin-1, Latin Extended-A and -B, IPA, Latin Extended Additional (Vietnamese names).
+            case .latin: return (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value)
+                || ((0xAA...0x24F).contains(value) && value != 0xD7 && value != 0xF7) || (0x1E00...0x1EFF).contains(value)
+            // Hebrew, with its presentation forms.
+            case .hebrew: return (0x0591...0x05F4).contains(value) || (0xFB1D...0xFB4F).contains(value)
+            // Arabic, its supplement and extended blocks, and its presentation forms.
+            case .arabic: return (0x0600...0x06FF).contains(value) || (0x0750...0x077F).contains(value) || (0x08A0...0x08FF).contains(value)
+                || (0xFB50...0xFDFF).contains(value) || (0xFE70...0xFEFF).contains(value)
+            }
+        }
+    }
+
     static func isRightToLeftScalar(_ scalar: Unicode.Scalar) -> Bool {
         (0x0590...0x08FF).contains(scalar.value) || (0xFB1D...0xFDFF).contains(scalar.value) || (0xFE70...0xFEFF).contains(scalar.value)
     }

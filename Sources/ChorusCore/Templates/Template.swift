@@ -11,7 +11,9 @@
 ///   is a minimum (*at least*), or an update raised or lowered it (*the toll has risen to …*);
 /// - `{{#target:synagogue}}`, `{{#near:synagogue}}`, `{{#motive:antisemitic}}`, `{{#day:yom_kippur}}` (``EventFact``), and
 ///   `{{#target}}` for any value: the facts an event's tags state; they decide words, never insert any;
-/// - `{{name}}` (the event's own name, a storm's) only inside `{{#name}}…{{/name}}`: few events have one.
+/// - `{{name}}` (the event's own name, a storm's) only inside `{{#name}}…{{/name}}`: few events have one, and
+///   a draft shows it only in its own script (``EventNames``);
+/// - `{{gestureDay}}`: in a phase about a gesture, the weekday the landmark is lit (*Am {{gestureDay}}abend*).
 ///
 /// Rendering is a single pass over the parsed nodes: values are appended as text and never parsed again,
 /// so `{{` in an event's headline comes out literally.
@@ -132,10 +134,11 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     case country
     /// The states that acted (`actors`: the state that expelled diplomats), as `country` shows countries.
     case actor
-    /// The event's own name as its source gives it (a storm's: *Helene*), for sections only: a template
-    /// names it inside `{{#name}}…{{/name}}` (*Hurricane {{name}}*), with `{{^name}}…{{/name}}` for the text
-    /// without it, since most events have none. In Hebrew and Arabic drafts a name in Latin letters is
-    /// isolated as the headline is.
+    /// The event's own name (a storm's: *Helene*), for sections only: a template names it inside
+    /// `{{#name}}…{{/name}}` (*Hurricane {{name}}*), with `{{^name}}…{{/name}}` for the text without it, since
+    /// most events have none. A draft shows it in its own script only: as the source gives it in a language
+    /// written in Latin letters, in Hebrew and Arabic the form of `Rules/names.json5` (*הלן*, *هيلين*) — and
+    /// without one the name counts as absent (``EventNames``).
     case name
     /// The event's place in the draft's language, from the gazetteer; a place the gazetteer does not know
     /// only in the language the feed wrote it in.
@@ -181,9 +184,14 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
     /// crisis registration page, exactly as published.
     case contact
     /// The draft waits for the end of its sender's rest day (``RestDays``) past the day it was meant for, in
-    /// the sender's time: a gesture post held from Friday evening to Saturday night says *last night … was
-    /// lit*. For sections only: `{{#heldOver}}אמש הואר{{/heldOver}}{{^heldOver}}הערב מואר{{/heldOver}}`.
+    /// the sender's time: a gesture post held from Friday evening to Saturday night says which evening it was
+    /// (*on Friday evening … was lit*, `{{gestureDay}}`), not *tonight … is lit*. For sections only:
+    /// `{{#heldOver}}ב{{gestureDay}} בערב הואר{{/heldOver}}{{^heldOver}}הערב מואר{{/heldOver}}`.
     case heldOver
+    /// In a phase about a gesture: the weekday the landmark is lit, where it stands, in the draft's language
+    /// (*Freitag*, *Friday*, *vendredi*, *viernes*, *יום שישי*, *الجمعة*), for a post that goes out later —
+    /// after a rest day — and says which evening it was: *Am {{gestureDay}}abend leuchtete …*.
+    case gestureDay
 
     /// The filters that apply to the field.
     public var filters: Set<TemplateFilter> {
@@ -193,7 +201,7 @@ public enum TemplateField: String, Sendable, Hashable, CaseIterable, Codable {
         case .landmark, .name: return [.hashtag]
         case .occurred: return [.date, .time, .weekday, .datetime]
         case .fatalities, .injured, .previousFatalities, .previousInjured: return [.words, .definite]
-        case .where, .magnitude, .headline, .link, .target, .near, .victims, .motive, .day, .contact, .heldOver: return []
+        case .where, .magnitude, .headline, .link, .target, .near, .victims, .motive, .day, .contact, .heldOver, .gestureDay: return []
         }
     }
 

@@ -13,6 +13,8 @@ public struct TemplateValues: Sendable {
     public var senderTimeZone: TimeZone
     /// The landmark of a phase about a gesture.
     public var landmark: Landmark?
+    /// In a phase about a gesture: when the landmark is lit (`{{gestureDay}}` is its weekday there).
+    public var gestureAt: Date?
     /// For an embassy, its host country.
     public var host: String?
     /// The sender's consular contact.
@@ -88,7 +90,7 @@ public struct TemplateValues: Sendable {
         switch field {
         case .country: return !event.countries.isEmpty
         case .actor: return !event.actors.isEmpty
-        case .name: return event.name != nil
+        case .name: return name != nil
         case .place: return placeName != nil
         case .where: return placeName != nil || !event.countries.isEmpty
         case .fatalities: return (event.fatalities ?? 0) > 0
@@ -104,6 +106,7 @@ public struct TemplateValues: Sendable {
         case .previousInjured: return (facts.previousInjured ?? 0) > 0
         case .contact: return contact != nil
         case .heldOver: return heldOver
+        case .gestureDay: return gestureDay != nil
         }
     }
 
@@ -117,8 +120,8 @@ public struct TemplateValues: Sendable {
             guard !event.actors.isEmpty else { return nil }
             return CountryPhrases.phrase(event.actors, language: styleTag, form: countryForm(filter))
         case .name:
-            guard let name = event.name else { return nil }
-            return filter == .hashtag ? CountryPhrases.hashtag(name, language: language) : isolate(name)
+            guard let name else { return nil }
+            return filter == .hashtag ? CountryPhrases.hashtag(name, language: language) : name
         case .place:
             guard let name = placeName else { return nil }
             switch filter {
@@ -158,6 +161,8 @@ public struct TemplateValues: Sendable {
         case .target, .near, .victims, .motive, .day, .heldOver:
             // Facts decide words and insert none (the parser refuses them as values).
             return nil
+        case .gestureDay:
+            return gestureDay
         case .contact:
             // A number or an address reads left to right: in Hebrew and Arabic it is isolated as such, so that
             // the groups of "+972 2 530 3155" keep their order in a right-to-left sentence.
@@ -174,6 +179,19 @@ public struct TemplateValues: Sendable {
         case .hashtag?: return .hashtag
         default: return .name
         }
+    }
+
+    /// The event's name as this draft can show it: in the draft's own script, as given or in the form the
+    /// names table gives for the language (``EventNames``); `nil` — no name — otherwise.
+    var name: String? {
+        event.name.flatMap { EventNames.name($0, forms: facts.nameForms, in: language) }
+    }
+
+    /// The weekday of the gesture where the landmark is (the evening it is lit, whenever the post goes out),
+    /// in the draft's locale: *Freitag*, *Friday*, *vendredi*, *viernes*, *יום שישי*, *الجمعة*.
+    var gestureDay: String? {
+        guard let gestureAt, let landmark, let zone = TimeZone(identifier: landmark.timeZone) else { return nil }
+        return LocalDate.format(gestureAt, .weekday, locale: locale, timeZone: zone)
     }
 
     /// The place as this draft can name it: the gazetteer's name in the draft's language, else the feed's

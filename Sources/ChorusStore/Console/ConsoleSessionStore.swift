@@ -44,11 +44,39 @@ public struct ConsoleSessionStore {
     public func resume(token: String) throws -> ConsoleSession? {
         try ReviewError.mapping {
             try connection.query("SELECT session_id, reviewer, expires_at, idle_until FROM chorus.console_resume(\(token))")
-                .first.map { row in
-                    ConsoleSession(id: try row.decode("session_id"), reviewer: try row.decode("reviewer"),
-                                   expiresAt: try row.decode("expires_at"), idleUntil: try row.decode("idle_until"))
-                }
+                .first.map(Self.session(_:))
         }
+    }
+
+    /// Runs `body` in one transaction as the reviewer of `token`'s live session, found and taken on in one
+    /// statement: the session resumed (its idle time started again), the reviewer's role and token set for the
+    /// transaction as ``acting(as:token:_:)`` sets them, and PostgreSQL's generic plans used for the
+    /// transaction's statements. `body` gets `nil` — and runs with the console's own role — when there is no
+    /// live session.
+    ///
+    /// For reading (the console's pages): two round trips fewer than ``resume(token:)`` and then
+    /// ``acting(as:token:_:)``, and no planning at each page — the page statements' custom plans (the bundle
+    /// summaries' `= ANY($1)`, the queue's optional filters) cost PostgreSQL more than running them
+    /// (docs/BENCHMARKS.md, *Session 6*). The generic plans apply to this transaction only: a review action
+    /// runs in ``acting(as:token:_:)``, whose workflow functions keep PostgreSQL's own choice.
+    public func reading<T>(token: String, _ body: (ConsoleSession?, Connection) throws -> T) throws -> T {
+        try connection.transaction { connection in
+            let session = try ReviewError.mapping {
+                try connection.query("""
+                    SELECT r.session_id, r.reviewer, r.expires_at, r.idle_until,
+                           set_config('role', r.reviewer, true) AS role,
+                           set_config('chorus.console_session', \(token), true) AS token,
+                           set_config('plan_cache_mode', 'force_generic_plan', true) AS plans
+                    FROM chorus.console_resume(\(token)) r
+                    """).first.map(Self.session(_:))
+            }
+            return try body(session, connection)
+        }
+    }
+
+    static func session(_ row: Row) throws -> ConsoleSession {
+        ConsoleSession(id: try row.decode("session_id"), reviewer: try row.decode("reviewer"),
+                       expiresAt: try row.decode("expires_at"), idleUntil: try row.decode("idle_until"))
     }
 
     /// Logs out: ends the session of `token`; `false` when it had ended already.

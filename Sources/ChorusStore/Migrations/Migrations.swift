@@ -15,5 +15,6 @@ public enum Migrations {
         updateFacts,
         bundleExpiry,
         restDays,
+        consoleTokenLookup,
     ]
 }

@@ -17,22 +17,24 @@ public struct ReviewStore {
 
     // MARK: Reading
 
-    /// The queue, newest bundle first.
+    /// The queue, newest bundle first: the bundles and their summaries in one statement.
     public func list(_ filter: ReviewFilter = ReviewFilter()) throws -> [BundleSummary] {
         let states: [String]? = filter.states.map { $0.map(\.rawValue).sorted() }
-        let rows = try connection.query("""
-            SELECT b.id FROM chorus.bundles b
-            WHERE (\(filter.drill)::boolean IS NULL OR b.is_drill = \(filter.drill))
-              AND (\(filter.rule)::text IS NULL OR b.rule_id = \(filter.rule))
-              AND ((\(states)::text[] IS NULL AND \(filter.participant)::text IS NULL AND \(filter.language)::text IS NULL)
-                   OR EXISTS (SELECT 1 FROM chorus.drafts d WHERE d.bundle_id = b.id
-                              AND (\(states)::text[] IS NULL OR d.state = ANY(\(states)))
-                              AND (\(filter.participant)::text IS NULL OR d.participant = \(filter.participant))
-                              AND (\(filter.language)::text IS NULL OR d.language = \(filter.language))))
+        return try connection.query("""
+            \(unescaped: Self.summarySelect)
+            WHERE b.id IN (
+                SELECT q.id FROM chorus.bundles q
+                WHERE (\(filter.drill)::boolean IS NULL OR q.is_drill = \(filter.drill))
+                  AND (\(filter.rule)::text IS NULL OR q.rule_id = \(filter.rule))
+                  AND ((\(states)::text[] IS NULL AND \(filter.participant)::text IS NULL AND \(filter.language)::text IS NULL)
+                       OR EXISTS (SELECT 1 FROM chorus.drafts d WHERE d.bundle_id = q.id
+                                  AND (\(states)::text[] IS NULL OR d.state = ANY(\(states)))
+                                  AND (\(filter.participant)::text IS NULL OR d.participant = \(filter.participant))
+                                  AND (\(filter.language)::text IS NULL OR d.language = \(filter.language))))
+                ORDER BY q.created_at DESC, q.id DESC
+                LIMIT \(filter.limit > 0 ? filter.limit : nil))
             ORDER BY b.created_at DESC, b.id DESC
-            LIMIT \(filter.limit > 0 ? filter.limit : nil)
-            """).rows
-        return try summaries(of: try rows.map { try $0.decode("id", as: Int.self) })
+            """).rows.map(Self.summary(_:))
     }
 
     /// The rules, participants and languages of the bundles with drafts awaiting a reviewer (the console's
@@ -54,44 +56,51 @@ public struct ReviewStore {
     public func summaries(of ids: [Int]) throws -> [BundleSummary] {
         guard !ids.isEmpty else { return [] }
         var byID: [Int: BundleSummary] = [:]
-        for row in try connection.query("""
-            SELECT b.id, b.rule_id, b.is_drill, b.release_policy, b.not_before, b.expires_at, b.flag, b.created_at, b.updated_at,
-                   e.payload::text AS payload,
-                   CASE WHEN bf.facts IS NOT NULL OR f.id <> e.id THEN coalesce(bf.facts, f.payload)::text END AS facts,
-                   coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
-                       SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
-                   ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions,
-                   c.certainty, c.origins, c.sources_required
-            FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id JOIN chorus.events f ON f.id = b.facts_event_id
-            LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = b.id AND bf.event_id = b.facts_event_id
-            LEFT JOIN chorus.corroborations c ON c.bundle_id = b.id
-            WHERE b.id = ANY(\(ids))
-            """).rows {
-            var states: [DraftState: Int] = [:]
-            for (state, count) in try JSONDecoder().decode([String: Int].self, from: Data(try row.decode("states", as: String.self).utf8)) {
-                guard let state = DraftState(rawValue: state) else {
-                    throw PostgresError(.decoding, message: "holds a state that is not a DraftState", column: "states")
-                }
-                states[state] = count
-            }
-            var corroboration: CorroborationBrief?
-            if let certainty = try row.decode("certainty", as: Event.Certainty?.self) {
-                corroboration = CorroborationBrief(certainty: certainty, origins: try row.decode("origins"),
-                                                   required: try row.decode("sources_required"))
-            }
-            // The facts are the opening event's until an update changes them: that event is decoded once.
-            let event = try Self.event(try row.decode("payload"))
-            let facts = try row.decode("facts", as: String?.self).map(Self.event) ?? event
-            let summary = BundleSummary(
-                id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
-                releasePolicy: try row.decode("release_policy", as: ReleasePolicy.self), notBefore: try row.decode("not_before"),
-                expiresAt: try row.decode("expires_at"), flag: try row.decode("flag"), createdAt: try row.decode("created_at"),
-                updatedAt: try row.decode("updated_at"),
-                event: Self.brief(event), facts: IncidentFacts(facts),
-                draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
+        for row in try connection.query("\(unescaped: Self.summarySelect) WHERE b.id = ANY(\(ids))").rows {
+            let summary = try Self.summary(row)
             byID[summary.id] = summary
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// What ``summaries(of:)`` and ``list(_:)`` read, before their `WHERE`.
+    private static let summarySelect = """
+        SELECT b.id, b.rule_id, b.is_drill, b.release_policy, b.not_before, b.expires_at, b.flag, b.created_at, b.updated_at,
+               e.payload::text AS payload,
+               CASE WHEN bf.facts IS NOT NULL OR f.id <> e.id THEN coalesce(bf.facts, f.payload)::text END AS facts,
+               coalesce((SELECT jsonb_object_agg(state, n)::text FROM (
+                   SELECT state, count(*) AS n FROM chorus.drafts WHERE bundle_id = b.id GROUP BY state) s), '{}') AS states,
+               ARRAY(SELECT summary FROM chorus.action_items a WHERE a.bundle_id = b.id ORDER BY a.id) AS actions,
+               c.certainty, c.origins, c.sources_required
+        FROM chorus.bundles b JOIN chorus.events e ON e.id = b.event_id JOIN chorus.events f ON f.id = b.facts_event_id
+        LEFT JOIN chorus.bundle_events bf ON bf.bundle_id = b.id AND bf.event_id = b.facts_event_id
+        LEFT JOIN chorus.corroborations c ON c.bundle_id = b.id
+        """
+
+    /// A row of ``summarySelect``.
+    static func summary(_ row: Row) throws -> BundleSummary {
+        var states: [DraftState: Int] = [:]
+        for (state, count) in try JSONDecoder().decode([String: Int].self, from: Data(try row.decode("states", as: String.self).utf8)) {
+            guard let state = DraftState(rawValue: state) else {
+                throw PostgresError(.decoding, message: "holds a state that is not a DraftState", column: "states")
+            }
+            states[state] = count
+        }
+        var corroboration: CorroborationBrief?
+        if let certainty = try row.decode("certainty", as: Event.Certainty?.self) {
+            corroboration = CorroborationBrief(certainty: certainty, origins: try row.decode("origins"),
+                                               required: try row.decode("sources_required"))
+        }
+        // The facts are the opening event's until an update changes them: that event is decoded once.
+        let event = try Self.event(try row.decode("payload"))
+        let facts = try row.decode("facts", as: String?.self).map(Self.event) ?? event
+        return BundleSummary(
+            id: try row.decode("id"), ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"),
+            releasePolicy: try row.decode("release_policy", as: ReleasePolicy.self), notBefore: try row.decode("not_before"),
+            expiresAt: try row.decode("expires_at"), flag: try row.decode("flag"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"),
+            event: Self.brief(event), facts: IncidentFacts(facts),
+            draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
     }
 
     /// Everything about a bundle: every draft, the events, the action items and the audit trail.
@@ -112,9 +121,11 @@ public struct ReviewStore {
                              timeZone: try row.decode("time_zone"), state: try row.decode("state", as: ActionItemState.self),
                              isDrill: try row.decode("is_drill"))
         }
+        // The summary's brief says whether the bundle was corroborated (a bundle has at most one record).
         return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try drafts(bundle: id),
                             actionItems: actions, audit: try audit(bundle: id),
-                            corroboration: try CorroborationStore(connection: connection).corroboration(bundle: id))
+                            corroboration: summary.corroboration == nil ? nil
+                                : try CorroborationStore(connection: connection).corroboration(bundle: id))
     }
 
     /// A draft's bundle, showing only that draft and its audit rows.
