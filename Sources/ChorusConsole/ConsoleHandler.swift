@@ -256,9 +256,7 @@ struct ConsoleHandler {
     func queue(_ visit: Visit) -> HTTPResponse {
         let filter = QueueFilter(visit.request)
         do {
-            let (bundles, choices) = try asReviewer(visit) { store in
-                (try store.list(filter.reviewFilter), try store.filterChoices())
-            }
+            let (bundles, choices) = try asReviewer(visit) { try $0.queue(filter.reviewFilter) }
             return page(Pages.queue(bundles: bundles, filter: filter, choices: choices, visit: visit), status: .ok)
         } catch {
             return failure(error)

@@ -103,6 +103,101 @@ public final class Connection {
         return name
     }
 
+    /// Runs `queries` in one round trip (libpq's pipeline mode) and returns their results in the same order.
+    ///
+    /// Each statement is sent as ``query(_:)`` sends it (prepared by name when ``preparesStatements`` is on),
+    /// followed by one sync; the results are read in order. For independent reads that would otherwise each
+    /// cost a round trip (a console page). Without an open ``transaction(isolation:_:)`` the statements run
+    /// in one implicit transaction of their own, as the statements of a simple-protocol script do: when one
+    /// fails, the ones before it are rolled back and the ones after it are not run. Inside a transaction,
+    /// a failure aborts that transaction, as a failing ``query(_:)`` does.
+    ///
+    /// Meant for a handful of statements: libpq sends in blocking mode, so a batch whose statements and
+    /// results both outgrow the socket's buffers could stall.
+    /// - Throws: the first failing statement's ``PostgresError``, mapped as ``query(_:)`` maps it (a server
+    ///   error with its SQLSTATE and the statement's text, never its values; ``PostgresError/Kind/connectionLost``
+    ///   when the connection broke, after which the next statement reconnects as it does after ``query(_:)``);
+    ///   ``PostgresError/Kind/unstorableValue``, without anything sent, when a value of any statement holds
+    ///   U+0000.
+    public func pipeline(_ queries: [Query]) throws -> [QueryResult] {
+        guard !queries.isEmpty else { return [] }
+        for query in queries { try query.binds.checkStorable() }
+        let handle = try connected()
+        // PQprepare cannot run in pipeline mode: statements new to this session are prepared first.
+        let names: [String?] = try queries.map { query in
+            guard preparesStatements else { return nil }
+            return try query.binds.withLibpqParameters { types, _, count in
+                statementName(query.sql, types: types, count: count, handle: handle)
+            }
+        }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(.misuse, message: "libpq could not enter pipeline mode: \(Self.message(of: handle))")
+        }
+        for (query, name) in zip(queries, names) {
+            let sent = try query.binds.withLibpqParameters { types, values, count -> Int32 in
+                if let name { return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
+                return PQsendQueryParams(handle, query.sql, count, types, values, nil, nil, 0)
+            }
+            // Sending fails only when the connection is gone (libpq checks everything else up front).
+            if sent != 1 { try abandonPipeline(handle, query: query.sql) }
+        }
+        if PQpipelineSync(handle) != 1 { try abandonPipeline(handle, query: queries.last?.sql) }
+
+        var results: [QueryResult] = []
+        var firstError: PostgresError?
+        for (query, name) in zip(queries, names) {
+            var value = QueryResult(columns: [], rows: [], affectedRows: 0)
+            // A statement's results end with a NULL; one not run because an earlier one failed is
+            // PGRES_PIPELINE_ABORTED.
+            while let result = PQgetResult(handle) {
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    value = try consume(result, query: query.sql)
+                } catch let error as PostgresError {
+                    if name != nil, ["0A000", "26000"].contains(error.sqlState ?? "") {
+                        prepared = prepared.filter { $0.value != name }
+                    }
+                    firstError = firstError ?? error
+                }
+            }
+            // As in `query`: a statement whose connection broke fails as a lost connection (a backend that
+            // was terminated sends its FATAL error before the socket closes).
+            if PQstatus(handle) != CONNECTION_OK { throw lost(Self.message(of: handle), query: query.sql) }
+            results.append(value)
+        }
+        let sync = PQgetResult(handle)
+        let synced = sync.map { PQresultStatus($0) == PGRES_PIPELINE_SYNC } ?? false
+        if let sync { PQclear(sync) }
+        guard synced, PQexitPipelineMode(handle) == 1 else {
+            if PQstatus(handle) != CONNECTION_OK { throw lost(Self.message(of: handle), query: queries.last?.sql) }
+            throw PostgresError(.misuse, message: "the pipeline did not end in step with its statements: \(Self.message(of: handle))")
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+
+    /// After a send failed: the connection is gone (libpq leaves pipeline mode when the next statement
+    /// reconnects), or — should libpq refuse for another reason — the statements sent so far are synced,
+    /// drained and dropped so that the session stays usable.
+    private func abandonPipeline(_ handle: OpaquePointer, query: String?) throws -> Never {
+        let message = Self.message(of: handle)
+        if PQstatus(handle) != CONNECTION_OK { throw lost(message, query: query) }
+        if PQpipelineSync(handle) == 1 {
+            while PQstatus(handle) == CONNECTION_OK {
+                guard let result = PQgetResult(handle) else { continue }
+                let synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+                PQclear(result)
+                if synced { break }
+            }
+        }
+        _ = PQexitPipelineMode(handle)
+        if PQstatus(handle) != CONNECTION_OK { throw lost(message, query: query) }
+        throw PostgresError(.misuse, message: "libpq refused a statement of the pipeline: \(message)", query: query)
+    }
+
     /// Runs `query` and returns the number of rows it inserted, updated or deleted.
     @discardableResult
     public func execute(_ query: Query) throws -> Int {
@@ -437,21 +532,25 @@ enum CopyText {
 }
 
 extension Array where Element == PostgresBind {
-    /// Calls `body` with the parameter types and NUL-terminated values as libpq wants them; the C strings
-    /// live only for the call.
+    /// Whether every value can be stored.
     /// - Throws: ``PostgresError/Kind/unstorableValue`` when a value holds U+0000: as a C string it would end
     ///   there, and the server would store less than was asked without a word.
+    func checkStorable() throws {
+        for (index, bind) in enumerated() where bind.text?.utf8.contains(0) == true {
+            throw PostgresError(.unstorableValue, message: "parameter $\(index + 1) holds U+0000 (NUL), which PostgreSQL cannot store")
+        }
+    }
+
+    /// Calls `body` with the parameter types and NUL-terminated values as libpq wants them; the C strings
+    /// live only for the call.
+    /// - Throws: ``PostgresError/Kind/unstorableValue`` when a value holds U+0000 (``checkStorable()``).
     func withLibpqParameters<R>(
         _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R
     ) throws -> R {
+        try checkStorable()
         let types = map { Oid($0.type.oid) }
         let strings: [UnsafeMutablePointer<CChar>?] = map { bind in bind.text.map { strdup($0) } }
         defer { strings.forEach { free($0) } }
-        for (index, (bind, copy)) in zip(self, strings).enumerated() {
-            if let text = bind.text, let copy, strlen(copy) != text.utf8.count {
-                throw PostgresError(.unstorableValue, message: "parameter $\(index + 1) holds U+0000 (NUL), which PostgreSQL cannot store")
-            }
-        }
         let values = strings.map { UnsafePointer($0) }
         return types.withUnsafeBufferPointer { typePointer in
             values.withUnsafeBufferPointer { valuePointer in

@@ -27,9 +27,21 @@ public struct CorroborationStore {
     /// The corroboration of `bundle`: the incident it was held as and every report of it; `nil` when its
     /// rule demanded none.
     public func corroboration(bundle: Int) throws -> CorroborationRecord? {
-        let ids = try connection.query("SELECT id FROM chorus.corroborations WHERE bundle_id = \(bundle)").rows
-            .map { try $0.decode("id", as: Int.self) }
-        return try records(ids).first
+        let results = try connection.pipeline(Self.queries(bundle: bundle))
+        return try Self.records(evidence: results[0], records: results[1]).first
+    }
+
+    /// The two statements of ``corroboration(bundle:)`` — the evidence, then the record — for a caller that
+    /// sends them in its own pipeline and decodes their results with ``records(evidence:records:)``.
+    static func queries(bundle: Int) -> [Query] {
+        [
+            """
+            \(unescaped: evidenceSelect)
+            WHERE ev.corroboration_id = (SELECT id FROM chorus.corroborations WHERE bundle_id = \(bundle))
+            ORDER BY ev.corroboration_id, ev.position
+            """,
+            "\(unescaped: recordSelect) WHERE bundle_id = \(bundle)",
+        ]
     }
 
     /// How many incidents are held now (live ones), how many reports they rest on, and when the next
@@ -48,17 +60,39 @@ public struct CorroborationStore {
                            nextExpiry: try row.decode("next_expiry"), expiredLastDay: try row.decode("expired"))
     }
 
-    /// The records of `ids`, in that order, with their evidence.
+    /// The records of `ids`, in that order, with their evidence: the two statements in one round trip.
     private func records(_ ids: [Int]) throws -> [CorroborationRecord] {
         guard !ids.isEmpty else { return [] }
-        var evidence: [Int: [(row: EvidenceRecord, fingerprint: String?)]] = [:]
-        for row in try connection.query("""
-            SELECT ev.corroboration_id, ev.feed, ev.origin, ev.outlet, ev.fingerprint, ev.authoritative, ev.certainty,
-                   ev.received_at, e.payload::text AS payload
-            FROM chorus.corroboration_evidence ev JOIN chorus.events e ON e.id = ev.event_id
+        let results = try connection.pipeline([
+            """
+            \(unescaped: Self.evidenceSelect)
             WHERE ev.corroboration_id = ANY(\(ids))
             ORDER BY ev.corroboration_id, ev.position
-            """).rows {
+            """,
+            "\(unescaped: Self.recordSelect) WHERE id = ANY(\(ids))",
+        ])
+        let byID = Dictionary(try Self.records(evidence: results[0], records: results[1]).map { ($0.id, $0) }) { first, _ in first }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// What the evidence statements read, before their `WHERE`.
+    private static let evidenceSelect = """
+        SELECT ev.corroboration_id, ev.feed, ev.origin, ev.outlet, ev.fingerprint, ev.authoritative, ev.certainty,
+               ev.received_at, e.payload::text AS payload
+        FROM chorus.corroboration_evidence ev JOIN chorus.events e ON e.id = ev.event_id
+        """
+
+    /// What the record statements read, before their `WHERE`.
+    private static let recordSelect = """
+        SELECT id, rule_id, is_drill, state, expires_at <= now() AS expired, kind, countries, place, lat, lon, certainty,
+               origins, sources_required, first_seen_at, expires_at, bundle_id, corroborated_at
+        FROM chorus.corroborations
+        """
+
+    /// The records of an evidence statement's and a record statement's results, in the record statement's order.
+    static func records(evidence evidenceResult: QueryResult, records recordResult: QueryResult) throws -> [CorroborationRecord] {
+        var evidence: [Int: [(row: EvidenceRecord, fingerprint: String?)]] = [:]
+        for row in evidenceResult.rows {
             let event = try ReviewStore.event(try row.decode("payload"))
             let record = EvidenceRecord(
                 eventId: event.id, feed: try row.decode("feed"), origin: try row.decode("origin"), outlet: try row.decode("outlet"),
@@ -68,12 +102,8 @@ public struct CorroborationStore {
                 fatalities: event.fatalities, injured: event.injured)
             evidence[try row.decode("corroboration_id"), default: []].append((record, try row.decode("fingerprint")))
         }
-        var byID: [Int: CorroborationRecord] = [:]
-        for row in try connection.query("""
-            SELECT id, rule_id, is_drill, state, expires_at <= now() AS expired, kind, countries, place, lat, lon, certainty,
-                   origins, sources_required, first_seen_at, expires_at, bundle_id, corroborated_at
-            FROM chorus.corroborations WHERE id = ANY(\(ids))
-            """).rows {
+        var records: [CorroborationRecord] = []
+        for row in recordResult.rows {
             let id: Int = try row.decode("id")
             var state = try row.decode("state", as: CorroborationState.self)
             if state == .held, try row.decode("expired", as: Bool.self) { state = .expired }
@@ -90,16 +120,16 @@ public struct CorroborationStore {
                 if case .copy(let origin) = standing { reports[index].row.copyOf = origin }
             }
             let lat: Double? = try row.decode("lat"), lon: Double? = try row.decode("lon")
-            byID[id] = CorroborationRecord(
+            records.append(CorroborationRecord(
                 id: id, ruleId: try row.decode("rule_id"), isDrill: try row.decode("is_drill"), state: state,
                 kind: try row.decode("kind"), countries: try row.decode("countries"), place: try row.decode("place"),
                 location: lat.flatMap { lat in lon.map { Event.Location(lat: lat, lon: $0) } },
                 certainty: try row.decode("certainty", as: Event.Certainty.self), origins: try row.decode("origins"),
                 required: required, firstSeenAt: try row.decode("first_seen_at"), expiresAt: try row.decode("expires_at"),
                 bundleId: try row.decode("bundle_id"), corroboratedAt: try row.decode("corroborated_at"),
-                evidence: reports.map(\.row))
+                evidence: reports.map(\.row)))
         }
-        return ids.compactMap { byID[$0] }
+        return records
     }
 }
 

@@ -19,8 +19,33 @@ public struct ReviewStore {
 
     /// The queue, newest bundle first: the bundles and their summaries in one statement.
     public func list(_ filter: ReviewFilter = ReviewFilter()) throws -> [BundleSummary] {
+        try connection.query(Self.listQuery(filter)).rows.map(Self.summary(_:))
+    }
+
+    /// The console's queue page: ``list(_:)`` and the filters' choices — the rules, participants and
+    /// languages of the bundles with drafts awaiting a reviewer (one pass over those drafts) — in one
+    /// round trip.
+    public func queue(_ filter: ReviewFilter) throws -> (bundles: [BundleSummary], choices: FilterChoices) {
+        let awaiting = DraftState.awaitingReview.map(\.rawValue).sorted()
+        let results = try connection.pipeline([
+            Self.listQuery(filter),
+            """
+            SELECT coalesce(array_agg(DISTINCT b.rule_id ORDER BY b.rule_id), '{}') AS rules,
+                   coalesce(array_agg(DISTINCT d.participant ORDER BY d.participant), '{}') AS participants,
+                   coalesce(array_agg(DISTINCT d.language ORDER BY d.language), '{}') AS languages
+            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
+            WHERE d.state = ANY(\(awaiting))
+            """,
+        ])
+        let row = results[1].first
+        let choices = FilterChoices(rules: try row?.decode("rules") ?? [], participants: try row?.decode("participants") ?? [],
+                                    languages: try row?.decode("languages") ?? [])
+        return (try results[0].rows.map(Self.summary(_:)), choices)
+    }
+
+    private static func listQuery(_ filter: ReviewFilter) -> Query {
         let states: [String]? = filter.states.map { $0.map(\.rawValue).sorted() }
-        return try connection.query("""
+        return """
             \(unescaped: Self.summarySelect)
             WHERE b.id IN (
                 SELECT q.id FROM chorus.bundles q
@@ -34,29 +59,23 @@ public struct ReviewStore {
                 ORDER BY q.created_at DESC, q.id DESC
                 LIMIT \(filter.limit > 0 ? filter.limit : nil))
             ORDER BY b.created_at DESC, b.id DESC
-            """).rows.map(Self.summary(_:))
-    }
-
-    /// The rules, participants and languages of the bundles with drafts awaiting a reviewer (the console's
-    /// filters): one pass over the drafts awaiting review, every page of the queue.
-    public func filterChoices() throws -> FilterChoices {
-        let awaiting = DraftState.awaitingReview.map(\.rawValue).sorted()
-        let row = try connection.query("""
-            SELECT coalesce(array_agg(DISTINCT b.rule_id ORDER BY b.rule_id), '{}') AS rules,
-                   coalesce(array_agg(DISTINCT d.participant ORDER BY d.participant), '{}') AS participants,
-                   coalesce(array_agg(DISTINCT d.language ORDER BY d.language), '{}') AS languages
-            FROM chorus.drafts d JOIN chorus.bundles b ON b.id = d.bundle_id
-            WHERE d.state = ANY(\(awaiting))
-            """).first
-        return FilterChoices(rules: try row?.decode("rules") ?? [], participants: try row?.decode("participants") ?? [],
-                             languages: try row?.decode("languages") ?? [])
+            """
     }
 
     /// Summaries of `ids`, in that order (ids that do not exist are left out).
     public func summaries(of ids: [Int]) throws -> [BundleSummary] {
         guard !ids.isEmpty else { return [] }
+        return try Self.summaries(of: ids, try connection.query(Self.summariesQuery(ids)))
+    }
+
+    private static func summariesQuery(_ ids: [Int]) -> Query {
+        "\(unescaped: Self.summarySelect) WHERE b.id = ANY(\(ids))"
+    }
+
+    /// The summaries of ``summariesQuery(_:)``'s result, in the order of `ids`.
+    private static func summaries(of ids: [Int], _ result: QueryResult) throws -> [BundleSummary] {
         var byID: [Int: BundleSummary] = [:]
-        for row in try connection.query("\(unescaped: Self.summarySelect) WHERE b.id = ANY(\(ids))").rows {
+        for row in result.rows {
             let summary = try Self.summary(row)
             byID[summary.id] = summary
         }
@@ -103,29 +122,35 @@ public struct ReviewStore {
             draftStates: states, actionItems: try row.decode("actions"), corroboration: corroboration)
     }
 
-    /// Everything about a bundle: every draft, the events, the action items and the audit trail.
+    /// Everything about a bundle: every draft, the events, the action items, the audit trail and the
+    /// corroboration — seven statements in one round trip.
     public func bundle(_ id: Int) throws -> BundleDetail {
-        guard let summary = try summaries(of: [id]).first else { throw ReviewError(.notFound, "there is no bundle \(id)") }
-        let events = try connection.query("""
+        let results = try connection.pipeline([
+            Self.summariesQuery([id]),
+            """
             SELECT be.role, e.payload::text AS payload FROM chorus.bundle_events be JOIN chorus.events e ON e.id = be.event_id
             WHERE be.bundle_id = \(id) ORDER BY (be.role = 'opened') DESC, e.id
-            """).rows.map { row in
-            BundleEventRecord(role: try row.decode("role", as: BundleEventRole.self), event: try Self.event(try row.decode("payload")))
-        }
-        let actions = try connection.query("""
+            """,
+            """
             SELECT id, key, kind, summary, due_at, time_zone, state, is_drill FROM chorus.action_items
             WHERE bundle_id = \(id) ORDER BY id
-            """).rows.map { row in
+            """,
+            Self.draftsQuery(bundle: id),
+            Self.auditQuery(bundle: id),
+        ] + CorroborationStore.queries(bundle: id))
+        guard let summary = try Self.summaries(of: [id], results[0]).first else { throw ReviewError(.notFound, "there is no bundle \(id)") }
+        let events = try results[1].rows.map { row in
+            BundleEventRecord(role: try row.decode("role", as: BundleEventRole.self), event: try Self.event(try row.decode("payload")))
+        }
+        let actions = try results[2].rows.map { row in
             ActionItemRecord(id: try row.decode("id"), key: try row.decode("key"), kind: try row.decode("kind"),
                              summary: try row.decode("summary"), dueAt: try row.decode("due_at"),
                              timeZone: try row.decode("time_zone"), state: try row.decode("state", as: ActionItemState.self),
                              isDrill: try row.decode("is_drill"))
         }
-        // The summary's brief says whether the bundle was corroborated (a bundle has at most one record).
-        return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try drafts(bundle: id),
-                            actionItems: actions, audit: try audit(bundle: id),
-                            corroboration: summary.corroboration == nil ? nil
-                                : try CorroborationStore(connection: connection).corroboration(bundle: id))
+        return BundleDetail(bundle: summary, draftId: nil, events: events, drafts: try results[3].rows.map(Self.draft(_:)),
+                            actionItems: actions, audit: try results[4].rows.map(Self.auditRecord(_:)),
+                            corroboration: try CorroborationStore.records(evidence: results[5], records: results[6]).first)
     }
 
     /// A draft's bundle, showing only that draft and its audit rows.
@@ -148,10 +173,14 @@ public struct ReviewStore {
 
     /// A bundle's drafts, by participant, channel and language (replaced ones after the live ones).
     public func drafts(bundle: Int) throws -> [DraftRecord] {
-        try connection.query("""
-            \(unescaped: Self.draftQuery) WHERE d.bundle_id = \(bundle)
-            ORDER BY d.state = ANY(\(DraftState.replaced.map(\.rawValue).sorted())), d.participant, d.channel, d.language, d.id
-            """).rows.map(Self.draft(_:))
+        try connection.query(Self.draftsQuery(bundle: bundle)).rows.map(Self.draft(_:))
+    }
+
+    private static func draftsQuery(bundle: Int) -> Query {
+        """
+        \(unescaped: Self.draftQuery) WHERE d.bundle_id = \(bundle)
+        ORDER BY d.state = ANY(\(DraftState.replaced.map(\.rawValue).sorted())), d.participant, d.channel, d.language, d.id
+        """
     }
 
     /// What ``draft(_:)`` and ``drafts(bundle:)`` read, before their `WHERE`: two statements rather than one
@@ -170,11 +199,15 @@ public struct ReviewStore {
 
     /// The audit trail of a bundle, oldest first.
     public func audit(bundle: Int) throws -> [AuditRecord] {
-        try connection.query("""
-            SELECT id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
-                   after_facts::text AS after_facts, at
-            FROM chorus.review_audit WHERE bundle_id = \(bundle) ORDER BY id
-            """).rows.map(Self.auditRecord(_:))
+        try connection.query(Self.auditQuery(bundle: bundle)).rows.map(Self.auditRecord(_:))
+    }
+
+    private static func auditQuery(bundle: Int) -> Query {
+        """
+        SELECT id, draft_id, actor, action, note, before_text, after_text, before_facts::text AS before_facts,
+               after_facts::text AS after_facts, at
+        FROM chorus.review_audit WHERE bundle_id = \(bundle) ORDER BY id
+        """
     }
 
     /// Audit rows of every bundle after row `id`, oldest first, at most `limit`, each with its bundle: what
