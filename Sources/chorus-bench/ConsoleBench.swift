@@ -72,11 +72,20 @@ enum ConsoleBench {
         // PostgreSQL then re-plans some statements on every call).
         try fixture.owner.execute("ANALYZE")
         let supply = Mutex(approvable)
+        // When the drafts to approve ran out: from then on a model's steps are pages only, a lighter mix.
+        let ranOut = Mutex<ContinuousClock.Instant?>(nil)
+        func approvalsLasted(since start: ContinuousClock.Instant, for seconds: Double) -> String {
+            guard let end = ranOut.withLock({ $0 }) else { return "approvals throughout" }
+            return String(format: "approvals ran out after %.1f of %.0f s", max(0, milliseconds(start.duration(to: end)) / 1000), seconds)
+        }
         let pages = ["/", "/bundles/\(fixture.liveBundle)", "/bundles/\(fixture.drillBundle)"]
         let seconds = quick ? 4.0 : 15.0
         let steps: @Sendable (BenchClient, Int) -> Step = { _, step in
             guard step % 4 == 3 else { return .get(pages[step % 4]) }
-            guard let next = supply.withLock({ $0.popLast() }) else { return .get(pages[step % 3]) }
+            guard let next = supply.withLock({ $0.popLast() }) else {
+                ranOut.withLock { if $0 == nil { $0 = .now } }
+                return .get(pages[step % 3])
+            }
             return .approve(bundle: next.bundle, draft: next.draft, version: next.version)
         }
         // Warm, as a console that has been running is: every client at once for a moment, so that each of
@@ -87,13 +96,19 @@ enum ConsoleBench {
         // clicks at the same instant, waits for its page, and after a short pause all click again. The
         // target is judged on this model; the closed loop below (each reviewer clicking again the moment its
         // answer arrives, ~300 requests a second) is the harsher stress figure.
+        ranOut.withLock { $0 = nil }
+        let roundsStart = ContinuousClock.now
         let roundsBefore = CPUTime.now(cluster: cluster)
         let (together, togetherPosted, togetherClients, roundCount) = try rounds(clients, seconds: seconds, pause: .milliseconds(Self.pause),
                                                                                  next: steps)
         let roundsCPU = CPUTime.now(cluster: cluster) - roundsBefore
+        let roundsApprovals = approvalsLasted(since: roundsStart, for: seconds)
         let logStart = try logStatements(serverLog != nil, explain: explain, fixture: fixture, cluster: cluster)
+        ranOut.withLock { $0 = nil }
+        let loopStart = ContinuousClock.now
         let before = CPUTime.now(cluster: cluster)
         let (measured, posted, pagesClients) = try load(clients, seconds: seconds, next: steps)
+        let loopApprovals = approvalsLasted(since: loopStart, for: seconds)
         let pagesCPU = CPUTime.now(cluster: cluster) - before
         if let serverLog {
             _ = try logStatements(false, explain: explain, fixture: fixture, cluster: cluster)
@@ -106,8 +121,8 @@ enum ConsoleBench {
         let p99 = percentile(measured, 0.99), floorP99 = percentile(floor, 0.99)
         let togetherP99 = percentile(together, 0.99)
         table.add("console", "page p99, \(reviewers) reviewers clicking at once — the target's model: synchronised rounds, "
-                  + "\(Self.pause) ms apart (\(roundCount) rounds, \(togetherPosted) approvals and their redirected pages; "
-                  + "\(together.count) requests)",
+                  + "\(Self.pause) ms apart (\(roundCount) rounds, \(togetherPosted) approvals and their redirected pages, "
+                  + "\(roundsApprovals); \(together.count) requests)",
                   String(format: "%.1f ms (p50 %.1f)", togetherP99, percentile(together, 0.5)),
                   baseline: String(format: "%.1f ms /healthz p99 (p50 %.1f), closed loop", floorP99, percentile(floor, 0.5)),
                   ratio: String(format: "%.1f×", togetherP99 / floorP99))
@@ -117,7 +132,7 @@ enum ConsoleBench {
                          perRound.postgres * 1000, roundClients * 1000))
         table.add("console", "page p99, \(reviewers) reviewers clicking without pause — closed loop, harsher than the target's "
                   + "wording (queue of \(2 + extra) bundles, 2 bundle pages of "
-                  + "\(draftCount) drafts, \(posted) approvals and their redirected pages; \(measured.count) requests)",
+                  + "\(draftCount) drafts, \(posted) approvals and their redirected pages, \(loopApprovals); \(measured.count) requests)",
                   String(format: "%.1f ms (p50 %.1f)", p99, percentile(measured, 0.5)),
                   baseline: String(format: "%.1f ms /healthz p99 (p50 %.1f)", floorP99, percentile(floor, 0.5)),
                   ratio: String(format: "%.1f×", p99 / floorP99))
