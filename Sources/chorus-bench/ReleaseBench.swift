@@ -39,18 +39,16 @@ enum ReleaseBench {
             let bundle = try waitForBundle(of: event.id, rule: rule, on: connection)
             // Due now, and what needs an edit out of the way: the approval below is what completes it. The
             // drafts of later phases (the thanks, the gesture's post) and any inside a sender's rest day keep
-            // their own times, which the database holds to: the figure is for the drafts due now.
+            // their own times (`notBefore`), which the database holds to: the figure is for the drafts due now.
             try connection.execute("UPDATE chorus.bundles SET not_before = now() - interval '1 second' WHERE id = \(bundle)")
             let store = ReviewStore(connection: connection)
             for draft in try store.drafts(bundle: bundle) where draft.state == .needsEdit {
                 try store.reject(draft: draft.id, expectedVersion: nil, reason: "bench")
             }
             let pending = try store.drafts(bundle: bundle).filter { $0.state == .pending }
-            let due = try connection.query("""
-                SELECT count(*) AS due FROM chorus.drafts
-                WHERE bundle_id = \(bundle) AND state = \(DraftState.pending.rawValue) AND coalesce(not_before, '-infinity') <= now()
-                  AND NOT coalesce(rest_periods @> now(), false)
-                """).first?.decode("due", as: Int.self) ?? 0
+            // The planner holds a draft inside its sender's rest day to the end of it, so `notBefore` says it.
+            let now = Date()
+            let due = pending.filter { ($0.notBefore ?? .distantPast) <= now }.count
             let seen = receiver.receivedRequests.count
             let approved = try connection.transaction { transaction -> ContinuousClock.Instant in
                 let store = ReviewStore(connection: transaction)
