@@ -27,21 +27,22 @@ public struct CorroborationStore {
     /// The corroboration of `bundle`: the incident it was held as and every report of it; `nil` when its
     /// rule demanded none.
     public func corroboration(bundle: Int) throws -> CorroborationRecord? {
-        let results = try connection.pipeline(Self.queries(bundle: bundle))
+        let queries = Self.queries(bundle: bundle)
+        let results = try connection.pipeline([queries.evidence, queries.records])
         return try Self.records(evidence: results[0], records: results[1]).first
     }
 
     /// The two statements of ``corroboration(bundle:)`` — the evidence, then the record — for a caller that
     /// sends them in its own pipeline and decodes their results with ``records(evidence:records:)``.
-    static func queries(bundle: Int) -> [Query] {
-        [
+    static func queries(bundle: Int) -> (evidence: Query, records: Query) {
+        (
             """
             \(unescaped: evidenceSelect)
             WHERE ev.corroboration_id = (SELECT id FROM chorus.corroborations WHERE bundle_id = \(bundle))
             ORDER BY ev.corroboration_id, ev.position
             """,
-            "\(unescaped: recordSelect) WHERE bundle_id = \(bundle)",
-        ]
+            "\(unescaped: recordSelect) WHERE bundle_id = \(bundle)"
+        )
     }
 
     /// How many incidents are held now (live ones), how many reports they rest on, and when the next

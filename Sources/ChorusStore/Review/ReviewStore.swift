@@ -125,6 +125,7 @@ public struct ReviewStore {
     /// Everything about a bundle: every draft, the events, the action items, the audit trail and the
     /// corroboration — seven statements in one round trip.
     public func bundle(_ id: Int) throws -> BundleDetail {
+        let corroboration = CorroborationStore.queries(bundle: id)
         let results = try connection.pipeline([
             Self.summariesQuery([id]),
             """
@@ -137,7 +138,9 @@ public struct ReviewStore {
             """,
             Self.draftsQuery(bundle: id),
             Self.auditQuery(bundle: id),
-        ] + CorroborationStore.queries(bundle: id))
+            corroboration.evidence,
+            corroboration.records,
+        ])
         guard let summary = try Self.summaries(of: [id], results[0]).first else { throw ReviewError(.notFound, "there is no bundle \(id)") }
         let events = try results[1].rows.map { row in
             BundleEventRecord(role: try row.decode("role", as: BundleEventRole.self), event: try Self.event(try row.decode("payload")))
